@@ -1,0 +1,241 @@
+// Package bot is travelbot's conversation, independent of any chat platform:
+// it turns an incoming message into a Reply (an answer with citations and
+// follow-ups, "did you mean" suggestions, the honest fallback, help, topics,
+// an admin's reload) and applies the admin checks and per-user rate limits.
+// Adapters (bot/telegram, bot/discord) turn platform events into Messages and
+// render Replies; nothing here knows how.
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"travelbot/faq"
+)
+
+// Tables gives the table serving now. *faq.Live satisfies it.
+type Tables interface {
+	Current() *faq.Table
+}
+
+// Reloader reloads the FAQ through the one reload path every trigger uses.
+type Reloader interface {
+	Reload(ctx context.Context, trigger string) faq.ReloadResult
+}
+
+// Observer is told about every question answered, after the reply is built.
+// It is the seam for metrics and, later, an unanswered-question log. It must
+// be safe for concurrent use and should not block.
+type Observer interface {
+	Observe(m Message, r Reply, took time.Duration)
+}
+
+// Limiter decides whether a user may ask another question now. It is an
+// interface so several replicas can later share one budget.
+type Limiter interface {
+	Allow(key string) bool
+}
+
+// Message is one incoming message, already unwrapped from its platform.
+type Message struct {
+	Channel string // "telegram", "discord", "http", "cli"
+	UserID  string // platform user id: for admin checks and rate limits; logged only hashed
+	Text    string
+}
+
+// Options configure a Bot. Tables is required; the rest have defaults.
+type Options struct {
+	Tables   Tables
+	Reloader Reloader // nil: /reload says reloading is not available
+	// Admins lists, per channel, the user ids that may reload.
+	Admins   map[string][]string
+	Limiter  Limiter  // nil: no rate limit
+	Observer Observer // nil: nothing observed
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Bot is the conversation. It holds no per-conversation state, so one Bot
+// serves every adapter and goroutine at once.
+type Bot struct {
+	tables   Tables
+	reloader Reloader
+	admins   map[string]bool
+	limiter  Limiter
+	observer Observer
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New returns a Bot.
+func New(o Options) *Bot {
+	b := &Bot{
+		tables:   o.Tables,
+		reloader: o.Reloader,
+		admins:   make(map[string]bool),
+		limiter:  o.Limiter,
+		observer: o.Observer,
+		log:      o.Logger,
+		now:      o.Now,
+	}
+	for ch, ids := range o.Admins {
+		for _, id := range ids {
+			if id = strings.TrimSpace(id); id != "" {
+				b.admins[ch+":"+id] = true
+			}
+		}
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	return b
+}
+
+// MaxQuestionRunes is how much of a message is matched. Longer messages are
+// answered on their first MaxQuestionRunes runes and the reply says so.
+const MaxQuestionRunes = 1000
+
+// IsAdmin reports whether the user may run admin commands on the channel.
+func (b *Bot) IsAdmin(channel, userID string) bool {
+	return userID != "" && b.admins[channel+":"+userID]
+}
+
+// Handle turns one message into a reply. Text commands (/start, /help,
+// /topics, /ask, /reload, with or without a Telegram-style @botname suffix)
+// are understood; anything else is a question. Handle never panics on any
+// input and always returns a reply worth sending.
+func (b *Bot) Handle(ctx context.Context, m Message) Reply {
+	cmd, rest := SplitCommand(m.Text)
+	switch cmd {
+	case "":
+		return b.Ask(ctx, m)
+	case "start", "help":
+		return b.Help()
+	case "topics":
+		return b.Topics()
+	case "ask":
+		m.Text = rest
+		return b.Ask(ctx, m)
+	case "reload":
+		return b.Reload(ctx, m)
+	default:
+		return b.Help()
+	}
+}
+
+// SplitCommand splits "/cmd@botname rest" into ("cmd", "rest"). For text
+// that is not a command it returns ("", text).
+func SplitCommand(text string) (cmd, rest string) {
+	t := strings.TrimSpace(text)
+	if !strings.HasPrefix(t, "/") {
+		return "", text
+	}
+	word, rest, _ := strings.Cut(t[1:], " ")
+	if at := strings.IndexByte(word, '@'); at >= 0 {
+		word = word[:at]
+	}
+	if word == "" {
+		return "", text
+	}
+	return strings.ToLower(word), strings.TrimSpace(rest)
+}
+
+// Ask answers a question. Emergencies skip the rate limit.
+func (b *Bot) Ask(ctx context.Context, m Message) Reply {
+	start := b.now()
+	t := b.tables.Current()
+	q, truncated := cleanQuestion(m.Text)
+	if q == "" {
+		return b.emptyQuestion(t)
+	}
+	res := t.Match(q)
+	if !res.Emergency && b.limiter != nil && !b.limiter.Allow(m.Channel+":"+m.UserID) {
+		r := Reply{Kind: KindRateLimited, Text: "You're asking faster than I can keep up. Please wait a few seconds and ask again. In an emergency, call 112."}
+		b.observe(m, r, b.now().Sub(start))
+		return r
+	}
+	r := fromResult(t, res)
+	if truncated {
+		r.Note = "Your message was long, so I read only its beginning."
+	}
+	b.observe(m, r, b.now().Sub(start))
+	return r
+}
+
+// EntryReply answers one entry directly (a pressed button, an autocomplete
+// choice). An unknown id (a button from before a reload) gets the fallback.
+func (b *Bot) EntryReply(id string) Reply {
+	t := b.tables.Current()
+	e := t.Entry(id)
+	if e == nil {
+		return fallback(t, 0)
+	}
+	return answerReply(t, e, 1, e.HasTag(faq.TagEmergency))
+}
+
+func (b *Bot) observe(m Message, r Reply, took time.Duration) {
+	b.log.Info("question",
+		"channel", m.Channel,
+		"user", OpaqueID(m.Channel, m.UserID),
+		"outcome", string(r.Kind),
+		"entry", r.ID,
+		"confidence", r.Confidence,
+		"emergency", r.Emergency,
+		"latency_us", took.Microseconds())
+	if b.observer != nil {
+		b.observer.Observe(m, r, took)
+	}
+}
+
+// OpaqueID hashes a platform user id so logs can tell users apart without
+// identifying them.
+func OpaqueID(channel, userID string) string {
+	if userID == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("travelbot\x00" + channel + "\x00" + userID))
+	return hex.EncodeToString(sum[:6])
+}
+
+// cleanQuestion makes any bytes safe to match: invalid UTF-8 and control
+// characters become spaces, and the text is cut to MaxQuestionRunes.
+func cleanQuestion(s string) (q string, truncated bool) {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, " ")
+	}
+	var sb strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == MaxQuestionRunes {
+			truncated = true
+			break
+		}
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			r = ' '
+		}
+		sb.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(sb.String()), truncated
+}
+
+// Reload runs an admin's reload. Non-admins are refused politely.
+func (b *Bot) Reload(ctx context.Context, m Message) Reply {
+	if !b.IsAdmin(m.Channel, m.UserID) {
+		return Reply{Kind: KindRefused, Text: "Sorry, only admins can reload the FAQ."}
+	}
+	if b.reloader == nil {
+		return Reply{Kind: KindReload, Text: "Reload failed: reloading is not configured."}
+	}
+	res := b.reloader.Reload(ctx, m.Channel)
+	return reloadReply(res)
+}

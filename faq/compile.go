@@ -1,0 +1,171 @@
+package faq
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Default thresholds. They are calibrated so that a confidence means the same
+// on a small FAQ as on a large one; see matcher.go.
+const (
+	DefaultAnswerThreshold  = 0.5
+	DefaultClarifyThreshold = 0.25
+)
+
+// Table is a compiled, immutable intent table. All methods are safe for
+// concurrent use; nothing in a Table changes after Compile returns.
+type Table struct {
+	faq        *FAQ
+	entries    []*Entry
+	byID       map[string]*Entry
+	sources    map[string]*Source
+	emergency  *Entry
+	version    string
+	thresholds Thresholds
+	m          *matcher
+	suggest    suggestIndex
+}
+
+// Option adjusts how Compile builds a table.
+type Option func(*compileOptions)
+
+type compileOptions struct {
+	thresholds Thresholds
+}
+
+// WithThresholds overrides the thresholds (zero fields keep the FAQ's own or
+// the defaults). Operators set these from config.
+func WithThresholds(t Thresholds) Option {
+	return func(o *compileOptions) { o.thresholds = t }
+}
+
+// Compile turns a validated FAQ into an intent table: it normalises and
+// indexes every phrasing and trains the classifier. It does not modify f and
+// the table does not share mutable state with it. It fails only on an FAQ
+// that has no entries or whose thresholds are out of range.
+func Compile(f *FAQ, opts ...Option) (*Table, error) {
+	if f == nil || len(f.Entries) == 0 {
+		return nil, errors.New("compile: the FAQ has no entries")
+	}
+	var o compileOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	th := Thresholds{Answer: DefaultAnswerThreshold, Clarify: DefaultClarifyThreshold}
+	if f.Thresholds != nil {
+		th = th.merge(*f.Thresholds)
+	}
+	th = th.merge(o.thresholds)
+	if th.Clarify < 0 || th.Answer > 1 || th.Clarify > th.Answer {
+		return nil, fmt.Errorf("compile: thresholds must satisfy 0 <= clarify (%g) <= answer (%g) <= 1", th.Clarify, th.Answer)
+	}
+
+	cp := cloneFAQ(f)
+	t := &Table{
+		faq:        cp,
+		byID:       make(map[string]*Entry, len(cp.Entries)),
+		sources:    make(map[string]*Source, len(cp.Sources)),
+		thresholds: th,
+		version:    hashFAQ(cp),
+	}
+	for i := range cp.Entries {
+		e := &cp.Entries[i]
+		t.entries = append(t.entries, e)
+		t.byID[e.ID] = e
+		if t.emergency == nil && e.HasTag(TagEmergency) {
+			t.emergency = e
+		}
+	}
+	for i := range cp.Sources {
+		t.sources[cp.Sources[i].ID] = &cp.Sources[i]
+	}
+	t.m = newMatcher(cp, t.entries)
+	t.suggest = newSuggestIndex(t.entries)
+	return t, nil
+}
+
+func (t Thresholds) merge(o Thresholds) Thresholds {
+	if o.Answer != 0 {
+		t.Answer = o.Answer
+	}
+	if o.Clarify != 0 {
+		t.Clarify = o.Clarify
+	}
+	return t
+}
+
+// cloneFAQ deep-copies the parts of f a table keeps, so later edits to f by
+// the caller cannot reach a table that is serving.
+func cloneFAQ(f *FAQ) *FAQ {
+	cp := *f
+	cp.Sources = append([]Source(nil), f.Sources...)
+	cp.Entries = make([]Entry, len(f.Entries))
+	for i, e := range f.Entries {
+		e.Alternates = append([]string(nil), e.Alternates...)
+		e.Citations = append([]Citation(nil), e.Citations...)
+		e.Tags = append([]string(nil), e.Tags...)
+		e.FollowUps = append([]string(nil), e.FollowUps...)
+		cp.Entries[i] = e
+	}
+	cp.Synonyms = make([][]string, len(f.Synonyms))
+	for i, s := range f.Synonyms {
+		cp.Synonyms[i] = append([]string(nil), s...)
+	}
+	cp.Negatives = append([]string(nil), f.Negatives...)
+	cp.Warnings = append([]Problem(nil), f.Warnings...)
+	return &cp
+}
+
+// hashFAQ is the content version: the same content always gives the same
+// version, whatever file it came from or how it was formatted.
+func hashFAQ(f *FAQ) string {
+	b, err := json.Marshal(struct {
+		Version    int
+		About      string
+		Sources    []Source
+		Entries    []Entry
+		Synonyms   [][]string
+		Negatives  []string
+		Thresholds *Thresholds
+	}{f.Version, f.About, f.Sources, f.Entries, f.Synonyms, f.Negatives, f.Thresholds})
+	if err != nil { // plain strings and numbers always marshal
+		panic("faq: hashing: " + err.Error())
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// Version is a short content hash of the FAQ the table was compiled from.
+func (t *Table) Version() string { return t.version }
+
+// File is the name the FAQ was loaded from ("" for an in-memory FAQ).
+func (t *Table) File() string { return t.faq.File }
+
+// Len is the number of entries.
+func (t *Table) Len() int { return len(t.entries) }
+
+// Entries returns the entries in file order. The caller must not modify them.
+func (t *Table) Entries() []*Entry { return t.entries }
+
+// Entry returns the entry with the given id, or nil.
+func (t *Table) Entry(id string) *Entry { return t.byID[id] }
+
+// Source returns the source with the given id, or nil.
+func (t *Table) Source(id string) *Source { return t.sources[id] }
+
+// Emergency returns the first entry tagged "emergency", or nil when the FAQ
+// has none (callers then show a built-in 112 line).
+func (t *Table) Emergency() *Entry { return t.emergency }
+
+// Thresholds returns the thresholds in force.
+func (t *Table) Thresholds() Thresholds { return t.thresholds }
+
+// Warnings returns the non-fatal problems found when the FAQ was loaded.
+func (t *Table) Warnings() []Problem { return t.faq.Warnings }
+
+// About is the FAQ's own one-sentence description of what it covers ("" if
+// it has none).
+func (t *Table) About() string { return t.faq.About }
