@@ -1,0 +1,30 @@
+package main
+
+import (
+	"fmt"
+
+	"travelbot/faq"
+	"travelbot/seeds"
+)
+
+// loadFAQ reads and validates the FAQ at path, or the embedded default when
+// path is empty. Problems come back as *faq.ValidationError.
+func loadFAQ(path string) (*faq.FAQ, error) {
+	if path == "" {
+		return faq.Parse(seeds.Name, seeds.FAQ)
+	}
+	return faq.Load(path)
+}
+
+// loadTable loads and compiles the FAQ at path (or the embedded default).
+func loadTable(path string, opts ...faq.Option) (*faq.Table, error) {
+	f, err := loadFAQ(path)
+	if err != nil {
+		return nil, err
+	}
+	t, err := faq.Compile(f, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.File, err)
+	}
+	return t, nil
+}
