@@ -1,53 +1,230 @@
 package faq
 
-import "strings"
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+)
 
-// matcher is a placeholder until the real classifier lands: token overlap.
+// How a match decides, in short:
+//
+//  1. The question is folded (case, diacritics, punctuation), tokenised,
+//     typo-corrected against the FAQ's own words, stemmed, and synonyms are
+//     mapped to one term.
+//  2. A softmax regression over word, word-pair and character 3-5-gram
+//     features, trained on every phrasing when the table was compiled, gives
+//     each entry a probability. The FAQ's negatives train one more class,
+//     "out of scope".
+//  3. The confidence is the top entry's probability, discounted for the
+//     share of the question's content words the FAQ has never seen, and
+//     scaled to the FAQ's size (see calibrate) so that it means the same on
+//     a 16-entry FAQ and a 150-entry one.
+//  4. An emergency lexicon overrides everything: a message that reads like
+//     an emergency gets the emergency entry.
+
+// matcher is the compiled matching state of a table.
 type matcher struct {
-	entries []*Entry
-	texts   [][]string
+	a       *analyzer
+	vocab   *vocabulary
+	clf     *classifier
+	classes []*Entry // by class index; nil for the out-of-scope class
+	exact   map[string]int
+	emerg   int // class of the emergency entry, or -1
+	entries int // classes that are entries
+	pool    sync.Pool
 }
 
+// scratch is per-match working memory, pooled so matching allocates little.
+type scratch struct {
+	raw   []rawFeature
+	x     sparse
+	probs []float64
+	order []int
+}
+
+// negativeClass is the exact-match marker of a negative phrasing.
+const negativeClass = -1
+
 func newMatcher(f *FAQ, entries []*Entry) *matcher {
-	m := &matcher{entries: entries}
+	m := &matcher{a: newAnalyzer(f.Synonyms), emerg: -1, entries: len(entries), exact: make(map[string]int)}
+	var texts []string
+	var labels []int
+	for i, e := range entries {
+		m.classes = append(m.classes, e)
+		if e.HasTag(TagEmergency) && m.emerg < 0 {
+			m.emerg = i
+		}
+		for _, p := range append([]string{e.Question}, e.Alternates...) {
+			texts = append(texts, p)
+			labels = append(labels, i)
+		}
+		m.a.learn(e.Question)
+		for _, p := range e.Alternates {
+			m.a.learn(p)
+		}
+	}
+	k := len(entries)
+	if len(f.Negatives) > 0 {
+		m.classes = append(m.classes, nil)
+		for _, n := range f.Negatives {
+			texts = append(texts, n)
+			labels = append(labels, k)
+		}
+		k++
+	}
+	// answers widen what counts as a known word, not what is learnt
 	for _, e := range entries {
-		m.texts = append(m.texts, strings.Fields(strings.ToLower(e.Question+" "+strings.Join(e.Alternates, " "))))
+		for _, w := range tokens(fold(e.Answer), 1<<16) {
+			m.a.known[m.a.term(w)] = true
+		}
+	}
+	m.a.learnPhrases()
+	m.a.freeze()
+
+	docs := make([][]rawFeature, len(texts))
+	for i, t := range texts {
+		an := m.a.analyze(t)
+		docs[i] = extract(an, nil)
+		key := strings.Join(an.raw, " ")
+		if labels[i] >= len(entries) {
+			m.exact[key] = negativeClass
+		} else if _, dup := m.exact[key]; !dup {
+			m.exact[key] = labels[i]
+		}
+	}
+	m.vocab = buildVocabulary(docs)
+	xs := make([]sparse, len(docs))
+	for i, d := range docs {
+		xs[i] = m.vocab.vectorize(d, sparse{})
+	}
+	m.clf = train(xs, labels, k, len(m.vocab.idf), defaultTrainParams)
+	m.pool.New = func() any {
+		return &scratch{probs: make([]float64, k), order: make([]int, k)}
 	}
 	return m
 }
 
-func (m *matcher) rank(q string, n int) []Suggestion {
-	qs := strings.Fields(strings.ToLower(q))
-	var out []Suggestion
-	for i, words := range m.texts {
-		hit := 0
-		for _, w := range qs {
-			for _, x := range words {
-				if w == x {
-					hit++
-					break
-				}
-			}
-		}
-		if hit > 0 && len(qs) > 0 {
-			out = append(out, Suggestion{Entry: m.entries[i], Confidence: float64(hit) / float64(len(qs))})
-		}
-	}
-	if len(out) > n {
-		out = out[:n]
-	}
-	return out
+// scored is one entry's standing for a question.
+type scored struct {
+	class int
+	prob  float64
 }
 
-// Match answers one free-text question. It never panics and is safe for
-// concurrent use.
+// classify returns the classes best first, the analysis, and the
+// out-of-scope probability. The returned slice is the caller's.
+func (m *matcher) classify(q string) (an analysis, ranked []scored, oos float64) {
+	an = m.a.analyze(q)
+	if len(an.raw) == 0 {
+		return an, nil, 1
+	}
+	s := m.pool.Get().(*scratch)
+	defer m.pool.Put(s)
+	s.raw = extract(an, s.raw)
+	s.x = m.vocab.vectorize(s.raw, s.x)
+	m.clf.logits(s.x, 1, s.probs)
+	softmaxInPlace(s.probs)
+	ranked = make([]scored, 0, m.entries)
+	for c := range m.entries {
+		ranked = append(ranked, scored{c, s.probs[c]})
+	}
+	if len(m.classes) > m.entries {
+		oos = s.probs[m.entries]
+	}
+	slices.SortFunc(ranked, func(a, b scored) int { return cmp.Compare(b.prob, a.prob) })
+	return an, ranked, oos
+}
+
+// coverage discounts a confidence for content words the FAQ never uses: a
+// question about the weather that happens to say "Milan" is mostly unknown
+// words, and its best entry deserves little trust.
+func coverage(an analysis) float64 {
+	if an.content == 0 {
+		return 0.6 // only stop words: "what is it", "how"
+	}
+	known := float64(an.content - an.unknown)
+	return math.Pow((known+0.5)/(float64(an.content)+0.5), 1.5)
+}
+
+// Match answers one free-text question. It never panics, whatever the
+// input, and is safe for concurrent use.
 func (t *Table) Match(question string) Result {
-	r := t.m.rank(question, 3)
-	if len(r) == 0 {
+	m := t.m
+	an, ranked, oos := m.classify(question)
+	if len(an.raw) == 0 {
 		return Result{Outcome: None}
 	}
-	if r[0].Confidence >= t.thresholds.Answer {
-		return Result{Outcome: Answer, Entry: r[0].Entry, Confidence: r[0].Confidence}
+	level := detectEmergency(question, an)
+	res := t.decide(an, ranked, oos)
+	return t.applyEmergency(res, level, ranked)
+}
+
+// decide picks the outcome from the ranked classes.
+func (t *Table) decide(an analysis, ranked []scored, oos float64) Result {
+	m := t.m
+	if c, ok := m.exact[strings.Join(an.raw, " ")]; ok {
+		if c == negativeClass {
+			return Result{Outcome: None}
+		}
+		return Result{Outcome: Answer, Entry: m.classes[c], Confidence: 1}
 	}
-	return Result{Outcome: Clarify, Suggestions: r, Confidence: r[0].Confidence}
+	cov := coverage(an)
+	conf := func(p float64) float64 { return p * cov }
+	top := conf(ranked[0].prob)
+	if oos > ranked[0].prob || top < t.thresholds.Clarify {
+		return Result{Outcome: None, Confidence: top}
+	}
+	if top >= t.thresholds.Answer {
+		return Result{Outcome: Answer, Entry: m.classes[ranked[0].class], Confidence: top}
+	}
+	res := Result{Outcome: Clarify, Confidence: top}
+	for i, s := range ranked {
+		c := conf(s.prob)
+		if i == 3 || (i > 0 && c < top/4) {
+			break
+		}
+		res.Suggestions = append(res.Suggestions, Suggestion{Entry: m.classes[s.class], Confidence: c})
+	}
+	if len(res.Suggestions) == 1 && len(ranked) > 1 {
+		s := ranked[1]
+		res.Suggestions = append(res.Suggestions, Suggestion{Entry: m.classes[s.class], Confidence: conf(s.prob)})
+	}
+	return res
+}
+
+// applyEmergency routes messages that read like an emergency to the
+// emergency entry and flags every reply that leads with 112.
+func (t *Table) applyEmergency(res Result, level urgency, ranked []scored) Result {
+	em := t.emergency
+	switch {
+	case level == urgent:
+		res.Emergency = true
+		if em != nil && res.Entry != em {
+			res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, 0.9), Emergency: true}
+		}
+	case em == nil:
+	case res.Outcome == Answer && res.Entry == em:
+		res.Emergency = true
+	case level == maybeUrgent && len(ranked) > 0 && t.m.classes[ranked[0].class] == em:
+		// an emergency word, and the emergency entry is the best guess:
+		// better to answer it than to ask
+		res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, t.thresholds.Answer), Emergency: true}
+	}
+	return res
+}
+
+// rank returns the n entries most likely meant by q, best first, whatever
+// their confidence: Suggest uses it when typed letters match no question.
+func (m *matcher) rank(q string, n int) []Suggestion {
+	an, ranked, _ := m.classify(q)
+	if len(ranked) == 0 {
+		return nil
+	}
+	cov := coverage(an)
+	out := make([]Suggestion, 0, n)
+	for _, s := range ranked[:min(n, len(ranked))] {
+		out = append(out, Suggestion{Entry: m.classes[s.class], Confidence: s.prob * cov})
+	}
+	return out
 }

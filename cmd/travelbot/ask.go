@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"travelbot/bot"
+	"travelbot/faq"
+)
+
+// ask answers one question, as a person would read it or as JSON.
+func (m *Main) ask(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	faqPath := fs.String("faq", "", "FAQ `file` (default: the embedded FAQ)")
+	asJSON := fs.Bool("json", false, "print the reply as one JSON object")
+	fs.Usage = func() {
+		fmt.Fprintln(m.Stderr, "usage: travelbot ask [--faq FILE] [--json] QUESTION...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagError(err)
+	}
+	question := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	if question == "" {
+		fs.Usage()
+		return &exitError{code: 2}
+	}
+	b, err := m.cliBot(*faqPath)
+	if err != nil {
+		return err
+	}
+	r := b.Ask(ctx, bot.Message{Channel: "cli", Text: question})
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(jsonReply(r))
+	}
+	fmt.Fprint(m.Stdout, bot.RenderText(r))
+	return nil
+}
+
+// jsonReply fills the slices the JSON form always has, so consumers see []
+// rather than null.
+func jsonReply(r bot.Reply) bot.Reply {
+	if r.Citations == nil {
+		r.Citations = []bot.Citation{}
+	}
+	if r.Suggestions == nil {
+		r.Suggestions = []bot.Choice{}
+	}
+	if r.FollowUps == nil {
+		r.FollowUps = []bot.Choice{}
+	}
+	return r
+}
+
+// cliBot builds a bot over the FAQ at path (or the embedded one) for the
+// terminal commands. FAQ problems are printed one per line.
+func (m *Main) cliBot(path string) (*bot.Bot, error) {
+	t, err := loadTable(path)
+	if err != nil {
+		return nil, faqError(err)
+	}
+	return bot.New(bot.Options{Tables: faq.NewLive(t)}), nil
+}
+
+// faqError turns FAQ problems into a message for the terminal.
+func faqError(err error) error {
+	var ve *faq.ValidationError
+	if errors.As(err, &ve) {
+		return &exitError{code: 1, msg: ve.Error()}
+	}
+	return err
+}
+
+// flagError maps -h to a clean exit and bad flags to status 2 (the flag
+// package has already printed the problem).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return &exitError{code: 2}
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"travelbot/faq"
+)
+
+// evalReport is what `eval --json` prints: the matcher's report plus what
+// the command itself measured.
+type evalReport struct {
+	*faq.Report
+	FAQ       string  `json:"faq"`
+	Entries   int     `json:"entries"`
+	CompileMs float64 `json:"compile_ms"`
+}
+
+// eval runs a cases file against an FAQ and reports matching quality and
+// speed. It exits 1 when in-scope accuracy is below --min-accuracy, so FAQ
+// authors can gate their CI on it.
+func (m *Main) eval(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	faqPath := fs.String("faq", "", "FAQ `file` (default: the embedded FAQ)")
+	casesPath := fs.String("cases", "", "cases `file`: cases: [{question: ..., expect: <entry id> | none}] (required)")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	minAcc := fs.Float64("min-accuracy", 0, "exit 1 when in-scope accuracy is below `X` (0-1, or a percentage)")
+	showErrors := fs.Int("show-errors", 20, "how many failed cases to list in the text report")
+	if err := fs.Parse(args); err != nil {
+		return flagError(err)
+	}
+	if *casesPath == "" || fs.NArg() > 0 {
+		fmt.Fprintln(m.Stderr, "usage: travelbot eval [--faq FILE] --cases FILE [--json] [--min-accuracy X]")
+		return &exitError{code: 2}
+	}
+	f, err := loadFAQ(*faqPath)
+	if err != nil {
+		return faqError(err)
+	}
+	data, err := os.ReadFile(*casesPath)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	cases, err := faq.ParseCases(*casesPath, data)
+	if err != nil {
+		return faqError(err)
+	}
+	start := time.Now()
+	t, err := faq.Compile(f)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	compile := time.Since(start)
+	rep, err := faq.Evaluate(t, cases)
+	if err != nil {
+		return err
+	}
+	out := evalReport{Report: rep, FAQ: f.File, Entries: t.Len(), CompileMs: float64(compile.Microseconds()) / 1e3}
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		m.printEval(out, *showErrors)
+	}
+	threshold := *minAcc
+	if threshold > 1 {
+		threshold /= 100
+	}
+	if rep.InScopeAccuracy < threshold {
+		return &exitError{code: 1, msg: fmt.Sprintf("eval: in-scope accuracy %.1f%% is below --min-accuracy %.1f%%", 100*rep.InScopeAccuracy, 100*threshold)}
+	}
+	return nil
+}
+
+func (m *Main) printEval(r evalReport, showErrors int) {
+	w := m.Stdout
+	fmt.Fprintf(w, "FAQ %s: %d entries, compiled in %.0f ms\n", r.FAQ, r.Entries, r.CompileMs)
+	fmt.Fprintf(w, "cases: %d (%d in scope, %d out of scope, %d emergencies)\n", r.Cases, r.InScope, r.OutOfScope, r.EmergencyCases)
+	fmt.Fprintf(w, "in-scope accuracy:    %5.1f%%\n", 100*r.InScopeAccuracy)
+	fmt.Fprintf(w, "answered or suggested:%5.1f%%\n", 100*r.HitRate)
+	fmt.Fprintf(w, "out-of-scope recall:  %5.1f%%\n", 100*r.OOSRecall)
+	fmt.Fprintf(w, "out-of-scope precision:%4.1f%%\n", 100*r.OOSPrecision)
+	fmt.Fprintf(w, "emergency recall:     %5.1f%%\n", 100*r.EmergencyRecall)
+	fmt.Fprintf(w, "clarify rate:         %5.1f%%\n", 100*r.ClarifyRate)
+	fmt.Fprintf(w, "latency: p50 %.1f µs, p99 %.1f µs; %.0f matches/s\n", r.P50us, r.P99us, r.MatchesPerSec)
+	if len(r.Confusions) > 0 {
+		fmt.Fprintln(w, "\nconfusions (expected -> got: count):")
+		for i, c := range r.Confusions {
+			if i == 15 {
+				fmt.Fprintf(w, "  ... %d more\n", len(r.Confusions)-i)
+				break
+			}
+			fmt.Fprintf(w, "  %s -> %s: %d\n", c.Expect, c.Got, c.Count)
+		}
+	}
+	if showErrors > 0 && len(r.Errors) > 0 {
+		fmt.Fprintln(w, "\nfailed cases:")
+		for i, e := range r.Errors {
+			if i == showErrors {
+				fmt.Fprintf(w, "  ... %d more (--json lists all)\n", len(r.Errors)-i)
+				break
+			}
+			got := string(e.Outcome)
+			if e.Got != "" {
+				got = e.Got
+			}
+			fmt.Fprintf(w, "  line %d: %q: expected %s, got %s (%.2f)", e.Line, e.Question, e.Expect, got, e.Confidence)
+			if len(e.Suggestions) > 0 {
+				fmt.Fprintf(w, " %v", e.Suggestions)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}

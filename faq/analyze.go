@@ -1,0 +1,231 @@
+package faq
+
+import (
+	"strings"
+)
+
+// analyzer turns text into the terms the classifier sees. It is built once
+// per table from the FAQ's phrasings and synonyms and is read-only after.
+type analyzer struct {
+	// stems caches stem+synonym canonicalisation for every word the FAQ
+	// uses, so matching a question rarely runs the stemmer.
+	stems map[string]string
+	// phrases maps the first word of a multi-word synonym to its phrases.
+	phrases map[string][]phrase
+	// known holds the canonical terms the FAQ uses (phrasings and answers):
+	// a question made of words outside it is likely out of scope.
+	known map[string]bool
+	// spell maps one-letter deletions of known words to those words, for
+	// typo correction (SymSpell with edit distance 1).
+	spell map[string][]string
+	// freq counts known words, to prefer common words among corrections.
+	freq map[string]int
+}
+
+type phrase struct {
+	words []string
+	canon string
+}
+
+// analysis is one text, analysed.
+type analysis struct {
+	words   []string // folded words, typos corrected where confident
+	raw     []string // folded words as written
+	terms   []string // canonical stems, synonyms applied, one per word or phrase
+	content int      // terms that are not stop words
+	unknown int      // content terms the FAQ never uses
+}
+
+func newAnalyzer(synonyms [][]string) *analyzer {
+	a := &analyzer{
+		stems:   make(map[string]string),
+		phrases: make(map[string][]phrase),
+		known:   make(map[string]bool),
+		spell:   make(map[string][]string),
+		freq:    make(map[string]int),
+	}
+	for _, group := range synonyms {
+		canon := ""
+		for _, member := range group {
+			ws := tokens(fold(member), maxQueryTokens)
+			if len(ws) == 0 {
+				continue
+			}
+			if canon == "" {
+				parts := make([]string, len(ws))
+				for i, w := range ws {
+					parts[i] = stem(w)
+				}
+				canon = strings.Join(parts, "_")
+			}
+			if len(ws) == 1 {
+				a.stems[ws[0]] = canon
+				continue
+			}
+			a.phrases[ws[0]] = append(a.phrases[ws[0]], phrase{words: ws, canon: canon})
+		}
+	}
+	return a
+}
+
+// learn adds a phrasing's words to the vocabulary.
+func (a *analyzer) learn(text string) {
+	for _, w := range tokens(fold(text), 1<<16) {
+		a.freq[w]++
+		a.known[a.term(w)] = true
+		if a.freq[w] == 1 && len(w) >= 4 && !isDigit(rune(w[0])) {
+			for _, d := range deletes(w) {
+				a.spell[d] = appendUnique(a.spell[d], w)
+			}
+		}
+	}
+}
+
+// learnPhrases marks multi-word synonyms as known terms.
+func (a *analyzer) learnPhrases() {
+	for _, ps := range a.phrases {
+		for _, p := range ps {
+			a.known[p.canon] = true
+		}
+	}
+}
+
+func appendUnique(list []string, w string) []string {
+	for _, x := range list {
+		if x == w {
+			return list
+		}
+	}
+	return append(list, w)
+}
+
+// deletes returns w with each one letter removed.
+func deletes(w string) []string {
+	out := make([]string, 0, len(w))
+	for i := range len(w) {
+		if i > 0 && w[i] == w[i-1] {
+			continue // same deletion as the previous letter
+		}
+		out = append(out, w[:i]+w[i+1:])
+	}
+	return out
+}
+
+// term is the canonical term of one folded word.
+func (a *analyzer) term(w string) string {
+	if t, ok := a.stems[w]; ok {
+		return t
+	}
+	return stem(w)
+}
+
+// freeze caches the canonical term of every known word.
+func (a *analyzer) freeze() {
+	for w := range a.freq {
+		if _, ok := a.stems[w]; !ok {
+			a.stems[w] = stem(w)
+		}
+	}
+}
+
+// correct returns the known word a typo most likely meant, or "".
+func (a *analyzer) correct(w string) string {
+	if len(w) < 4 || isDigit(rune(w[0])) {
+		return ""
+	}
+	best, bestFreq := "", 0
+	consider := func(c string) {
+		if f := a.freq[c]; f > bestFreq || (f == bestFreq && c < best) {
+			best, bestFreq = c, f
+		}
+	}
+	// w has one letter too many: one of its deletions is a known word.
+	// w lacks a letter, or has one wrong or two swapped: a deletion of w
+	// equals a deletion of a known word.
+	for _, d := range deletes(w) {
+		if a.freq[d] > 0 && len(d) >= 4 {
+			consider(d)
+		}
+		for _, c := range a.spell[d] {
+			if len(c) == len(w) && !oneSubstOrSwap(w, c) {
+				continue
+			}
+			consider(c)
+		}
+	}
+	// w lacks a letter: w itself is a deletion of a known word.
+	for _, c := range a.spell[w] {
+		consider(c)
+	}
+	return best
+}
+
+// oneSubstOrSwap reports whether equal-length a and b differ by one
+// substituted letter or two adjacent letters swapped.
+func oneSubstOrSwap(a, b string) bool {
+	diff := -1
+	for i := range len(a) {
+		if a[i] == b[i] {
+			continue
+		}
+		if diff >= 0 {
+			// second difference: only a swap of neighbours is allowed
+			return diff == i-1 && a[diff] == b[i] && a[i] == b[diff] && a[i+1:] == b[i+1:]
+		}
+		diff = i
+	}
+	return true
+}
+
+// analyze turns text into terms, correcting typos against the vocabulary.
+func (a *analyzer) analyze(text string) analysis {
+	raw := tokens(fold(text), maxQueryTokens)
+	an := analysis{raw: raw, words: make([]string, len(raw)), terms: make([]string, 0, len(raw))}
+	for i, w := range raw {
+		an.words[i] = w
+		if a.freq[w] == 0 && !isStopWord(w) {
+			if c := a.correct(w); c != "" {
+				an.words[i] = c
+			}
+		}
+	}
+	for i := 0; i < len(an.words); i++ {
+		w := an.words[i]
+		if ps, ok := a.phrases[w]; ok {
+			if p, n := matchPhrase(ps, an.words[i:]); n > 0 {
+				an.terms = append(an.terms, p)
+				an.content++
+				i += n - 1
+				continue
+			}
+		}
+		t := a.term(w)
+		an.terms = append(an.terms, t)
+		if !isStopWord(w) {
+			an.content++
+			if !a.known[t] {
+				an.unknown++
+			}
+		}
+	}
+	return an
+}
+
+func matchPhrase(ps []phrase, words []string) (canon string, n int) {
+	for _, p := range ps {
+		if len(p.words) > len(words) || len(p.words) <= n {
+			continue
+		}
+		ok := true
+		for j, pw := range p.words {
+			if words[j] != pw {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			canon, n = p.canon, len(p.words)
+		}
+	}
+	return canon, n
+}

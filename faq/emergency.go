@@ -1,0 +1,240 @@
+package faq
+
+import "strings"
+
+// Emergency detection is deliberately a lexicon, not a learnt model: it must
+// work on any FAQ, including one with no emergency entry and no phrasings to
+// learn from, and it must never be talked out of an emergency by a
+// classifier that has seen few of them. Words are compared with repeated
+// letters squashed ("heeelp", "robed", "atacked").
+
+// urgentWords read as an emergency on their own.
+var urgentWords = squashSet(
+	// English
+	"robbed", "mugged", "mugging", "attacked", "assaulted", "stabbed", "bleeding",
+	"unconscious", "collapsed", "overdose", "overdosed", "drowning", "kidnapped",
+	"abducted", "raped", "burglar", "intruder", "avalanche", "explosion", "bomb",
+	"shooting", "stabbing", "choking", "seizure", "fainted", "poisoned", "ambulance",
+	"paramedic", "paramedics", "firefighters", "fire", "sos", "911", "112", "heartattack",
+	"ambulence", "ambulanse", "emergancy", "bleed", "burning", "smoke",
+	// Italian
+	"aiuto", "aiutatemi", "aiutami", "soccorso", "ambulanza", "incendio", "fuoco",
+	"rapina", "rapinato", "rapinata", "derubato", "derubata", "scippato", "scippata",
+	"ladro", "ladri", "ferito", "ferita", "feriti", "emergenza", "pompieri", "malore",
+	"scomparso", "scomparsa", "sangue",
+)
+
+// urgentPairs read as an emergency when they stand next to each other.
+var urgentPairs = squashSet(
+	"heart attack", "not breathing", "cant breathe", "can t breathe", "stopped breathing",
+	"hit by", "car accident", "call police", "call the", "being followed", "following me",
+	"broke into", "broken into", "break in", "someone stole", "just stole", "got stolen",
+	"been stolen", "was stolen", "got robbed", "been robbed", "been attacked", "been hurt",
+	"got hurt", "is hurt", "are hurt", "am hurt", "is injured", "got injured", "is missing",
+	"are missing", "went missing", "gone missing", "is dying", "passed out", "fell down",
+	"chest pain", "pronto soccorso", "al ladro", "al fuoco", "chiamate la",
+)
+
+// conditionWords are emergencies when they concern a person or come with
+// urgency ("my son is missing", "accident now"), and ordinary words
+// otherwise ("missing documents", "accident insurance").
+var conditionWords = squashSet(
+	"hurt", "injured", "injury", "accident", "missing", "lost", "stolen", "stole",
+	"steal", "snatched", "pickpocketed", "pickpocket", "police", "polizia",
+	"carabinieri", "emergency", "danger", "dangerous", "threatened", "threat",
+	"followed", "attack", "fight", "sick", "dying", "dead", "died", "fell", "broke",
+	"broken", "hospital", "doctor", "medico", "crash", "crashed", "breathe",
+	"breathing", "unsafe", "scared", "trapped", "stuck", "help",
+)
+
+var personWords = squashSet(
+	"friend", "friends", "son", "daughter", "child", "children", "kid", "kids",
+	"wife", "husband", "mom", "mum", "mother", "dad", "father", "boy", "girl",
+	"brother", "sister", "someone", "somebody", "person", "man", "woman", "guy",
+	"baby", "partner", "boyfriend", "girlfriend", "family", "grandma", "grandpa",
+	"grandmother", "grandfather", "colleague", "teammate", "athlete", "me", "i",
+	"we", "us", "he", "she", "they", "him", "her", "them", "mio", "mia", "figlio",
+	"figlia", "amico", "amica",
+)
+
+var urgencyWords = squashSet(
+	"now", "asap", "urgent", "urgently", "quick", "quickly", "hurry", "immediately",
+	"please", "pls", "plz", "help", "emergency", "just", "sos", "subito", "presto",
+)
+
+// nonUrgentAfterEmergency are nouns that make "emergency" a modifier, as in
+// "emergency passport": a question about a thing, not an emergency.
+var nonUrgentAfterEmergency = squashSet(
+	"passport", "passports", "number", "numbers", "contact", "contacts", "phone",
+	"line", "plan", "plans", "info", "document", "documents", "travel", "visa",
+	"fund", "funds", "appointment", "services", "service", "card", "kit", "procedures",
+)
+
+// helpFillers may stand around "help" in a plain cry for help.
+var helpFillers = squashSet(
+	"help", "me", "us", "please", "pls", "plz", "now", "someone", "somebody",
+	"quick", "need", "i", "we", "sos", "urgent", "asap", "hurry", "anyone", "aiuto",
+	"my", "friend", "god", "oh", "omg",
+)
+
+func squash(w string) string {
+	if len(w) < 2 {
+		return w
+	}
+	b := make([]byte, 0, len(w))
+	for i := 0; i < len(w); i++ {
+		if i > 0 && w[i] == w[i-1] {
+			continue
+		}
+		b = append(b, w[i])
+	}
+	return string(b)
+}
+
+func squashSet(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		parts := strings.Fields(w)
+		for i := range parts {
+			parts[i] = squash(parts[i])
+		}
+		m[strings.Join(parts, " ")] = true
+	}
+	return m
+}
+
+// urgency grades how much a message reads like an emergency.
+type urgency int
+
+const (
+	notUrgent urgency = iota
+	maybeUrgent
+	urgent
+)
+
+// detectEmergency grades a message by its words as written and as corrected,
+// and by exclamation marks in the original text.
+func detectEmergency(text string, an analysis) urgency {
+	words := make([]string, len(an.raw))
+	for i, w := range an.raw {
+		words[i] = squash(w)
+	}
+	corrected := make([]string, len(an.words))
+	for i, w := range an.words {
+		corrected[i] = squash(w)
+	}
+	exclaim := strings.Count(text, "!") >= 1
+	level := notUrgent
+	var condition, person, hurry bool
+	helpOnly := true
+	helps := 0
+	for _, ws := range [][]string{words, corrected} {
+		for i, w := range ws {
+			if urgentWords[w] {
+				level = urgent
+			}
+			if i > 0 && urgentPairs[ws[i-1]+" "+w] {
+				level = urgent
+			}
+			if conditionWords[w] {
+				condition = true
+			}
+			if personWords[w] {
+				person = true
+			}
+			if urgencyWords[w] {
+				hurry = true
+			}
+		}
+	}
+	for i, w := range words {
+		if w == "help" || w == "aiuto" || w == "halp" || w == "hlep" {
+			helps++
+		} else if !helpFillers[w] {
+			helpOnly = false
+		}
+		if w == "emergency" || w == "emergancy" || w == "emergenza" {
+			next := ""
+			if i+1 < len(words) {
+				next = words[i+1]
+			}
+			if nonUrgentAfterEmergency[next] {
+				continue
+			}
+			// "this is an emergency", "emergency!", "emergency help now"
+			if len(words) <= 3 || exclaim || (i > 0 && (words[i-1] == "an" || words[i-1] == "a")) && hasAny(words[:i], "is", "have", "having", "its", "theres", "got") {
+				level = urgent
+			}
+		}
+	}
+	if helps > 0 && (helpOnly || exclaim && len(words) <= 6) {
+		level = urgent
+	}
+	if level == urgent {
+		return urgent
+	}
+	hypothetical := hasAny(words, "if", "suppose", "hypothetically", "would", "incase")
+	if condition && hypothetical && !exclaim {
+		return maybeUrgent // "what do I do if I get hurt skiing"
+	}
+	if condition && (person || hurry || exclaim) {
+		// "my friend is hurt", "lost my son", "someone is following me",
+		// "accident, need police now". Plain "lost my passport" has no
+		// person and no urgency and stays an ordinary question.
+		if conditionConcernsPerson(words) || hurry || exclaim {
+			return urgent
+		}
+		return maybeUrgent
+	}
+	if condition {
+		return maybeUrgent
+	}
+	return notUrgent
+}
+
+// conditionConcernsPerson reports whether a condition word is about a
+// person, not a thing: "my son is missing", "lost my kid", "someone is
+// following me", "my friend is hurt", but not "I lost my passport".
+func conditionConcernsPerson(words []string) bool {
+	people := map[string]bool{}
+	for _, w := range words {
+		if personWords[w] && w != "i" && w != "me" && w != "we" && w != "us" {
+			people[w] = true
+		}
+	}
+	things := hasAny(words, "passport", "pasport", "wallet", "bag", "phone", "luggage", "card",
+		"documents", "document", "visa", "ticket", "tickets", "money", "keys", "camera", "laptop")
+	for _, w := range words {
+		if !conditionWords[w] {
+			continue
+		}
+		switch w {
+		case "hurt", "injured", "dying", "dead", "died", "fell", "breathe", "breathing", "scared", "trapped", "threatened", "followed", "sick", "unsafe":
+			return true // these happen to people
+		case "lost", "missing":
+			if len(people) > 0 {
+				return true
+			}
+		case "stolen", "stole", "steal", "snatched", "pickpocketed":
+			if hasAny(words, "now", "just", "right") {
+				return true
+			}
+		default:
+			if len(people) > 0 && !things {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasAny(words []string, any ...string) bool {
+	for _, w := range words {
+		for _, a := range any {
+			if w == squash(a) {
+				return true
+			}
+		}
+	}
+	return false
+}
