@@ -3,7 +3,14 @@ package faq
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
 )
+
+// minGradient is the smallest class gradient applied in training: below it
+// an update changes nothing that matters and costs as much as one that does.
+const minGradient = 1e-3
 
 // classifier is a multinomial logistic regression (softmax) over sparse
 // word and character n-gram features. It is trained when a table is
@@ -50,43 +57,99 @@ func train(xs []sparse, ys []int, k, features int, p trainParams) *classifier {
 		order[i] = i
 	}
 	rng := rand.New(rand.NewPCG(p.seed, 0x7261766c))
-	logits := make([]float64, k)
-	grad := make([]float32, k)
+	// Large FAQs compute the scores of a small batch of examples in
+	// parallel, all from the weights at the start of the batch, then apply
+	// the updates one by one: mini-batch SGD, on every core. Small FAQs
+	// train one example at a time; they take milliseconds anyway.
+	batch, workers := 1, 1
+	if n >= 2000 {
+		batch, workers = 32, min(runtime.GOMAXPROCS(0), 4)
+	}
+	probs := make([][]float64, batch)
+	for i := range probs {
+		probs[i] = make([]float64, k)
+	}
+	grads := make([][]float32, batch)
+	actives := make([][]int, batch)
+	steps := make([]float32, batch)
+	for i := range grads {
+		grads[i] = make([]float32, k)
+		actives[i] = make([]int, 0, k)
+	}
 	scale := 1.0
 	t := 0
 	total := float64(epochs * n)
+	var wg sync.WaitGroup
+	// parallel runs f(lo, hi) over [0, n) split among the workers.
+	parallel := func(n int, f func(lo, hi int)) {
+		if workers == 1 {
+			f(0, n)
+			return
+		}
+		per := (n + workers - 1) / workers
+		for lo := 0; lo < n; lo += per {
+			hi := min(lo+per, n)
+			wg.Go(func() { f(lo, hi) })
+		}
+		wg.Wait()
+	}
 	for range epochs {
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, i := range order {
-			x, y := xs[i], ys[i]
-			eta := p.rate / (1 + 4*float64(t)/total) // decays to a fifth
-			t++
-			c.logits(x, scale, logits)
-			softmaxInPlace(logits)
-			scale *= 1 - eta*p.lambda
-			if scale < 1e-6 {
+		for b0 := 0; b0 < n; b0 += batch {
+			ids := order[b0:min(b0+batch, n)]
+			if scale < 1e-3 {
 				c.rescale(float32(scale))
 				scale = 1
 			}
-			step := float32(eta / scale)
-			for j := range k {
-				g := logits[j]
-				if j == y {
-					g--
+			parallel(len(ids), func(lo, hi int) {
+				for bi := lo; bi < hi; bi++ {
+					c.logits(xs[ids[bi]], scale, probs[bi])
 				}
-				grad[j] = float32(g)
-				c.b[j] -= float32(eta * g)
-			}
-			for fi, f := range x.idx {
-				xv := x.val[fi] * step
-				row := c.w[int(f)*k : int(f)*k+k]
-				for j, g := range grad {
-					// most classes get a negligible gradient once trained
-					if g > 1e-4 || g < -1e-4 {
-						row[j] -= xv * g
+			})
+			for bi, i := range ids {
+				y, pr := ys[i], probs[bi]
+				eta := p.rate / (1 + 4*float64(t)/total) // decays to a fifth
+				t++
+				softmaxInPlace(pr)
+				scale *= 1 - eta*p.lambda
+				steps[bi] = float32(eta / scale)
+				// Once trained, most classes get a negligible gradient:
+				// update only the ones that matter.
+				act, grad := actives[bi][:0], grads[bi]
+				for j := range k {
+					g := pr[j]
+					if j == y {
+						g--
+					}
+					c.b[j] -= float32(eta * g)
+					if g > minGradient || g < -minGradient {
+						act = append(act, j)
+						grad[j] = float32(g)
 					}
 				}
+				actives[bi] = act
 			}
+			// Each worker owns a range of classes, so the weight updates of
+			// the whole batch never touch the same weight from two
+			// goroutines.
+			parallel(k, func(lo, hi int) {
+				for bi, i := range ids {
+					x, grad, act := xs[i], grads[bi], actives[bi]
+					a0, _ := slices.BinarySearch(act, lo)
+					a1, _ := slices.BinarySearch(act, hi)
+					if a0 == a1 {
+						continue
+					}
+					act = act[a0:a1]
+					for fi, f := range x.idx {
+						xv := x.val[fi] * steps[bi]
+						row := c.w[int(f)*k : int(f)*k+k]
+						for _, j := range act {
+							row[j] -= xv * grad[j]
+						}
+					}
+				}
+			})
 		}
 	}
 	c.rescale(float32(scale))
@@ -102,12 +165,19 @@ func (c *classifier) rescale(s float32) {
 // logits computes the class scores of x into out (len k).
 func (c *classifier) logits(x sparse, scale float64, out []float64) {
 	k := c.k
-	acc := make([]float32, k) // small; kept on the stack for typical k
+	var stack [256]float32
+	var acc []float32
+	if k <= len(stack) {
+		acc = stack[:k]
+	} else {
+		acc = make([]float32, k)
+	}
 	for fi, f := range x.idx {
 		v := x.val[fi]
 		row := c.w[int(f)*k : int(f)*k+k]
-		for j, w := range row {
-			acc[j] += v * w
+		row = row[:len(acc)]
+		for j := range acc {
+			acc[j] += v * row[j]
 		}
 	}
 	for j := range out {

@@ -11,8 +11,8 @@ import (
 // Default thresholds. They are calibrated so that a confidence means the same
 // on a small FAQ as on a large one; see matcher.go.
 const (
-	DefaultAnswerThreshold  = 0.5
-	DefaultClarifyThreshold = 0.25
+	DefaultAnswerThreshold  = 0.3
+	DefaultClarifyThreshold = 0.15
 )
 
 // Table is a compiled, immutable intent table. All methods are safe for

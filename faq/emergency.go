@@ -16,7 +16,8 @@ var urgentWords = squashSet(
 	"abducted", "raped", "burglar", "intruder", "avalanche", "explosion", "bomb",
 	"shooting", "stabbing", "choking", "seizure", "fainted", "poisoned", "ambulance",
 	"paramedic", "paramedics", "firefighters", "fire", "sos", "911", "112", "heartattack",
-	"ambulence", "ambulanse", "emergancy", "bleed", "burning", "smoke",
+	"ambulence", "ambulanse", "emergancy", "bleed", "burning", "smoke", "attacking",
+	"stabbing", "shooter", "gunman", "gunshot", "drowned", "suicide", "suicidal",
 	// Italian
 	"aiuto", "aiutatemi", "aiutami", "soccorso", "ambulanza", "incendio", "fuoco",
 	"rapina", "rapinato", "rapinata", "derubato", "derubata", "scippato", "scippata",
@@ -28,8 +29,8 @@ var urgentWords = squashSet(
 var urgentPairs = squashSet(
 	"heart attack", "not breathing", "cant breathe", "can t breathe", "stopped breathing",
 	"hit by", "car accident", "call police", "call the", "being followed", "following me",
-	"broke into", "broken into", "break in", "someone stole", "just stole", "got stolen",
-	"been stolen", "was stolen", "got robbed", "been robbed", "been attacked", "been hurt",
+	"broke into", "broken into", "break in", "break into", "breaking into", "just stole",
+	"gas leak", "smell gas", "of gas", "got robbed", "been robbed", "been attacked", "been hurt",
 	"got hurt", "is hurt", "are hurt", "am hurt", "is injured", "got injured", "is missing",
 	"are missing", "went missing", "gone missing", "is dying", "passed out", "fell down",
 	"chest pain", "pronto soccorso", "al ladro", "al fuoco", "chiamate la",
@@ -40,11 +41,9 @@ var urgentPairs = squashSet(
 // otherwise ("missing documents", "accident insurance").
 var conditionWords = squashSet(
 	"hurt", "injured", "injury", "accident", "missing", "lost", "stolen", "stole",
-	"steal", "snatched", "pickpocketed", "pickpocket", "police", "polizia",
-	"carabinieri", "emergency", "danger", "dangerous", "threatened", "threat",
-	"followed", "attack", "fight", "sick", "dying", "dead", "died", "fell", "broke",
-	"broken", "hospital", "doctor", "medico", "crash", "crashed", "breathe",
-	"breathing", "unsafe", "scared", "trapped", "stuck", "help",
+	"steal", "snatched", "pickpocketed", "pickpocket", "polizia", "disappeared", "emergency", "danger", "dangerous", "threatened", "threat",
+	"followed", "attack", "fight", "dying", "dead", "died", "fell", "broke",
+	"broken", "crash", "crashed", "breathe", "breathing", "unsafe", "scared", "trapped",
 )
 
 var personWords = squashSet(
@@ -58,8 +57,8 @@ var personWords = squashSet(
 )
 
 var urgencyWords = squashSet(
-	"now", "asap", "urgent", "urgently", "quick", "quickly", "hurry", "immediately",
-	"please", "pls", "plz", "help", "emergency", "just", "sos", "subito", "presto",
+	"asap", "urgent", "urgently", "quick", "quickly", "hurry", "immediately",
+	"sos", "subito", "presto",
 )
 
 // nonUrgentAfterEmergency are nouns that make "emergency" a modifier, as in
@@ -107,9 +106,10 @@ func squashSet(words ...string) map[string]bool {
 type urgency int
 
 const (
-	notUrgent urgency = iota
-	maybeUrgent
-	urgent
+	notUrgent    urgency = iota
+	maybeUrgent          // an emergency word in an ordinary sentence
+	likelyUrgent         // a condition that concerns a person, or with urgency
+	urgent               // reads like an emergency, whatever else it says
 )
 
 // detectEmergency grades a message by its words as written and as corrected,
@@ -128,24 +128,19 @@ func detectEmergency(text string, an analysis) urgency {
 	var condition, person, hurry bool
 	helpOnly := true
 	helps := 0
+	// Typo corrections feed only the unambiguous lexicon: a correction
+	// can turn an ordinary word into a condition ("policy" -> "police").
 	for _, ws := range [][]string{words, corrected} {
 		for i, w := range ws {
-			if urgentWords[w] {
+			if urgentWords[w] || i > 0 && urgentPairs[ws[i-1]+" "+w] {
 				level = urgent
-			}
-			if i > 0 && urgentPairs[ws[i-1]+" "+w] {
-				level = urgent
-			}
-			if conditionWords[w] {
-				condition = true
-			}
-			if personWords[w] {
-				person = true
-			}
-			if urgencyWords[w] {
-				hurry = true
 			}
 		}
+	}
+	for i, w := range words {
+		condition = condition || conditionWords[w]
+		person = person || personWords[w]
+		hurry = hurry || urgencyWords[w] || i > 0 && words[i-1] == "right" && w == "now"
 	}
 	for i, w := range words {
 		if w == "help" || w == "aiuto" || w == "halp" || w == "hlep" {
@@ -177,14 +172,12 @@ func detectEmergency(text string, an analysis) urgency {
 	if condition && hypothetical && !exclaim {
 		return maybeUrgent // "what do I do if I get hurt skiing"
 	}
-	if condition && (person || hurry || exclaim) {
-		// "my friend is hurt", "lost my son", "someone is following me",
-		// "accident, need police now". Plain "lost my passport" has no
-		// person and no urgency and stays an ordinary question.
-		if conditionConcernsPerson(words) || hurry || exclaim {
-			return urgent
-		}
-		return maybeUrgent
+	// "my friend is hurt", "lost my son", "someone is following me",
+	// "accident, police, hurry". Plain "lost my passport" concerns no person
+	// and has no urgency: an ordinary question. These are only likely
+	// emergencies: the caller lets a confident classifier overrule them.
+	if condition && (hurry || exclaim || person && conditionConcernsPerson(words)) {
+		return likelyUrgent
 	}
 	if condition {
 		return maybeUrgent

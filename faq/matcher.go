@@ -2,7 +2,6 @@ package faq
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -144,7 +143,7 @@ func coverage(an analysis) float64 {
 		return 0.6 // only stop words: "what is it", "how"
 	}
 	known := float64(an.content - an.unknown)
-	return math.Pow((known+0.5)/(float64(an.content)+0.5), 1.5)
+	return (known + 0.5) / (float64(an.content) + 0.5)
 }
 
 // Match answers one free-text question. It never panics, whatever the
@@ -193,6 +192,10 @@ func (t *Table) decide(an analysis, ranked []scored, oos float64) Result {
 	return res
 }
 
+// overruleEmergency is the confidence at which the classifier's ordinary
+// answer wins over a likely (not certain) emergency.
+const overruleEmergency = 0.7
+
 // applyEmergency routes messages that read like an emergency to the
 // emergency entry and flags every reply that leads with 112.
 func (t *Table) applyEmergency(res Result, level urgency, ranked []scored) Result {
@@ -203,10 +206,18 @@ func (t *Table) applyEmergency(res Result, level urgency, ranked []scored) Resul
 		if em != nil && res.Entry != em {
 			res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, 0.9), Emergency: true}
 		}
+	case level == likelyUrgent && !(res.Outcome == Answer && res.Confidence >= overruleEmergency):
+		// "my friend is hurt": an emergency unless the classifier is sure
+		// it is an ordinary question ("got injured last week, can the
+		// consulate help me").
+		res.Emergency = true
+		if em != nil && res.Entry != em {
+			res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, t.thresholds.Answer), Emergency: true}
+		}
 	case em == nil:
 	case res.Outcome == Answer && res.Entry == em:
 		res.Emergency = true
-	case level == maybeUrgent && len(ranked) > 0 && t.m.classes[ranked[0].class] == em:
+	case level >= maybeUrgent && res.Outcome == Clarify && t.m.classes[ranked[0].class] == em:
 		// an emergency word, and the emergency entry is the best guess:
 		// better to answer it than to ask
 		res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, t.thresholds.Answer), Emergency: true}

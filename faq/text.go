@@ -34,7 +34,13 @@ func fold(s string) string {
 			sb.WriteRune(r)
 			space, prev = false, r
 		case r == '\'' || r == '’' || r == '‘' || r == '`' || r == '´':
-			// an apostrophe joins: "what's" -> "whats"
+			// An English contraction joins ("what's" -> "whats"); any other
+			// apostrophe separates, as Italian elision does ("un'ambulanza",
+			// "d'Ampezzo").
+			if !contraction(s[i+w:]) && !space {
+				sb.WriteByte(' ')
+				space, prev = true, 0
+			}
 		case r == '.' && prev != 0 && isAlnum(prev) && i+w < len(s) && isAlnumByte(s[i+w]) && !isDigit(prev):
 			// "u.s.a" -> "usa"; "3.5" stays "3 5"
 		case r < utf8.RuneSelf:
@@ -53,6 +59,20 @@ func fold(s string) string {
 		}
 	}
 	return strings.TrimRight(sb.String(), " ")
+}
+
+// contraction reports whether the text after an apostrophe is the tail of
+// an English contraction: 's, 't, 'm, 're, 've, 'll, 'd.
+func contraction(rest string) bool {
+	n := 0
+	for n < len(rest) && (rest[n] >= 'a' && rest[n] <= 'z' || rest[n] >= 'A' && rest[n] <= 'Z') {
+		n++
+	}
+	switch strings.ToLower(rest[:n]) {
+	case "s", "t", "m", "re", "ve", "ll", "d":
+		return true
+	}
+	return false
 }
 
 func isAlnum(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' }
