@@ -177,9 +177,44 @@ func oneSubstOrSwap(a, b string) bool {
 	return true
 }
 
+// courtesy words open and close messages without saying what they are
+// about: "hi there, ... thanks so much".
+var courtesy = map[string]bool{
+	"hi": true, "hello": true, "hey": true, "there": true, "thanks": true, "thank": true,
+	"you": true, "so": true, "much": true, "please": true, "pls": true, "plz": true,
+	"cheers": true, "sorry": true, "to": true, "bother": true, "ok": true, "okay": true,
+	"quick": true, "question": true, "one": true, "good": true, "morning": true,
+	"afternoon": true, "evening": true, "dear": true, "sir": true, "madam": true,
+	"in": true, "advance": true, "a": true, "lot": true, "ty": true, "thx": true,
+}
+
+// trimCourtesy drops courtesy words from both ends of a message, as long as
+// two words or more remain: "hi" alone stays "hi".
+func trimCourtesy(words []string) []string {
+	lo, hi := 0, len(words)
+	for lo < hi && courtesy[words[lo]] {
+		lo++
+	}
+	for hi > lo && courtesy[words[hi-1]] {
+		hi--
+	}
+	if hi-lo < 2 {
+		return words
+	}
+	return words[lo:hi]
+}
+
 // analyze turns text into terms, correcting typos against the vocabulary.
+// Questions (not training phrasings) have courtesy words trimmed.
 func (a *analyzer) analyze(text string) analysis {
-	raw := tokens(fold(text), maxQueryTokens)
+	return a.analyzeWords(tokens(fold(text), maxQueryTokens))
+}
+
+func (a *analyzer) analyzeQuery(text string) analysis {
+	return a.analyzeWords(trimCourtesy(tokens(fold(text), maxQueryTokens)))
+}
+
+func (a *analyzer) analyzeWords(raw []string) analysis {
 	an := analysis{raw: raw, words: make([]string, len(raw)), terms: make([]string, 0, len(raw))}
 	for i, w := range raw {
 		an.words[i] = w

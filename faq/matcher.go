@@ -114,7 +114,7 @@ type scored struct {
 // classify returns the classes best first, the analysis, and the
 // out-of-scope probability. The returned slice is the caller's.
 func (m *matcher) classify(q string) (an analysis, ranked []scored, oos float64) {
-	an = m.a.analyze(q)
+	an = m.a.analyzeQuery(q)
 	if len(an.raw) == 0 {
 		return an, nil, 1
 	}
@@ -171,7 +171,7 @@ func (t *Table) decide(an analysis, ranked []scored, oos float64) Result {
 	cov := coverage(an)
 	conf := func(p float64) float64 { return p * cov }
 	top := conf(ranked[0].prob)
-	if oos > ranked[0].prob || top < t.thresholds.Clarify {
+	if oos > 0.5 || top < t.thresholds.Clarify {
 		return Result{Outcome: None, Confidence: top}
 	}
 	if top >= t.thresholds.Answer {

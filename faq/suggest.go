@@ -1,6 +1,8 @@
 package faq
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/sahilm/fuzzy"
@@ -44,7 +46,20 @@ func (t *Table) Suggest(prefix string, n int) []Suggestion {
 	if r := []rune(p); len(r) > maxSuggestPattern {
 		p = string(r[:maxSuggestPattern])
 	}
+	// Letters typed in order pick the candidates (sahilm/fuzzy); for three
+	// letters or more the classifier orders them, since fuzzy's score
+	// favours matches early in the question over matches that mean more.
 	matches := fuzzy.Find(p, t.suggest.targets)
+	var rank map[*Entry]int
+	if len([]rune(p)) >= 3 && len(matches) > 1 {
+		rank = make(map[*Entry]int, len(t.entries))
+		for i, s := range t.m.rank(prefix, len(t.entries)) {
+			rank[s.Entry] = i
+		}
+		slices.SortStableFunc(matches, func(a, b fuzzy.Match) int {
+			return cmp.Compare(rank[t.suggest.entries[a.Index]], rank[t.suggest.entries[b.Index]])
+		})
+	}
 	out := make([]Suggestion, 0, n)
 	seen := make(map[*Entry]bool, n)
 	for _, m := range matches {
