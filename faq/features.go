@@ -139,11 +139,21 @@ func (v *vocabulary) vectorize(raw []rawFeature, dst sparse) sparse {
 	return dst
 }
 
-// buildVocabulary indexes every feature of the training texts and computes
-// smoothed idf weights.
-func buildVocabulary(docs [][]rawFeature) *vocabulary {
-	v := &vocabulary{index: make(map[uint64]int32)}
-	var df []int32
+// maxWeights bounds the classifier's size (features x classes, 4 bytes
+// each): a large FAQ keeps its most widespread features, and the rare ones
+// (mostly word pairs and character n-grams seen in one phrasing) go first.
+const maxWeights = 6_000_000
+
+// buildVocabulary indexes the features of the training texts, keeping at
+// most maxFeatures of them, and computes smoothed idf weights.
+func buildVocabulary(docs [][]rawFeature, maxFeatures int) *vocabulary {
+	type stat struct {
+		key   uint64
+		df    int32
+		group uint8
+	}
+	var stats []stat
+	index := make(map[uint64]int32)
 	seen := make(map[uint64]bool)
 	for _, doc := range docs {
 		clear(seen)
@@ -152,20 +162,29 @@ func buildVocabulary(docs [][]rawFeature) *vocabulary {
 				continue
 			}
 			seen[f.key] = true
-			i, ok := v.index[f.key]
+			i, ok := index[f.key]
 			if !ok {
-				i = int32(len(df))
-				v.index[f.key] = i
-				df = append(df, 0)
-				v.group = append(v.group, f.group)
+				i = int32(len(stats))
+				index[f.key] = i
+				stats = append(stats, stat{key: f.key, group: f.group})
 			}
-			df[i]++
+			stats[i].df++
 		}
 	}
+	if len(stats) > maxFeatures {
+		// stable: among equal counts, features met first stay
+		slices.SortStableFunc(stats, func(a, b stat) int { return int(b.df - a.df) })
+		stats = stats[:maxFeatures]
+		clear(index)
+		for i, st := range stats {
+			index[st.key] = int32(i)
+		}
+	}
+	v := &vocabulary{index: index, idf: make([]float32, len(stats)), group: make([]uint8, len(stats))}
 	n := float64(len(docs))
-	v.idf = make([]float32, len(df))
-	for i, d := range df {
-		v.idf[i] = float32(math.Log((1+n)/(1+float64(d))) + 1)
+	for i, st := range stats {
+		v.idf[i] = float32(math.Log((1+n)/(1+float64(st.df))) + 1)
+		v.group[i] = st.group
 	}
 	return v
 }

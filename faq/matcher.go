@@ -93,10 +93,11 @@ func newMatcher(f *FAQ, entries []*Entry) *matcher {
 			m.exact[key] = labels[i]
 		}
 	}
-	m.vocab = buildVocabulary(docs)
+	m.vocab = buildVocabulary(docs, maxWeights/k)
 	xs := make([]sparse, len(docs))
 	for i, d := range docs {
 		xs[i] = m.vocab.vectorize(d, sparse{})
+		docs[i] = nil // the raw features are the biggest thing compile holds
 	}
 	m.clf = train(xs, labels, k, len(m.vocab.idf), defaultTrainParams)
 	m.pool.New = func() any {
