@@ -26,11 +26,15 @@ func fold(s string) string {
 		r, width := utf8.DecodeRuneInString(s[i:])
 		w = width
 		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			sb.WriteRune(r)
-			space, prev = false, r
-		case r >= 'A' && r <= 'Z':
-			r += 'a' - 'A'
+		case r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if r <= 'Z' && r >= 'A' {
+				r += 'a' - 'A'
+			}
+			// "hellooo", "heyyy": a letter typed three times or more
+			// counts twice, which typo correction then handles.
+			if r == prev && r >= 'a' && elongated(sb.String(), r) {
+				continue
+			}
 			sb.WriteRune(r)
 			space, prev = false, r
 		case r == '\'' || r == '’' || r == '‘' || r == '`' || r == '´':
@@ -59,6 +63,12 @@ func fold(s string) string {
 		}
 	}
 	return strings.TrimRight(sb.String(), " ")
+}
+
+// elongated reports whether folded text already ends with r twice.
+func elongated(folded string, r rune) bool {
+	n := len(folded)
+	return n >= 2 && rune(folded[n-1]) == r && rune(folded[n-2]) == r
 }
 
 // contraction reports whether the text after an apostrophe is the tail of
