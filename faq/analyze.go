@@ -218,7 +218,7 @@ func (a *analyzer) analyzeWords(raw []string) analysis {
 	an := analysis{raw: raw, words: make([]string, len(raw)), terms: make([]string, 0, len(raw))}
 	for i, w := range raw {
 		an.words[i] = w
-		if a.freq[w] == 0 && !isStopWord(w) {
+		if a.freq[w] == 0 && !isStopWord(w) && !isEnglishWord(w) {
 			if c := a.correct(w); c != "" {
 				an.words[i] = c
 			}

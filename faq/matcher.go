@@ -47,6 +47,7 @@ type scratch struct {
 const negativeClass = -1
 
 func newMatcher(f *FAQ, entries []*Entry) *matcher {
+	englishOnce.Do(loadEnglish) // here, not on the first question
 	m := &matcher{a: newAnalyzer(f.Synonyms), emerg: -1, entries: len(entries), exact: make(map[string]int)}
 	var texts []string
 	var labels []int
