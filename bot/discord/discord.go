@@ -1,0 +1,377 @@
+// Package discord connects travelbot to Discord through
+// github.com/bwmarrin/discordgo: slash commands (/ask with autocomplete,
+// /topics, /help, /reload), buttons, and direct messages or mentions, all
+// answered by a bot.Bot and rendered as embeds and buttons within
+// Discord's limits.
+//
+// Everything that leaves the adapter sets allowed mentions to none, so a
+// question or answer that contains @everyone never pings anyone. The bot
+// token never appears in an error or a log line.
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"travelbot/bot"
+)
+
+// channel is the name of this platform in bot.Message, metrics and logs.
+const channel = "discord"
+
+// DefaultAPIBase is Discord's origin.
+const DefaultAPIBase = "https://discord.com"
+
+// Defaults for the Options durations.
+const (
+	DefaultRESTTimeout     = 10 * time.Second
+	DefaultDeferAfter      = 1500 * time.Millisecond
+	DefaultShutdownTimeout = 10 * time.Second
+	reloadTimeout          = 2 * time.Minute
+	registerTimeout        = 30 * time.Second
+	maxOpenBackoff         = time.Minute
+)
+
+// interactionDeadline is how long Discord waits for the first response to
+// an interaction before it shows the user an error.
+const interactionDeadline = 3 * time.Second
+
+// Conversation is what the adapter needs from the bot. *bot.Bot satisfies
+// it; implementations must be safe for concurrent use.
+type Conversation interface {
+	// Handle answers a direct message or mention, text commands included.
+	Handle(ctx context.Context, m bot.Message) bot.Reply
+	// Ask answers a question (/ask).
+	Ask(ctx context.Context, m bot.Message) bot.Reply
+	// EntryReply answers one entry by id; an unknown id gets a reply of
+	// Kind bot.KindNone.
+	EntryReply(id string) bot.Reply
+	// Suggest offers up to n entries for a partly typed question.
+	Suggest(prefix string, n int) []bot.Choice
+	// Help says what the bot is and how to use it.
+	Help() bot.Reply
+	// Topics lists every entry.
+	Topics() bot.Reply
+	// Reload reloads the FAQ if m comes from an admin, and refuses politely
+	// otherwise.
+	Reload(ctx context.Context, m bot.Message) bot.Reply
+}
+
+var (
+	_ Conversation = (*bot.Bot)(nil)
+	_ bot.Adapter  = (*Adapter)(nil)
+)
+
+// Options configure an Adapter. Token and Conversation are required.
+type Options struct {
+	// Token is the bot token from the Developer Portal, without the "Bot "
+	// prefix.
+	Token string
+	// APIBase is the origin REST calls go to (a proxy, a fake in tests);
+	// "" means https://discord.com. The gateway URL is whatever
+	// GET {APIBase}/api/v9/gateway returns.
+	APIBase string
+	// Guild registers the commands to this guild only (instant, for
+	// development); "" registers them globally.
+	Guild string
+	// Ephemeral makes answers private to the person who asked. Help,
+	// topics, reload, refusals and errors are always private.
+	Ephemeral bool
+	// MessageContent requests the privileged Message Content intent, which
+	// must then be enabled in the Developer Portal or Discord refuses the
+	// connection. Without it the bot still answers DMs and messages that
+	// mention it (Discord sends their text); a bare mention is told to use
+	// /ask.
+	MessageContent bool
+	// Conversation answers; normally a *bot.Bot.
+	Conversation Conversation
+	// Logger gets the adapter's logs; nil discards them.
+	Logger *slog.Logger
+	// Events counts API errors and retries; nil discards them.
+	Events bot.APIEvents
+	// HTTPClient makes the REST calls; nil means a client with a 20 s
+	// timeout. Its Transport is wrapped, never modified.
+	HTTPClient *http.Client
+	// Dialer dials the gateway; nil means websocket.DefaultDialer.
+	Dialer *websocket.Dialer
+	// RESTTimeout bounds each REST call, retries included.
+	RESTTimeout time.Duration
+	// DeferAfter is how long an answer may take before the interaction is
+	// acknowledged with "thinking…" and the answer edited in later.
+	// Discord allows 3 s for the first response.
+	DeferAfter time.Duration
+	// ShutdownTimeout bounds how long Run waits for replies in flight once
+	// its context is done.
+	ShutdownTimeout time.Duration
+}
+
+// Adapter is a Discord connection serving a Conversation. Run it once.
+type Adapter struct {
+	opts   Options
+	conv   Conversation
+	log    *slog.Logger
+	events bot.APIEvents
+	client *http.Client
+
+	started   atomic.Bool
+	connected atomic.Bool
+	self      atomic.Pointer[identity]
+
+	// base is the context of every reply: it outlives Run's context so
+	// replies in flight finish, and is cancelled if shutdown times out.
+	base       context.Context
+	cancelBase context.CancelFunc
+
+	mu      sync.Mutex // guards closing and wg.Add against wg.Wait
+	closing bool
+	wg      sync.WaitGroup
+}
+
+// identity is who the bot is, learned from READY.
+type identity struct {
+	userID string
+	appID  string
+}
+
+// New checks the options and returns an Adapter. It does not connect.
+func New(o Options) (*Adapter, error) {
+	if o.Token == "" {
+		return nil, errors.New("discord: no bot token")
+	}
+	if o.Conversation == nil {
+		return nil, errors.New("discord: no conversation")
+	}
+	if o.APIBase == "" {
+		o.APIBase = DefaultAPIBase
+	}
+	base, err := url.Parse(o.APIBase)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || (base.Path != "" && base.Path != "/") {
+		return nil, fmt.Errorf("discord: API base %q must be an origin such as https://discord.com", o.APIBase)
+	}
+	if o.RESTTimeout <= 0 {
+		o.RESTTimeout = DefaultRESTTimeout
+	}
+	if o.DeferAfter <= 0 {
+		o.DeferAfter = DefaultDeferAfter
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	a := &Adapter{opts: o, conv: o.Conversation, log: o.Logger, events: o.Events}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.events == nil {
+		a.events = bot.NopAPIEvents{}
+	}
+	hc := http.Client{Timeout: 20 * time.Second}
+	if o.HTTPClient != nil {
+		hc = *o.HTTPClient
+	}
+	if o.APIBase != DefaultAPIBase {
+		next := hc.Transport
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		hc.Transport = rewrite{base: base, next: next}
+	}
+	a.client = &hc
+	return a, nil
+}
+
+// Name is "discord".
+func (a *Adapter) Name() string { return channel }
+
+// Connected reports whether the gateway session is up: true from READY or
+// RESUMED until the next disconnect.
+func (a *Adapter) Connected() bool { return a.connected.Load() }
+
+// Run connects to the gateway, registers the slash commands and answers
+// until ctx is done; then it stops taking new events, waits for the replies
+// in flight (up to Options.ShutdownTimeout), closes the session and returns
+// nil. It returns an error only when it cannot serve at all: the token or
+// intents are rejected, or the commands cannot be registered. Transient
+// connection failures at start are retried with backoff until ctx is done;
+// after that, discordgo reconnects and resumes on its own.
+func (a *Adapter) Run(ctx context.Context) error {
+	if !a.started.CompareAndSwap(false, true) {
+		return errors.New("discord: Run called twice")
+	}
+	a.base, a.cancelBase = context.WithCancel(context.WithoutCancel(ctx))
+	defer a.cancelBase()
+
+	s, err := discordgo.New("Bot " + a.opts.Token)
+	if err != nil {
+		return a.safeErr("discord: new session", err)
+	}
+	s.Client = a.client
+	if a.opts.Dialer != nil {
+		s.Dialer = a.opts.Dialer
+	}
+	s.Identify.Intents = a.intents()
+	s.ShouldRetryOnRateLimit = false // call() waits out 429s within a deadline
+	// Handlers run on the gateway goroutine, so Connect and Disconnect are
+	// seen in order; the event handlers below only start a goroutine.
+	s.SyncEvents = true
+	s.AddHandler(guard(a, "ready", a.onReady))
+	s.AddHandler(guard(a, "connect", func(*discordgo.Session, *discordgo.Connect) { a.connected.Store(true) }))
+	s.AddHandler(guard(a, "disconnect", func(*discordgo.Session, *discordgo.Disconnect) { a.connected.Store(false) }))
+	s.AddHandler(guard(a, "interaction", a.onInteraction))
+	s.AddHandler(guard(a, "message", a.onMessage))
+
+	if err := a.open(ctx, s); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	if err := a.registerCommands(ctx, s); err != nil {
+		a.shutdown(s)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	a.log.Info("discord: serving", "guild", a.opts.Guild, "ephemeral", a.opts.Ephemeral, "message_content", a.opts.MessageContent)
+	<-ctx.Done()
+	a.shutdown(s)
+	return nil
+}
+
+// intents asks only for what the adapter uses: guild and DM messages for
+// mentions and DMs, and message content only when configured (privileged).
+func (a *Adapter) intents() discordgo.Intent {
+	i := discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentDirectMessages
+	if a.opts.MessageContent {
+		i |= discordgo.IntentMessageContent
+	}
+	return i
+}
+
+// open connects, retrying transient failures with capped backoff.
+// discordgo's Open cannot be cancelled (its READY read has no deadline), so
+// on cancel it is left to finish in the background and then closed.
+func (a *Adapter) open(ctx context.Context, s *discordgo.Session) error {
+	backoff := time.Second
+	for {
+		done := make(chan error, 1)
+		go func() { done <- s.Open() }()
+		var err error
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+			go func() {
+				if <-done == nil {
+					_ = s.Close()
+				}
+			}()
+			return ctx.Err()
+		}
+		if err == nil {
+			return nil
+		}
+		if permanent(err) {
+			a.events.APIError(channel, "gateway")
+			return a.safeErr("discord: connect", err)
+		}
+		a.events.APIRetry(channel, "gateway")
+		a.log.Warn("discord: cannot connect, retrying", "wait", backoff, "err", a.redact(err.Error()))
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		backoff = min(2*backoff, maxOpenBackoff)
+	}
+}
+
+// shutdown stops taking events, waits for the replies in flight and closes
+// the session (which takes discordgo a second).
+func (a *Adapter) shutdown(s *discordgo.Session) {
+	a.mu.Lock()
+	a.closing = true
+	a.mu.Unlock()
+	idle := make(chan struct{})
+	go func() {
+		a.wg.Wait()
+		close(idle)
+	}()
+	t := time.NewTimer(a.opts.ShutdownTimeout)
+	select {
+	case <-idle:
+		t.Stop()
+	case <-t.C:
+		a.log.Warn("discord: replies still in flight at shutdown; cancelling them")
+		a.cancelBase()
+		select {
+		case <-idle:
+		case <-time.After(time.Second):
+			a.log.Error("discord: replies ignored cancellation; closing anyway")
+		}
+	}
+	if err := s.Close(); err != nil {
+		a.log.Warn("discord: closing session", "err", a.redact(err.Error()))
+	}
+	a.connected.Store(false)
+}
+
+// spawn runs fn in a goroutine counted for shutdown, unless shutdown has
+// begun, in which case the event is dropped.
+func (a *Adapter) spawn(fn func()) {
+	a.mu.Lock()
+	if a.closing {
+		a.mu.Unlock()
+		return
+	}
+	a.wg.Add(1)
+	a.mu.Unlock()
+	go func() {
+		defer a.wg.Done()
+		fn()
+	}()
+}
+
+// guard wraps a discordgo handler so a panic is logged instead of killing
+// the process: discordgo has no recover of its own.
+func guard[E any](a *Adapter, name string, fn func(*discordgo.Session, E)) func(*discordgo.Session, E) {
+	return func(s *discordgo.Session, e E) {
+		defer func() {
+			if v := recover(); v != nil {
+				a.log.Error("discord: handler panicked", "handler", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			}
+		}()
+		fn(s, e)
+	}
+}
+
+func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	id := identity{}
+	if r.User != nil {
+		id.userID = r.User.ID
+		id.appID = r.User.ID // true of every bot created since 2020
+	}
+	if r.Application != nil && r.Application.ID != "" {
+		id.appID = r.Application.ID
+	}
+	a.self.Store(&id)
+}
+
+func (a *Adapter) identity() identity {
+	if id := a.self.Load(); id != nil {
+		return *id
+	}
+	return identity{}
+}

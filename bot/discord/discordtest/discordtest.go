@@ -1,0 +1,627 @@
+// Package discordtest is a fake Discord for tests that drive the real
+// discordgo client: an httptest REST server (point Options.APIBase at URL)
+// and a websocket gateway served at the URL that GET /api/v9/gateway
+// returns. The gateway speaks HELLO, IDENTIFY → READY, heartbeat ACKs,
+// RESUME → RESUMED, dispatches events and can ask for a reconnect (op 7).
+//
+// The REST side records every request and rejects what Discord would
+// reject: a missing or wrong "Bot" token (401), a second response to one
+// interaction (400, code 40060), an edit or follow-up before the response
+// (404), and any message body over Discord's limits or without
+// allowed_mentions "parse": [] (400, code 50035, with the problems
+// recorded on the Request).
+package discordtest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Identity of the fake application.
+const (
+	Token     = "fake-bot-token"
+	AppID     = "100000000000000001"
+	BotID     = "100000000000000002"
+	SessionID = "fake-session-1"
+	// HeartbeatInterval is short so heartbeats run during tests.
+	HeartbeatInterval = 1000
+)
+
+// Request is one REST request the fake received.
+type Request struct {
+	Method   string
+	Path     string // without the query
+	Query    string
+	Body     []byte
+	Status   int      // the status the fake answered with
+	Problems []string // why the fake rejected the body, when it did
+}
+
+// Decode unmarshals the request body into v.
+func (r Request) Decode(v any) error { return json.Unmarshal(r.Body, v) }
+
+// String shows a request for test failures.
+func (r Request) String() string {
+	return fmt.Sprintf("%s %s -> %d %v %s", r.Method, r.Path, r.Status, r.Problems, r.Body)
+}
+
+// Identify is what the client sent in an IDENTIFY.
+type Identify struct {
+	Token   string `json:"token"`
+	Intents int    `json:"intents"`
+}
+
+// Server is the fake. Its methods are safe for concurrent use.
+type Server struct {
+	// URL is the REST origin, for Options.APIBase.
+	URL string
+
+	srv      *httptest.Server
+	upgrader websocket.Upgrader
+
+	mu         sync.Mutex
+	changed    chan struct{} // closed and replaced whenever anything is recorded
+	requests   []Request
+	faults     []*fault
+	tokens     map[string]string // interaction token -> interaction id
+	acked      map[string]bool   // interaction tokens that have their response
+	live       *gwConn           // the connection past READY/RESUMED, if any
+	conns      map[*gwConn]bool
+	seq        int64
+	identifies []Identify
+	resumes    int
+	nextID     int64
+}
+
+type fault struct {
+	match  func(method, path string) bool
+	left   int
+	status int
+	body   string
+}
+
+// New starts a fake Discord that is closed when the test ends.
+func New(t testing.TB) *Server {
+	s := &Server{
+		changed: make(chan struct{}),
+		tokens:  make(map[string]string),
+		acked:   make(map[string]bool),
+		conns:   make(map[*gwConn]bool),
+		nextID:  200000000000000000,
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /gw/", s.gateway)
+	mux.HandleFunc("/api/v9/", s.rest)
+	s.srv = httptest.NewServer(mux)
+	s.URL = s.srv.URL
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close drops every gateway connection and stops the server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	for c := range s.conns {
+		c.c.Close()
+	}
+	s.mu.Unlock()
+	s.srv.Close()
+}
+
+// bump wakes every waiter; s.mu must be held.
+func (s *Server) bump() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Server) newID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	return strconv.FormatInt(s.nextID, 10)
+}
+
+// waitUntil waits until cond (called with s.mu held) is true.
+func (s *Server) waitUntil(timeout time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		ok, ch := cond(), s.changed
+		s.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
+// Requests returns every request recorded so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Rejected returns the requests the fake refused with a 4xx other than
+// those it was told to fail.
+func (s *Server) Rejected() []Request {
+	var out []Request
+	for _, r := range s.Requests() {
+		if len(r.Problems) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WaitN waits until n recorded requests satisfy match and returns the
+// first n of them, in order.
+func (s *Server) WaitN(timeout time.Duration, n int, match func(Request) bool) ([]Request, error) {
+	var got []Request
+	ok := s.waitUntil(timeout, func() bool {
+		got = got[:0]
+		for _, r := range s.requests {
+			if match(r) {
+				got = append(got, r)
+			}
+		}
+		return len(got) >= n
+	})
+	if !ok {
+		return got, fmt.Errorf("discordtest: %d of %d requests after %v", len(got), n, timeout)
+	}
+	return got[:n], nil
+}
+
+// Wait waits for the first request that satisfies match.
+func (s *Server) Wait(timeout time.Duration, match func(Request) bool) (Request, error) {
+	rs, err := s.WaitN(timeout, 1, match)
+	if err != nil {
+		return Request{}, err
+	}
+	return rs[0], nil
+}
+
+// ForInteraction matches the requests that answer the interaction with
+// this token: its callback, edits and follow-ups.
+func ForInteraction(token string) func(Request) bool {
+	return func(r Request) bool { return strings.Contains(r.Path, "/"+token) }
+}
+
+// Is matches requests by method and path prefix.
+func Is(method, pathPrefix string) func(Request) bool {
+	return func(r Request) bool { return r.Method == method && strings.HasPrefix(r.Path, pathPrefix) }
+}
+
+// Fail makes the next n requests that match answer with status and body
+// instead of being handled (a 429 body looks like
+// {"message":"You are being rate limited.","retry_after":0.05,"global":false}).
+func (s *Server) Fail(match func(method, path string) bool, n, status int, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{match: match, left: n, status: status, body: body})
+}
+
+// Identifies returns every IDENTIFY received.
+func (s *Server) Identifies() []Identify {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Identify(nil), s.identifies...)
+}
+
+// Resumes counts the RESUMEs accepted.
+func (s *Server) Resumes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.resumes
+}
+
+// ---- gateway ----
+
+type gwConn struct {
+	c  *websocket.Conn
+	mu sync.Mutex // gorilla allows one writer at a time
+}
+
+func (g *gwConn) write(v any) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_ = g.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return g.c.WriteJSON(v)
+}
+
+type frame struct {
+	Op int             `json:"op"`
+	D  json.RawMessage `json:"d"`
+	S  int64           `json:"s,omitempty"`
+	T  string          `json:"t,omitempty"`
+}
+
+func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
+	c, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	g := &gwConn{c: c}
+	s.mu.Lock()
+	s.conns[g] = true
+	s.mu.Unlock()
+	defer func() {
+		c.Close()
+		s.mu.Lock()
+		delete(s.conns, g)
+		if s.live == g {
+			s.live = nil
+		}
+		s.bump()
+		s.mu.Unlock()
+	}()
+	if g.write(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": HeartbeatInterval}}) != nil {
+		return
+	}
+	for {
+		_, data, err := c.ReadMessage()
+		if err != nil {
+			return
+		}
+		var f frame
+		if json.Unmarshal(data, &f) != nil {
+			return
+		}
+		switch f.Op {
+		case 1:
+			if g.write(map[string]any{"op": 11}) != nil {
+				return
+			}
+		case 2:
+			var id Identify
+			_ = json.Unmarshal(f.D, &id)
+			s.mu.Lock()
+			s.identifies = append(s.identifies, id)
+			s.bump()
+			s.mu.Unlock()
+			if id.Token != "Bot "+Token {
+				g.mu.Lock()
+				_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+				g.mu.Unlock()
+				return
+			}
+			if !s.goLive(g, "READY", map[string]any{
+				"v":                9,
+				"session_id":       SessionID,
+				"user":             map[string]any{"id": BotID, "username": "travelbot", "discriminator": "0", "bot": true},
+				"application":      map[string]any{"id": AppID, "flags": 0},
+				"guilds":           []any{},
+				"private_channels": []any{},
+			}) {
+				return
+			}
+		case 6:
+			var res struct {
+				Token     string `json:"token"`
+				SessionID string `json:"session_id"`
+			}
+			_ = json.Unmarshal(f.D, &res)
+			if res.Token != "Bot "+Token || res.SessionID != SessionID {
+				if g.write(map[string]any{"op": 9, "d": false}) != nil {
+					return
+				}
+				continue
+			}
+			s.mu.Lock()
+			s.resumes++
+			s.mu.Unlock()
+			if !s.goLive(g, "RESUMED", map[string]any{}) {
+				return
+			}
+		}
+	}
+}
+
+// goLive sends READY or RESUMED and makes g the connection events go to.
+func (s *Server) goLive(g *gwConn, event string, d any) bool {
+	s.mu.Lock()
+	s.seq++
+	seq := s.seq
+	s.mu.Unlock()
+	if g.write(map[string]any{"op": 0, "s": seq, "t": event, "d": d}) != nil {
+		return false
+	}
+	s.mu.Lock()
+	s.live = g
+	s.bump()
+	s.mu.Unlock()
+	return true
+}
+
+// Dispatch sends an event to the connected client, waiting up to 5 s for
+// one to be connected (after READY or RESUMED).
+func (s *Server) Dispatch(event string, d any) error {
+	var g *gwConn
+	if !s.waitUntil(5*time.Second, func() bool { g = s.live; return g != nil }) {
+		return errors.New("discordtest: no client connected")
+	}
+	s.mu.Lock()
+	s.seq++
+	seq := s.seq
+	s.mu.Unlock()
+	return g.write(map[string]any{"op": 0, "s": seq, "t": event, "d": d})
+}
+
+// Reconnect sends op 7 (RECONNECT). Events dispatched afterwards wait for
+// the client to resume.
+func (s *Server) Reconnect() error {
+	var g *gwConn
+	if !s.waitUntil(5*time.Second, func() bool { g = s.live; return g != nil }) {
+		return errors.New("discordtest: no client connected")
+	}
+	s.mu.Lock()
+	if s.live == g {
+		s.live = nil
+	}
+	s.mu.Unlock()
+	return g.write(map[string]any{"op": 7, "d": nil})
+}
+
+// WaitConnected waits for a client past READY or RESUMED.
+func (s *Server) WaitConnected(timeout time.Duration) bool {
+	return s.waitUntil(timeout, func() bool { return s.live != nil })
+}
+
+// ---- events ----
+
+// Interaction is an INTERACTION_CREATE payload; ID and Token find its
+// responses among the recorded requests.
+type Interaction struct {
+	ID, Token string
+	Payload   map[string]any
+}
+
+// Guild is the guild id the event builders use for guild events.
+const Guild = "300000000000000001"
+
+func (s *Server) interaction(typ int, user string, inGuild bool, data map[string]any) Interaction {
+	id := s.newID()
+	tok := "itok" + id
+	p := map[string]any{
+		"id": id, "application_id": AppID, "type": typ, "token": tok, "version": 1,
+		"channel_id": "400000000000000001", "data": data, "locale": "en-US",
+	}
+	u := map[string]any{"id": user, "username": "user" + user, "discriminator": "0"}
+	if inGuild {
+		p["guild_id"] = Guild
+		p["member"] = map[string]any{"user": u, "roles": []string{}, "permissions": "0"}
+	} else {
+		p["user"] = u
+	}
+	return Interaction{ID: id, Token: tok, Payload: p}
+}
+
+// Command builds a slash command; options are name, value pairs of
+// string options.
+func (s *Server) Command(user string, inGuild bool, name string, options ...string) Interaction {
+	opts := []any{}
+	for i := 0; i+1 < len(options); i += 2 {
+		opts = append(opts, map[string]any{"name": options[i], "type": 3, "value": options[i+1]})
+	}
+	return s.interaction(2, user, inGuild, map[string]any{"id": "cmd-" + name, "name": name, "type": 1, "options": opts})
+}
+
+// Autocomplete builds the autocomplete request for a string option.
+func (s *Server) Autocomplete(user string, inGuild bool, command, option, typed string) Interaction {
+	opts := []any{map[string]any{"name": option, "type": 3, "value": typed, "focused": true}}
+	return s.interaction(4, user, inGuild, map[string]any{"id": "cmd-" + command, "name": command, "type": 1, "options": opts})
+}
+
+// Button builds the press of a button.
+func (s *Server) Button(user string, inGuild bool, customID string) Interaction {
+	ix := s.interaction(3, user, inGuild, map[string]any{"custom_id": customID, "component_type": 2})
+	ix.Payload["message"] = map[string]any{"id": s.newID(), "channel_id": "400000000000000001", "content": ""}
+	return ix
+}
+
+// Interact dispatches the interaction, after which the fake accepts one
+// response to it.
+func (s *Server) Interact(ix Interaction) error {
+	s.mu.Lock()
+	s.tokens[ix.Token] = ix.ID
+	s.mu.Unlock()
+	return s.Dispatch("INTERACTION_CREATE", ix.Payload)
+}
+
+// Message describes a MESSAGE_CREATE.
+type Message struct {
+	ChannelID string
+	GuildID   string // "" for a DM
+	AuthorID  string
+	AuthorBot bool
+	Content   string
+	Mentions  []string // user ids
+}
+
+// Send dispatches a MESSAGE_CREATE and returns the message's id.
+func (s *Server) Send(m Message) (string, error) {
+	id := s.newID()
+	mentions := []any{}
+	for _, u := range m.Mentions {
+		mentions = append(mentions, map[string]any{"id": u, "username": "user" + u, "discriminator": "0"})
+	}
+	d := map[string]any{
+		"id": id, "channel_id": m.ChannelID, "content": m.Content, "type": 0, "mentions": mentions,
+		"author":    map[string]any{"id": m.AuthorID, "username": "user" + m.AuthorID, "discriminator": "0", "bot": m.AuthorBot},
+		"timestamp": time.Now().UTC().Format(time.RFC3339),
+	}
+	if m.GuildID != "" {
+		d["guild_id"] = m.GuildID
+	}
+	return id, s.Dispatch("MESSAGE_CREATE", d)
+}
+
+// ---- REST ----
+
+type apiError struct {
+	status  int
+	code    int
+	message string
+}
+
+func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
+	body := make([]byte, 0, 1024)
+	if r.Body != nil {
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Body.Read(buf)
+			body = append(body, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+	}
+	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body}
+
+	s.mu.Lock()
+	for _, f := range s.faults {
+		if f.left > 0 && f.match(r.Method, r.URL.Path) {
+			f.left--
+			req.Status = f.status
+			s.requests = append(s.requests, req)
+			s.bump()
+			s.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(f.status)
+			_, _ = w.Write([]byte(f.body))
+			return
+		}
+	}
+	s.mu.Unlock()
+
+	status, resp, aerr, problems := s.route(r, body)
+	if aerr != nil {
+		if len(problems) == 0 {
+			problems = []string{aerr.message}
+		}
+		status = aerr.status
+		resp = map[string]any{"code": aerr.code, "message": aerr.message, "errors": problems}
+	}
+	req.Status, req.Problems = status, problems
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	s.bump()
+	s.mu.Unlock()
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func invalid(problems []string) *apiError {
+	if len(problems) == 0 {
+		return nil
+	}
+	return &apiError{http.StatusBadRequest, 50035, "Invalid Form Body"}
+}
+
+// route handles one request; it returns the status and JSON response, or
+// an API error (with the body problems that caused it).
+func (s *Server) route(r *http.Request, body []byte) (int, any, *apiError, []string) {
+	// Like Discord, GET /gateway needs no token: a bad one is refused at
+	// IDENTIFY (close 4004).
+	if r.Header.Get("Authorization") != "Bot "+Token && r.URL.Path != "/api/v9/gateway" {
+		return 0, nil, &apiError{http.StatusUnauthorized, 0, "401: Unauthorized"}, []string{"authorization header is not \"Bot <token>\""}
+	}
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v9/"), "/")
+	m := r.Method
+	switch {
+	case m == http.MethodGet && len(parts) == 1 && parts[0] == "gateway":
+		return http.StatusOK, map[string]any{"url": "ws" + strings.TrimPrefix(s.URL, "http") + "/gw"}, nil, nil
+
+	case m == http.MethodPut && parts[0] == "applications" && (len(parts) == 3 && parts[2] == "commands" ||
+		len(parts) == 5 && parts[2] == "guilds" && parts[4] == "commands"):
+		if parts[1] != AppID {
+			return 0, nil, &apiError{http.StatusNotFound, 10002, "Unknown Application"}, nil
+		}
+		cmds, problems := checkCommands(body)
+		if e := invalid(problems); e != nil {
+			return 0, nil, e, problems
+		}
+		for _, c := range cmds {
+			c["id"] = s.newID()
+			c["application_id"] = AppID
+			c["version"] = "1"
+			if len(parts) == 5 {
+				c["guild_id"] = parts[3]
+			}
+		}
+		return http.StatusOK, cmds, nil, nil
+
+	case m == http.MethodPost && len(parts) == 4 && parts[0] == "interactions" && parts[3] == "callback":
+		id, tok := parts[1], parts[2]
+		s.mu.Lock()
+		known, acked := s.tokens[tok] == id, s.acked[tok]
+		s.mu.Unlock()
+		if !known {
+			return 0, nil, &apiError{http.StatusNotFound, 10062, "Unknown interaction"}, nil
+		}
+		if acked {
+			return 0, nil, &apiError{http.StatusBadRequest, 40060, "Interaction has already been acknowledged."}, []string{"second response to one interaction"}
+		}
+		if e, problems := checkCallback(body); e != nil {
+			return 0, nil, e, problems
+		}
+		s.mu.Lock()
+		s.acked[tok] = true
+		s.mu.Unlock()
+		return http.StatusNoContent, nil, nil, nil
+
+	case parts[0] == "webhooks" && len(parts) >= 3 && (m == http.MethodPost && len(parts) == 3 ||
+		m == http.MethodPatch && len(parts) == 5 && parts[3] == "messages"):
+		app, tok := parts[1], parts[2]
+		s.mu.Lock()
+		acked := s.acked[tok]
+		s.mu.Unlock()
+		if app != AppID || !acked {
+			return 0, nil, &apiError{http.StatusNotFound, 10015, "Unknown Webhook"}, []string{"webhook used before the interaction was acknowledged"}
+		}
+		if problems := checkMessage(body, m == http.MethodPost); len(problems) > 0 {
+			return 0, nil, invalid(problems), problems
+		}
+		return http.StatusOK, s.echoMessage(body, ""), nil, nil
+
+	case m == http.MethodPost && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
+		if problems := checkMessage(body, true); len(problems) > 0 {
+			return 0, nil, invalid(problems), problems
+		}
+		return http.StatusOK, s.echoMessage(body, parts[1]), nil, nil
+	}
+	return 0, nil, &apiError{http.StatusNotFound, 0, "404: Not Found"}, nil
+}
+
+func (s *Server) echoMessage(body []byte, channelID string) map[string]any {
+	var in struct {
+		Content string `json:"content"`
+	}
+	_ = json.Unmarshal(body, &in)
+	return map[string]any{
+		"id": s.newID(), "channel_id": channelID, "content": in.Content, "type": 0,
+		"author":    map[string]any{"id": BotID, "username": "travelbot", "bot": true},
+		"timestamp": time.Now().UTC().Format(time.RFC3339),
+	}
+}

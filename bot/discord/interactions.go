@@ -1,0 +1,430 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/bwmarrin/discordgo"
+
+	"travelbot/bot"
+)
+
+// answerTimeout bounds one conversation call (a question, a button).
+const answerTimeout = 30 * time.Second
+
+// errorText is what a user sees when answering failed on our side.
+const errorText = "Sorry, something went wrong on my side. Please try again in a moment. In an emergency, call 112."
+
+// noMentions allows no pings at all: "parse": [] (a nil slice would marshal
+// to null, which is not the same thing), and no ping for the replied user.
+func noMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+	if ic == nil || ic.Interaction == nil {
+		return
+	}
+	i, received := ic.Interaction, time.Now()
+	a.spawn(func() { a.interaction(s, i, received) })
+}
+
+// interaction answers one interaction. A panic anywhere in it is logged
+// and the user gets an error reply.
+func (a *Adapter) interaction(s *discordgo.Session, i *discordgo.Interaction, received time.Time) {
+	r := &responder{a: a, s: s, i: i, received: received}
+	defer func() {
+		if v := recover(); v != nil {
+			a.logPanic("interaction", v, debug.Stack())
+			r.fail()
+		}
+	}()
+	switch i.Type {
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		a.autocomplete(r)
+	case discordgo.InteractionApplicationCommand:
+		a.command(r)
+	case discordgo.InteractionMessageComponent:
+		a.component(r)
+	}
+}
+
+func (a *Adapter) logPanic(where string, v any, stack []byte) {
+	a.log.Error("discord: panic while answering", "where", where, "panic", a.redact(fmt.Sprint(v)), "stack", string(stack))
+}
+
+func (a *Adapter) command(r *responder) {
+	data, ok := r.i.Data.(discordgo.ApplicationCommandInteractionData)
+	if !ok {
+		return
+	}
+	m := bot.Message{Channel: channel, UserID: userID(r.i)}
+	switch data.Name {
+	case cmdAsk:
+		q := stringOption(data.Options, optQuestion)
+		a.answer(r, a.opts.Ephemeral, func(ctx context.Context) bot.Reply { return a.ask(ctx, m, q) })
+	case cmdTopics:
+		a.answer(r, true, func(context.Context) bot.Reply { return a.conv.Topics() })
+	case cmdReload:
+		a.reload(r, m)
+	default:
+		a.answer(r, true, func(context.Context) bot.Reply { return a.conv.Help() })
+	}
+}
+
+// ask answers /ask. A question that is exactly an entry id (what an
+// autocomplete choice sends) answers that entry directly.
+func (a *Adapter) ask(ctx context.Context, m bot.Message, q string) bot.Reply {
+	if looksLikeID(q) {
+		if r := a.conv.EntryReply(q); r.Kind != bot.KindNone {
+			return r
+		}
+	}
+	m.Text = q
+	return a.conv.Ask(ctx, m)
+}
+
+func looksLikeID(s string) bool {
+	return s != "" && runeLen(s) <= maxChoiceValue && strings.IndexFunc(s, unicode.IsSpace) < 0
+}
+
+func (a *Adapter) component(r *responder) {
+	data, ok := r.i.Data.(discordgo.MessageComponentInteractionData)
+	if !ok {
+		return
+	}
+	switch id := data.CustomID; {
+	case strings.HasPrefix(id, entryPrefix):
+		entry := strings.TrimPrefix(id, entryPrefix)
+		a.answer(r, a.opts.Ephemeral, func(context.Context) bot.Reply { return a.conv.EntryReply(entry) })
+	case strings.HasPrefix(id, pagePrefix):
+		page, _ := strconv.Atoi(strings.TrimPrefix(id, pagePrefix))
+		if err := r.send(renderTopics(a.conv.Topics(), page), true, true); err != nil {
+			a.log.Warn("discord: topics page not shown", "err", err)
+		}
+	default:
+		a.answer(r, true, func(context.Context) bot.Reply { return a.conv.Help() })
+	}
+}
+
+// reload always defers first: a reload of a big FAQ can take longer than
+// Discord's 3 s, and its answer is private.
+func (a *Adapter) reload(r *responder, m bot.Message) {
+	if err := r.deferReply(true); err != nil {
+		a.log.Warn("discord: reload not acknowledged", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(a.base, reloadTimeout)
+	defer cancel()
+	out := <-a.produce(ctx, func(ctx context.Context) bot.Reply { return a.conv.Reload(ctx, m) })
+	if out.panicked != nil {
+		a.logPanic("reload", out.panicked, out.stack)
+		r.fail()
+		return
+	}
+	if err := r.send(render(out.reply), true, false); err != nil {
+		a.log.Warn("discord: reload result not delivered", "err", err)
+	}
+}
+
+// outcome is a conversation call's reply, or the panic it ended in.
+type outcome struct {
+	reply    bot.Reply
+	panicked any
+	stack    []byte
+}
+
+// produce runs fn in its own goroutine so its caller can acknowledge the
+// interaction meanwhile; a panic in fn comes back as an outcome.
+func (a *Adapter) produce(ctx context.Context, fn func(context.Context) bot.Reply) <-chan outcome {
+	ch := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				ch <- outcome{panicked: v, stack: debug.Stack()}
+			}
+		}()
+		ch <- outcome{reply: fn(ctx)}
+	}()
+	return ch
+}
+
+// answer replies with fn's reply. If fn takes longer than
+// Options.DeferAfter, the interaction is acknowledged first ("thinking…",
+// private when deferPrivate) and the reply edited in when it is ready, so
+// Discord's 3 s deadline is always met.
+func (a *Adapter) answer(r *responder, deferPrivate bool, fn func(context.Context) bot.Reply) {
+	ctx, cancel := context.WithTimeout(a.base, answerTimeout)
+	defer cancel()
+	ch := a.produce(ctx, fn)
+	t := time.NewTimer(a.opts.DeferAfter)
+	var out outcome
+	select {
+	case out = <-ch:
+		t.Stop()
+	case <-t.C:
+		if err := r.deferReply(deferPrivate); err != nil {
+			a.log.Warn("discord: interaction not acknowledged", "err", err)
+		}
+		out = <-ch
+	}
+	if out.panicked != nil {
+		a.logPanic("answer", out.panicked, out.stack)
+		r.fail()
+		return
+	}
+	if err := r.send(render(out.reply), a.private(out.reply), false); err != nil {
+		a.log.Warn("discord: reply not delivered", "kind", string(out.reply.Kind), "err", err)
+	}
+}
+
+// private says whether a reply is shown only to the person who asked:
+// answers follow Options.Ephemeral; everything else is always private.
+func (a *Adapter) private(r bot.Reply) bool {
+	switch r.Kind {
+	case bot.KindAnswer, bot.KindClarify, bot.KindNone:
+		return a.opts.Ephemeral
+	}
+	return true
+}
+
+// autocomplete offers up to 25 entries for what the user has typed so far.
+// Autocomplete cannot be deferred: it must be answered within 3 s.
+func (a *Adapter) autocomplete(r *responder) {
+	data, ok := r.i.Data.(discordgo.ApplicationCommandInteractionData)
+	if !ok {
+		return
+	}
+	typed := ""
+	for _, o := range data.Options {
+		if o != nil && (o.Focused || o.Name == optQuestion) {
+			typed, _ = o.Value.(string)
+			if o.Focused {
+				break
+			}
+		}
+	}
+	var choices []choice
+	for _, c := range a.conv.Suggest(typed, maxChoices) {
+		if len(choices) == maxChoices {
+			break
+		}
+		if c.ID == "" || runeLen(c.ID) > maxChoiceValue {
+			continue
+		}
+		name := strings.TrimSpace(c.Question)
+		if name == "" {
+			name = c.ID
+		}
+		choices = append(choices, choice{Name: truncate(name, maxChoiceName), Value: c.ID})
+	}
+	if err := r.choices(choices); err != nil {
+		a.log.Warn("discord: autocomplete not delivered", "err", err)
+	}
+}
+
+// choice is an autocomplete choice on the wire.
+type choice struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// responder answers one interaction, keeping track of what has been sent
+// so each message goes out the right way: the first as the interaction
+// response (or the edit of a deferred one), the rest as follow-ups.
+// It is used by one goroutine.
+type responder struct {
+	a        *Adapter
+	s        *discordgo.Session
+	i        *discordgo.Interaction
+	received time.Time
+	state    int
+}
+
+const (
+	fresh    = iota // nothing sent yet
+	deferred        // acknowledged with type 5; the original is to be edited
+	answered        // the original response exists; more goes in follow-ups
+)
+
+// firstCtx bounds the first response by Discord's 3 s deadline.
+func (r *responder) firstCtx() (context.Context, context.CancelFunc) {
+	return context.WithDeadline(r.a.base, r.received.Add(interactionDeadline))
+}
+
+func (r *responder) laterCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.a.base, r.a.opts.RESTTimeout)
+}
+
+func flags(private bool) discordgo.MessageFlags {
+	if private {
+		return discordgo.MessageFlagsEphemeral
+	}
+	return 0
+}
+
+// deferReply acknowledges the interaction ("thinking…"); the reply comes
+// later as an edit, with the privacy chosen here.
+func (r *responder) deferReply(private bool) error {
+	if r.state != fresh {
+		return nil
+	}
+	ctx, cancel := r.firstCtx()
+	defer cancel()
+	err := r.a.call(ctx, "interaction_defer", true, func(opts ...discordgo.RequestOption) error {
+		return r.s.InteractionRespond(r.i, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Flags: flags(private), AllowedMentions: noMentions()},
+		}, opts...)
+	})
+	if err == nil {
+		r.state = deferred
+	}
+	return err
+}
+
+// send delivers msgs. update makes the first message replace the message
+// whose button was pressed instead of adding a new one.
+func (r *responder) send(msgs []outgoing, private, update bool) error {
+	for n, m := range msgs {
+		var err error
+		switch {
+		case n == 0 && r.state == fresh:
+			err = r.respond(m, private, update)
+		case n == 0 && r.state == deferred:
+			err = r.edit(m)
+		default:
+			err = r.followUp(m, private)
+		}
+		if err != nil {
+			return err
+		}
+		r.state = answered
+	}
+	return nil
+}
+
+func (r *responder) respond(m outgoing, private, update bool) error {
+	typ := discordgo.InteractionResponseChannelMessageWithSource
+	data := &discordgo.InteractionResponseData{
+		Content:         m.Content,
+		Embeds:          nonNil(m.Embeds),
+		Components:      nonNil(m.Components),
+		AllowedMentions: noMentions(),
+		Flags:           flags(private),
+	}
+	if update {
+		typ = discordgo.InteractionResponseUpdateMessage
+		data.Flags = 0 // an update keeps the message's own flags
+	}
+	ctx, cancel := r.firstCtx()
+	defer cancel()
+	return r.a.call(ctx, "interaction_respond", true, func(opts ...discordgo.RequestOption) error {
+		return r.s.InteractionRespond(r.i, &discordgo.InteractionResponse{Type: typ, Data: data}, opts...)
+	})
+}
+
+func (r *responder) edit(m outgoing) error {
+	content, embeds, comps := m.Content, nonNil(m.Embeds), nonNil(m.Components)
+	ctx, cancel := r.laterCtx()
+	defer cancel()
+	return r.a.call(ctx, "interaction_edit", true, func(opts ...discordgo.RequestOption) error {
+		_, err := r.s.InteractionResponseEdit(r.i, &discordgo.WebhookEdit{
+			Content:         &content,
+			Embeds:          &embeds,
+			Components:      &comps,
+			AllowedMentions: noMentions(),
+		}, opts...)
+		return err
+	})
+}
+
+func (r *responder) followUp(m outgoing, private bool) error {
+	ctx, cancel := r.laterCtx()
+	defer cancel()
+	return r.a.call(ctx, "interaction_followup", false, func(opts ...discordgo.RequestOption) error {
+		_, err := r.s.FollowupMessageCreate(r.i, true, &discordgo.WebhookParams{
+			Content:         m.Content,
+			Embeds:          nonNil(m.Embeds),
+			Components:      nonNil(m.Components),
+			AllowedMentions: noMentions(),
+			Flags:           flags(private),
+		}, opts...)
+		return err
+	})
+}
+
+// choices answers an autocomplete interaction. discordgo's response type
+// drops an empty choices list (omitempty); Discord wants "choices": [].
+func (r *responder) choices(cs []choice) error {
+	if cs == nil {
+		cs = []choice{}
+	}
+	body := struct {
+		Type discordgo.InteractionResponseType `json:"type"`
+		Data struct {
+			Choices []choice `json:"choices"`
+		} `json:"data"`
+	}{Type: discordgo.InteractionApplicationCommandAutocompleteResult}
+	body.Data.Choices = cs
+	ctx, cancel := r.firstCtx()
+	defer cancel()
+	endpoint := discordgo.EndpointInteractionResponse(r.i.ID, r.i.Token)
+	err := r.a.call(ctx, "autocomplete", true, func(opts ...discordgo.RequestOption) error {
+		_, err := r.s.RequestWithBucketID("POST", endpoint, body, endpoint, opts...)
+		return err
+	})
+	if err == nil {
+		r.state = answered
+	}
+	return err
+}
+
+// fail tells the user something went wrong, however far the reply got.
+func (r *responder) fail() {
+	var err error
+	if r.i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		if r.state == fresh {
+			err = r.choices(nil)
+		}
+	} else {
+		err = r.send([]outgoing{{Content: errorText}}, true, false)
+	}
+	if err != nil {
+		r.a.log.Warn("discord: error reply not delivered", "err", err)
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// userID is the Discord id of whoever caused the interaction: the member's
+// user in a guild, the user in a DM.
+func userID(i *discordgo.Interaction) string {
+	switch {
+	case i.Member != nil && i.Member.User != nil:
+		return i.Member.User.ID
+	case i.User != nil:
+		return i.User.ID
+	}
+	return ""
+}
+
+func stringOption(opts []*discordgo.ApplicationCommandInteractionDataOption, name string) string {
+	for _, o := range opts {
+		if o != nil && o.Name == name {
+			s, _ := o.Value.(string)
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}

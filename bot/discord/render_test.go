@@ -1,0 +1,178 @@
+package discord
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"travelbot/bot"
+	"travelbot/bot/discord/discordtest"
+)
+
+func TestSplitText(t *testing.T) {
+	cases := []struct {
+		name  string
+		in    string
+		limit int
+		want  []string // nil: only check the invariants
+	}{
+		{"fits", "short text", 20, []string{"short text"}},
+		{"exactly the limit", "abcde", 5, []string{"abcde"}},
+		{"empty", "   ", 5, nil},
+		{"paragraphs first", "one two.\n\nthree four five", 16, []string{"one two.", "three four five"}},
+		{"lines before words", "aaaa bbbb\ncccc dddd", 14, []string{"aaaa bbbb", "cccc dddd"}},
+		{"sentences before words", "Aaa bbb. Ccc ddd eee", 15, []string{"Aaa bbb.", "Ccc ddd eee"}},
+		{"words", "aaa bbb ccc ddd", 8, []string{"aaa bbb", "ccc ddd"}},
+		{"no spaces: cut on a rune boundary", strings.Repeat("é", 10), 4, []string{"éééé", "éééé", "éé"}},
+		{"long text", strings.Repeat("word ", 5000), 4096, nil},
+		{"emoji", strings.Repeat("🚨 ", 3000), 2000, nil},
+	}
+	for _, c := range cases {
+		got := splitText(c.in, c.limit)
+		if c.want != nil && fmt.Sprintf("%q", got) != fmt.Sprintf("%q", c.want) {
+			t.Errorf("%s: splitText = %q, want %q", c.name, got, c.want)
+		}
+		for i, p := range got {
+			if n := utf8.RuneCountInString(p); n > c.limit || n == 0 || !utf8.ValidString(p) {
+				t.Errorf("%s: piece %d has %d runes (valid UTF-8: %v), want 1..%d", c.name, i, n, utf8.ValidString(p), c.limit)
+			}
+		}
+		if strings.Join(strings.Fields(strings.Join(got, " ")), " ") != strings.Join(strings.Fields(c.in), " ") &&
+			strings.Join(got, "") != c.in {
+			t.Errorf("%s: the pieces do not add up to the text", c.name)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	cases := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 80, "short"},
+		{"abcdef", 4, "abc…"},
+		{"ab    cdef", 5, "ab…"},
+		{strings.Repeat("é", 5), 3, "éé…"},
+	}
+	for _, c := range cases {
+		if got := truncate(c.in, c.n); got != c.want || utf8.RuneCountInString(got) > c.n {
+			t.Errorf("truncate(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
+
+// wire marshals an outgoing message the way the adapter sends it.
+func wire(t *testing.T, o outgoing) []byte {
+	t.Helper()
+	b, err := json.Marshal(&discordgo.MessageSend{Content: o.Content, Embeds: o.Embeds, Components: o.Components, AllowedMentions: noMentions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRenderStaysWithinLimits(t *testing.T) {
+	long := strings.Repeat("A sentence that goes on. ", 1200) // ~30k characters
+	var cites []bot.Citation
+	var choices []bot.Choice
+	for i := range 60 {
+		cites = append(cites, bot.Citation{Publisher: strings.Repeat("P", 300), Title: "T]" + fmt.Sprint(i), URL: "https://x.example/a b(c)", Quote: strings.Repeat("q ", 700)})
+		choices = append(choices, bot.Choice{ID: fmt.Sprintf("id-%d", i%40), Question: strings.Repeat("Q", 200)})
+	}
+	choices = append(choices, bot.Choice{ID: strings.Repeat("z", 99), Question: "id too long"})
+	cases := []struct {
+		name string
+		r    bot.Reply
+	}{
+		{"huge answer", bot.Reply{Kind: bot.KindAnswer, Question: strings.Repeat("Q", 400), Answer: long, Citations: cites, FollowUps: choices, Note: strings.Repeat("n", 3000), Urgent: strings.Repeat("U", 2500)}},
+		{"plain answer", bot.Reply{Kind: bot.KindAnswer, Question: "Q?", Answer: "A."}},
+		{"empty answer", bot.Reply{Kind: bot.KindAnswer, Question: "Q?"}},
+		{"long reload report", bot.Reply{Kind: bot.KindReload, Text: "Reload failed\n" + strings.Repeat("faq.yaml:1:1: a problem with this line\n", 200)}},
+		{"clarify", bot.Reply{Kind: bot.KindClarify, Text: "Did you mean?", Suggestions: choices, Urgent: bot.EmergencyLine}},
+		{"topics", bot.Reply{Kind: bot.KindTopics, Text: "Pick one", Choices: choices}},
+		{"fallback", bot.Reply{Kind: bot.KindNone, Text: "Sorry. In an emergency, call 112.", Choices: choices[:3]}},
+	}
+	for _, c := range cases {
+		msgs := render(c.r)
+		if len(msgs) == 0 {
+			t.Errorf("%s: no messages", c.name)
+		}
+		for i, m := range msgs {
+			for _, p := range discordtest.CheckMessage(wire(t, m)) {
+				t.Errorf("%s: message %d: %s", c.name, i, p)
+			}
+		}
+	}
+	// Pages of topics stay within limits too.
+	for page := range 3 {
+		for i, m := range renderTopics(bot.Reply{Kind: bot.KindTopics, Text: "Pick", Choices: choices}, page) {
+			for _, p := range discordtest.CheckMessage(wire(t, m)) {
+				t.Errorf("topics page %d message %d: %s", page, i, p)
+			}
+		}
+	}
+}
+
+func TestRenderLeadsWithEmergency(t *testing.T) {
+	cases := []struct {
+		name string
+		r    bot.Reply
+		want string
+	}{
+		{"emergency entry", bot.Reply{Kind: bot.KindAnswer, Question: "Emergency?", Answer: "Call 112.", Emergency: true}, emergencyLine},
+		{"urgent line on another answer", bot.Reply{Kind: bot.KindAnswer, Question: "Q?", Answer: "A.", Emergency: true, Urgent: bot.EmergencyLine}, "🚨 " + bot.EmergencyLine},
+		{"urgent line on a clarify", bot.Reply{Kind: bot.KindClarify, Text: "Did you mean?", Urgent: bot.EmergencyLine}, "🚨 " + bot.EmergencyLine + "\n\nDid you mean?"},
+		{"urgent line on the fallback", bot.Reply{Kind: bot.KindNone, Text: "Sorry.", Emergency: true, Urgent: bot.EmergencyLine}, "🚨 " + bot.EmergencyLine + "\n\nSorry."},
+		{"no emergency", bot.Reply{Kind: bot.KindAnswer, Question: "Q?", Answer: "A."}, ""},
+	}
+	for _, c := range cases {
+		msgs := render(c.r)
+		if got := msgs[0].Content; got != c.want {
+			t.Errorf("%s: first content %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestEntryButtons(t *testing.T) {
+	cs := []bot.Choice{
+		{ID: "a", Question: "Alpha?"},
+		{ID: "a", Question: "Alpha again"},
+		{ID: strings.Repeat("x", 99), Question: "too long an id"},
+		{ID: "", Question: "no id"},
+		{ID: "b", Question: ""},
+		{ID: "c", Question: strings.Repeat("é", 100)},
+	}
+	got := entryButtons(cs)
+	var ids, labels []string
+	for _, b := range got {
+		ids = append(ids, b.CustomID)
+		labels = append(labels, b.Label)
+	}
+	if strings.Join(ids, " ") != "e:a e:b e:c" {
+		t.Errorf("custom ids %v, want e:a e:b e:c (repeats, empty and over-long ids dropped)", ids)
+	}
+	if len(labels) == 3 && (labels[1] != "b" || utf8.RuneCountInString(labels[2]) != 80) {
+		t.Errorf("labels %q, want the id for an empty question and 80 runes for a long one", labels)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	a := &Adapter{opts: Options{Token: "s3cret"}}
+	cases := []struct{ in, want string }{
+		{`Post "https://discord.com/api/v9/interactions/123/aW50ZXJhY3Rpb24/callback": EOF`, `Post "https://discord.com/api/v9/interactions/123/[redacted]/callback": EOF`},
+		{"PATCH https://discord.com/api/v9/webhooks/77/tok.en-_1/messages/@original", "PATCH https://discord.com/api/v9/webhooks/77/[redacted]/messages/@original"},
+		{"Rate limit exceeded on https://x/api/v9/webhooks/77/tok?wait=true, retry after 1s", "Rate limit exceeded on https://x/api/v9/webhooks/77/[redacted]?wait=true, retry after 1s"},
+		{"identify with Bot s3cret failed", "identify with Bot [redacted] failed"},
+		{"nothing secret", "nothing secret"},
+	}
+	for _, c := range cases {
+		if got := a.redact(c.in); got != c.want {
+			t.Errorf("redact(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

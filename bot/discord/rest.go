@@ -1,0 +1,173 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+)
+
+// Retry policy for REST calls. discordgo retries a 429 forever (sleeping
+// without a context) and a 502 three times back to back, and nothing else;
+// we turn its 429 retry off and wait out 429s, 5xx and (for calls that are
+// safe to repeat) transport errors ourselves, within the call's deadline.
+const (
+	firstBackoff = 100 * time.Millisecond
+	maxBackoff   = 2 * time.Second
+	maxAttempts  = 5
+)
+
+// rewrite sends every request to the configured API origin instead of
+// discord.com. discordgo's endpoints are package variables computed at init;
+// rewriting per client leaves them alone, so sessions with different bases
+// (and parallel tests) never interfere.
+type rewrite struct {
+	base *url.URL
+	next http.RoundTripper
+}
+
+func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host, r.Host = t.base.Scheme, t.base.Host, t.base.Host
+	return t.next.RoundTrip(r)
+}
+
+// call runs one REST call under ctx. fn must pass opts to discordgo. 429s
+// are waited out and 5xx retried with capped exponential backoff; transport
+// errors are retried only when idempotent says repeating the call is harmless.
+// Every failure and retry is counted in Options.Events under method.
+func (a *Adapter) call(ctx context.Context, method string, idempotent bool, fn func(opts ...discordgo.RequestOption) error) error {
+	backoff := firstBackoff
+	for attempt := 1; ; attempt++ {
+		err := fn(discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+		if err == nil {
+			return nil
+		}
+		wait, retry := retryable(err, idempotent, backoff)
+		if !retry || attempt == maxAttempts || ctx.Err() != nil || !fits(ctx, wait) {
+			a.events.APIError(channel, method)
+			return a.safeErr("discord: "+method, err)
+		}
+		a.events.APIRetry(channel, method)
+		a.log.Warn("discord: retrying", "method", method, "attempt", attempt, "wait", wait, "err", a.redact(err.Error()))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			a.events.APIError(channel, method)
+			return a.safeErr("discord: "+method, err)
+		case <-t.C:
+		}
+		if _, ok := errors.AsType[*discordgo.RateLimitError](err); !ok {
+			backoff = min(2*backoff, maxBackoff)
+		}
+	}
+}
+
+// retryable says whether err is worth another attempt, and after how long.
+func retryable(err error, idempotent bool, backoff time.Duration) (time.Duration, bool) {
+	if rl, ok := errors.AsType[*discordgo.RateLimitError](err); ok && rl.RateLimit != nil && rl.TooManyRequests != nil {
+		return max(rl.RetryAfter, 10*time.Millisecond), true
+	}
+	if re, ok := errors.AsType[*discordgo.RESTError](err); ok {
+		return backoff, re.Response != nil && re.Response.StatusCode >= 500
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return 0, false
+	}
+	if _, ok := errors.AsType[*url.Error](err); ok {
+		return backoff, idempotent
+	}
+	return 0, false
+}
+
+// fits reports whether waiting d still leaves time before ctx's deadline.
+func fits(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
+}
+
+// permanent reports whether a failure to connect will not go away by
+// trying again: a rejected token, disallowed intents, a bad request.
+func permanent(err error) bool {
+	if re, ok := errors.AsType[*discordgo.RESTError](err); ok && re.Response != nil {
+		c := re.Response.StatusCode
+		return c >= 400 && c < 500 && c != http.StatusTooManyRequests
+	}
+	if errors.Is(err, discordgo.ErrUnauthorized) {
+		return true
+	}
+	if ce, ok := errors.AsType[*websocket.CloseError](err); ok {
+		switch ce.Code {
+		case 4000, 4007, 4008, 4009: // unknown error, bad seq, rate limited, session timed out
+			return false
+		}
+		return ce.Code >= 4000 && ce.Code < 5000
+	}
+	return false
+}
+
+// redact removes every secret the adapter knows from s: the bot token and
+// the interaction tokens that appear in webhook URLs.
+func (a *Adapter) redact(s string, more ...string) string {
+	for _, secret := range append([]string{a.opts.Token}, more...) {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+	}
+	return redactTokenPaths(s)
+}
+
+// redactTokenPaths hides interaction tokens in Discord URLs
+// (/interactions/{id}/{token}/..., /webhooks/{app}/{token}...).
+func redactTokenPaths(s string) string {
+	for _, marker := range []string{"/interactions/", "/webhooks/"} {
+		var sb strings.Builder
+		rest := s
+		for {
+			i := strings.Index(rest, marker)
+			if i < 0 {
+				sb.WriteString(rest)
+				break
+			}
+			sb.WriteString(rest[:i+len(marker)])
+			rest = rest[i+len(marker):]
+			// Keep the id segment, hide the token segment after it.
+			j := strings.IndexByte(rest, '/')
+			if j < 0 {
+				continue
+			}
+			sb.WriteString(rest[:j+1])
+			rest = rest[j+1:]
+			k := strings.IndexAny(rest, "/?\" ")
+			if k < 0 {
+				k = len(rest)
+			}
+			if k > 0 {
+				sb.WriteString("[redacted]")
+			}
+			rest = rest[k:]
+		}
+		s = sb.String()
+	}
+	return s
+}
+
+// safeError carries a cause for errors.Is/As while its message has every
+// secret removed.
+type safeError struct {
+	msg string
+	err error
+}
+
+func (e *safeError) Error() string { return e.msg }
+func (e *safeError) Unwrap() error { return e.err }
+
+func (a *Adapter) safeErr(prefix string, err error) error {
+	return &safeError{msg: prefix + ": " + a.redact(err.Error()), err: err}
+}

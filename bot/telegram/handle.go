@@ -1,0 +1,385 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"travelbot/bot"
+)
+
+// Fixed replies.
+const (
+	sorryText    = "Sorry, something went wrong while answering. Please try again in a moment. In an emergency, call 112."
+	textOnlyText = "I can only read text messages. Please type your question in words, for example \"Where is the U.S. consulate?\", or send /topics to see everything I cover. In an emergency, call 112."
+	expiredText  = "That button has expired. Please ask your question again."
+)
+
+// maxInlineResults is how many suggestions an inline query shows.
+const maxInlineResults = 20
+
+// knownCommands are answered in groups; other commands there are for other
+// bots.
+var knownCommands = map[string]bool{"start": true, "help": true, "topics": true, "ask": true, "reload": true}
+
+// handleUpdate handles one update completely: the reply is delivered or has
+// definitively failed. It reports false only when ctx ended first, so the
+// update must stay unconfirmed and be fetched again. It never panics.
+func (a *Adapter) handleUpdate(ctx context.Context, u tgbotapi.Update) (done bool) {
+	if a.recent.seen(u.UpdateID) {
+		return true
+	}
+	var chatID int64
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("panic handling an update", "update", u.UpdateID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if chatID != 0 {
+				a.sendPlain(ctx, chatID, sorryText)
+			}
+			done = ctx.Err() == nil
+		}
+		if done {
+			a.recent.add(u.UpdateID)
+		}
+	}()
+	switch {
+	case u.Message != nil:
+		if u.Message.Chat != nil {
+			chatID = u.Message.Chat.ID
+		}
+		return a.onMessage(ctx, u.Message)
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message; m != nil && m.Chat != nil {
+			chatID = m.Chat.ID
+		}
+		return a.onCallback(ctx, u.CallbackQuery)
+	case u.InlineQuery != nil:
+		return a.onInline(ctx, u.InlineQuery)
+	default:
+		// Edited messages are ignored on purpose: answering an edit would
+		// send a second answer under the first, and most edits fix typos
+		// in a question already answered. Channel posts, polls, member
+		// updates: not for a FAQ bot.
+		return true
+	}
+}
+
+// target is where a reply goes.
+type target struct {
+	chatID  int64
+	group   bool
+	replyTo int // message to reply to (groups), 0 for none
+}
+
+func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) bool {
+	self := a.api.Load().Self
+	switch {
+	case m.Chat == nil:
+		return true
+	case m.From == nil && m.SenderChat == nil:
+		return true
+	case m.From != nil && m.From.IsBot && m.SenderChat == nil:
+		return true // other bots (and ourselves); anonymous admins have a SenderChat
+	case m.ViaBot != nil && m.ViaBot.ID == self.ID:
+		return true // one of our own inline answers, posted by a user
+	}
+	private := m.Chat.Type == "private"
+	group := m.Chat.Type == "group" || m.Chat.Type == "supergroup"
+	if !private && !group {
+		return true
+	}
+	if m.Text == "" {
+		if private && a.textOnly.allow(m.Chat.ID) {
+			return a.deliver(ctx, target{chatID: m.Chat.ID}, bot.Reply{Text: textOnlyText})
+		}
+		return true
+	}
+	question, ok := addressed(m, self, private)
+	if !ok {
+		return true
+	}
+	userID := ""
+	if m.From != nil && !m.From.IsBot {
+		userID = strconv.FormatInt(m.From.ID, 10)
+	}
+	reply := a.converse(func() bot.Reply {
+		return a.conv.Handle(ctx, bot.Message{Channel: Channel, UserID: userID, Text: question})
+	})
+	t := target{chatID: m.Chat.ID, group: group}
+	if group {
+		t.replyTo = m.MessageID
+	}
+	return a.deliver(ctx, t, reply)
+}
+
+// addressed decides whether a message is for the bot and returns the text
+// to hand to the conversation. In a private chat everything is. In a group:
+// our commands (bare or /cmd@ourbot), messages that mention the bot (the
+// mention is removed), and replies to the bot's messages.
+func addressed(m *tgbotapi.Message, self tgbotapi.User, private bool) (string, bool) {
+	text := m.Text
+	if strings.HasPrefix(strings.TrimSpace(text), "/") {
+		word, _, _ := strings.Cut(strings.TrimSpace(text)[1:], " ")
+		name, at, hasAt := strings.Cut(word, "@")
+		if hasAt && !strings.EqualFold(at, self.UserName) {
+			return "", false // a command for another bot
+		}
+		if private || knownCommands[strings.ToLower(name)] {
+			return text, true
+		}
+		return "", false
+	}
+	if private {
+		return text, true
+	}
+	for _, e := range m.Entities {
+		start, end, ok := entityBytes(text, e)
+		if !ok {
+			continue
+		}
+		mention := (e.Type == "mention" && strings.EqualFold(text[start:end], "@"+self.UserName)) ||
+			(e.Type == "text_mention" && e.User != nil && e.User.ID == self.ID)
+		if mention {
+			return strings.TrimSpace(text[:start] + " " + text[end:]), true
+		}
+	}
+	if i := findMention(text, self.UserName); i >= 0 {
+		return strings.TrimSpace(text[:i] + " " + text[i+1+len(self.UserName):]), true
+	}
+	if r := m.ReplyToMessage; r != nil && r.From != nil && r.From.ID == self.ID {
+		return text, true
+	}
+	return "", false
+}
+
+// findMention finds "@username" (any case, not followed by more username
+// characters) in text, for messages that arrive without entities. It
+// returns the byte offset of the '@', or -1.
+func findMention(text, username string) int {
+	if username == "" {
+		return -1
+	}
+	for i := 0; i < len(text); i++ {
+		j := i + 1 + len(username)
+		if text[i] != '@' || j > len(text) || !strings.EqualFold(text[i+1:j], username) {
+			continue
+		}
+		if j < len(text) && isUsernameByte(text[j]) {
+			continue
+		}
+		return i
+	}
+	return -1
+}
+
+func isUsernameByte(c byte) bool {
+	return c == '_' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
+
+// entityBytes converts an entity's UTF-16 offset and length to byte offsets
+// in s, checking they are in range (Telegram's are; a malformed update must
+// not panic).
+func entityBytes(s string, e tgbotapi.MessageEntity) (start, end int, ok bool) {
+	if e.Offset < 0 || e.Length <= 0 {
+		return 0, 0, false
+	}
+	units := 0
+	start, end = -1, -1
+	for i, r := range s {
+		if units == e.Offset {
+			start = i
+		}
+		if units == e.Offset+e.Length {
+			end = i
+			break
+		}
+		units += utf16.RuneLen(r)
+	}
+	if end < 0 && units == e.Offset+e.Length {
+		end = len(s)
+	}
+	if start < 0 || end < start {
+		return 0, 0, false
+	}
+	return start, end, true
+}
+
+// converse runs the conversation, turning a panic into an apology so the
+// user still gets a reply.
+func (a *Adapter) converse(f func() bot.Reply) (r bot.Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("panic in the conversation", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			r = bot.Reply{Text: sorryText}
+		}
+	}()
+	return f()
+}
+
+func (a *Adapter) onCallback(ctx context.Context, q *tgbotapi.CallbackQuery) bool {
+	id, ok := a.resolve(q.Data)
+	if !ok {
+		return a.answerCallback(ctx, q.ID, expiredText, false)
+	}
+	reply := a.converse(func() bot.Reply { return a.conv.EntryReply(id) })
+	if q.Message == nil || q.Message.Chat == nil {
+		// A button on a message too old for Telegram to tell us where it
+		// is: show the answer in the callback alert (200 characters).
+		d, _ := compose(reply)
+		return a.answerCallback(ctx, q.ID, truncateRunes(strings.Join(strings.Fields(d.plain()), " "), 200), true)
+	}
+	// Answer the callback first: it stops the button's spinner, and it
+	// expires within seconds while the answer may wait on rate limits.
+	if !a.answerCallback(ctx, q.ID, "", false) {
+		return false
+	}
+	group := q.Message.Chat.Type == "group" || q.Message.Chat.Type == "supergroup"
+	return a.deliver(ctx, target{chatID: q.Message.Chat.ID, group: group}, reply)
+}
+
+// answerCallback goes through Request, never Send: answerCallbackQuery
+// returns true, not a Message, and Send would report a decoding error for
+// a call that succeeded.
+func (a *Adapter) answerCallback(ctx context.Context, id, text string, alert bool) bool {
+	cfg := tgbotapi.NewCallback(id, text)
+	cfg.ShowAlert = alert
+	err := a.call(ctx, "answerCallbackQuery", nil, func(api *tgbotapi.BotAPI) error {
+		_, err := api.Request(cfg)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		a.log.Info("answerCallbackQuery failed", "err", err)
+	}
+	return true
+}
+
+func (a *Adapter) onInline(ctx context.Context, q *tgbotapi.InlineQuery) bool {
+	results := make([]any, 0, maxInlineResults)
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				a.log.Error("panic answering an inline query", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				results = results[:0]
+			}
+		}()
+		seen := map[string]bool{}
+		for _, c := range a.conv.Suggest(q.Query, maxInlineResults) {
+			rid := a.callbackData(c.ID)
+			if seen[rid] {
+				continue
+			}
+			seen[rid] = true
+			results = append(results, a.inlineArticle(rid, c, a.conv.EntryReply(c.ID)))
+		}
+	}()
+	cfg := tgbotapi.InlineConfig{InlineQueryID: q.ID, Results: results, CacheTime: 10, IsPersonal: false}
+	err := a.call(ctx, "answerInlineQuery", nil, func(api *tgbotapi.BotAPI) error {
+		_, err := api.Request(cfg)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		a.log.Info("answerInlineQuery failed", "err", err)
+	}
+	return true
+}
+
+// inlineArticle is one inline result: the entry's whole answer as one HTML
+// message (shortened if it would not fit in one).
+func (a *Adapter) inlineArticle(id string, c bot.Choice, r bot.Reply) tgbotapi.InlineQueryResultArticle {
+	d, _ := compose(r)
+	p := d.plain()
+	parts := splitPlain(p, maxVisible-20)
+	text := "…"
+	if len(parts) > 0 {
+		text = d.html(parts[0][0], parts[0][1])
+		if len(parts) > 1 {
+			text += "\n…"
+		}
+	}
+	art := tgbotapi.NewInlineQueryResultArticleHTML(id, truncateRunes(label(c.Question, c.ID), maxInlineTitle), text)
+	art.InputMessageContent = tgbotapi.InputTextMessageContent{Text: text, ParseMode: tgbotapi.ModeHTML, DisableWebPagePreview: true}
+	art.Description = truncateRunes(strings.Join(strings.Fields(clean(r.Answer+" "+r.Text)), " "), maxInlineDesc)
+	return art
+}
+
+// deliver renders and sends a reply, part by part, in order. It reports
+// false only when ctx ended before the reply was delivered; a definitive
+// failure (the user blocked the bot, say) is logged and counts as done.
+func (a *Adapter) deliver(ctx context.Context, t target, r bot.Reply) bool {
+	urgent := r.Emergency || r.Urgent != ""
+	for i, m := range a.render(r) {
+		cfg := tgbotapi.NewMessage(t.chatID, m.html)
+		cfg.ParseMode = tgbotapi.ModeHTML
+		cfg.DisableWebPagePreview = true
+		if m.keyboard != nil {
+			cfg.ReplyMarkup = m.keyboard
+		}
+		if i == 0 && t.replyTo != 0 {
+			cfg.ReplyToMessageID = t.replyTo
+			cfg.AllowSendingWithoutReply = true
+		}
+		err := a.send(ctx, t, cfg, m.plain, urgent)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			a.log.Warn("reply not delivered", "chat", bot.OpaqueID(Channel, strconv.FormatInt(t.chatID, 10)), "err", err)
+			return true
+		}
+	}
+	return true
+}
+
+// send sends one message with retries. If Telegram cannot parse the HTML
+// (it should never happen: everything is escaped) the part is sent once
+// more as plain text rather than lost. A group that became a supergroup
+// gets the message at its new id.
+func (a *Adapter) send(ctx context.Context, t target, cfg tgbotapi.MessageConfig, plain string, urgent bool) error {
+	for range 3 {
+		err := a.call(ctx, "sendMessage", func(ctx context.Context) error {
+			return a.out.wait(ctx, cfg.ChatID, t.group, urgent)
+		}, func(api *tgbotapi.BotAPI) error {
+			_, err := api.Request(cfg)
+			return err
+		})
+		var te *tgbotapi.Error
+		switch {
+		case err == nil:
+			return nil
+		case !errors.As(err, &te):
+			return err
+		case te.MigrateToChatID != 0 && te.MigrateToChatID != cfg.ChatID:
+			cfg.ChatID = te.MigrateToChatID
+		case te.Code == 400 && strings.Contains(te.Message, "can't parse entities") && cfg.ParseMode != "":
+			a.log.Error("Telegram could not parse a reply; sending it as plain text", "err", err)
+			cfg.Text, cfg.ParseMode = plain, ""
+		default:
+			return err
+		}
+	}
+	return errors.New("telegram sendMessage: gave up")
+}
+
+// sendPlain sends a fixed text, for the apology after a panic.
+func (a *Adapter) sendPlain(ctx context.Context, chatID int64, text string) {
+	defer func() { _ = recover() }()
+	cfg := tgbotapi.NewMessage(chatID, text)
+	_ = a.call(ctx, "sendMessage", func(ctx context.Context) error {
+		return a.out.wait(ctx, chatID, chatID < 0, false)
+	}, func(api *tgbotapi.BotAPI) error {
+		_, err := api.Request(cfg)
+		return err
+	})
+}

@@ -1,0 +1,185 @@
+package telegram
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"travelbot/bot"
+	"travelbot/bot/telegram/telegramtest"
+)
+
+func testAdapter(t *testing.T, conv Conversation) *Adapter {
+	t.Helper()
+	if conv == nil {
+		conv = nopConv{}
+	}
+	a, err := New(Options{Token: "1:T", Conversation: conv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+type nopConv struct{ Conversation }
+
+func (nopConv) Suggest(string, int) []bot.Choice { return nil }
+
+func TestSplitPlain(t *testing.T) {
+	para := strings.Repeat("word ", 30) // 150 bytes
+	cases := []struct {
+		name  string
+		in    string
+		limit int
+		want  []string
+	}{
+		{"fits", "hello\n\nworld", 100, []string{"hello\n\nworld"}},
+		{"empty", "  \n ", 10, nil},
+		{"paragraphs", "aaaa\n\nbbbb\n\ncccc", 10, []string{"aaaa\n\nbbbb", "cccc"}},
+		{"lines when no paragraph", "aaaa\nbbbb\ncccc", 10, []string{"aaaa\nbbbb", "cccc"}},
+		{"words when no line", "aaaa bbbb cccc", 10, []string{"aaaa bbbb", "cccc"}},
+		{"runes when no space", "abcdefghijklmnop", 5, []string{"abcde", "fghij", "klmno", "p"}},
+		{"astral runes count two", "😀😀😀😀😀", 4, []string{"😀😀", "😀😀", "😀"}},
+		{"early paragraph ignored for a later line", "a\n\n" + para[:40] + "\n" + para[:40], 60, []string{"a\n\n" + strings.TrimSpace(para[:40]), strings.TrimSpace(para[:40])}},
+	}
+	for _, tc := range cases {
+		var got []string
+		for _, r := range splitPlain(tc.in, tc.limit) {
+			got = append(got, tc.in[r[0]:r[1]])
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") || len(got) != len(tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+		for _, p := range got {
+			if n := utf16Len(p); n > tc.limit {
+				t.Errorf("%s: part %q is %d units > %d", tc.name, p, n, tc.limit)
+			}
+		}
+	}
+}
+
+// nastyText is text that breaks naive HTML: tags, entities, quotes,
+// astral runes, invalid UTF-8 and control characters.
+var nastyText = []string{"<b>", "</b>", "&", "&amp;", "</a>", `<a href="javascript:x">`, `"`, "'", "😀", "é", "\xff", "\x00", "\u2028", "\n", "\n\n", " ", "<", ">", "&#", ";", "x"}
+
+func randomText(r *rand.Rand, n int) string {
+	var sb strings.Builder
+	for range n {
+		sb.WriteString(nastyText[r.IntN(len(nastyText))])
+	}
+	return sb.String()
+}
+
+// TestRenderAlwaysValid renders random hostile replies and checks every
+// message with the same strict parser the fake server uses.
+func TestRenderAlwaysValid(t *testing.T) {
+	a := testAdapter(t, nil)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 300 {
+		size := []int{3, 50, 2000, 9000}[i%4]
+		reply := bot.Reply{
+			Kind:      bot.KindAnswer,
+			Question:  randomText(r, 5),
+			Answer:    randomText(r, size),
+			Emergency: i%5 == 0,
+			Urgent:    randomText(r, i%3),
+			Citations: []bot.Citation{{Publisher: randomText(r, 3), Title: randomText(r, 4), Date: randomText(r, 2), URL: "https://x.example/?a=" + randomText(r, 3)}},
+			FollowUps: []bot.Choice{{ID: randomText(r, 40), Question: randomText(r, 30)}},
+			Note:      randomText(r, 4),
+		}
+		if i%2 == 1 {
+			reply = bot.Reply{Text: randomText(r, size), Choices: reply.FollowUps, Emergency: reply.Emergency}
+		}
+		msgs := a.render(reply)
+		for j, m := range msgs {
+			vis, err := telegramtest.CheckHTML(m.html)
+			if err != nil {
+				t.Fatalf("case %d part %d: %v\n%q", i, j, err, m.html)
+			}
+			if n := telegramtest.UTF16Len(vis); n > 4096 || n == 0 {
+				t.Errorf("case %d part %d: %d visible units", i, j, n)
+			}
+			if vis != m.plain {
+				t.Errorf("case %d part %d: plain fallback differs from the visible text", i, j)
+			}
+			if j == 0 && reply.Emergency && !strings.Contains(strings.SplitN(vis, "\n", 2)[0], "112") {
+				t.Errorf("case %d: emergency first line %q", i, strings.SplitN(vis, "\n", 2)[0])
+			}
+			if m.keyboard != nil {
+				if j != len(msgs)-1 {
+					t.Errorf("case %d: buttons on part %d of %d", i, j, len(msgs))
+				}
+				for _, row := range m.keyboard.InlineKeyboard {
+					for _, b := range row {
+						if d := *b.CallbackData; len(d) > 64 || !utf8.ValidString(d) {
+							t.Errorf("case %d: callback data %q", i, d)
+						}
+						if !utf8.ValidString(b.Text) || utf8.RuneCountInString(b.Text) > maxLabelRunes {
+							t.Errorf("case %d: label %q", i, b.Text)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestRenderManyChoicesSpillIntoMoreMessages(t *testing.T) {
+	a := testAdapter(t, nil)
+	var cs []bot.Choice
+	for i := range 250 {
+		cs = append(cs, bot.Choice{ID: "e" + strings.Repeat("x", i%5) + string(rune('a'+i%26)), Question: "Q"})
+	}
+	msgs := a.render(bot.Reply{Kind: bot.KindTopics, Text: "Topics:", Choices: cs})
+	total := 0
+	for _, m := range msgs {
+		if m.keyboard == nil {
+			t.Fatalf("message %q without buttons", m.plain)
+		}
+		if n := len(m.keyboard.InlineKeyboard); n > maxButtons {
+			t.Errorf("%d buttons in one message", n)
+		}
+		total += len(m.keyboard.InlineKeyboard)
+	}
+	if total != 250 || len(msgs) != 3 {
+		t.Errorf("%d buttons in %d messages, want 250 in 3", total, len(msgs))
+	}
+}
+
+func TestCallbackDataRoundTrip(t *testing.T) {
+	ids := []string{"consulate", strings.Repeat("x", 62), strings.Repeat("x", 63), strings.Repeat("é", 40), "bad\xffutf8"}
+	conv := listConv(ids)
+	a := testAdapter(t, conv)
+	b := testAdapter(t, conv) // a restarted process: has rendered nothing
+	for _, id := range ids {
+		d := a.callbackData(id)
+		if len(d) > 64 || len(d) == 0 {
+			t.Errorf("%q: data %q is %d bytes", id, d, len(d))
+		}
+		for name, ad := range map[string]*Adapter{"same process": a, "restarted": b} {
+			if got, ok := ad.resolve(d); !ok || got != id {
+				t.Errorf("%s: resolve(%q) = %q, %v; want %q", name, d, got, ok, id)
+			}
+		}
+	}
+	for _, d := range []string{"", "e:", "h:", "h:unknown", "zzz"} {
+		if id, ok := b.resolve(d); ok {
+			t.Errorf("resolve(%q) = %q, want not found", d, id)
+		}
+	}
+}
+
+// listConv is a Conversation whose entries are ids.
+type listConv []string
+
+func (l listConv) Handle(context.Context, bot.Message) bot.Reply { return bot.Reply{} }
+func (l listConv) EntryReply(string) bot.Reply                   { return bot.Reply{} }
+func (l listConv) Suggest(_ string, n int) []bot.Choice {
+	var out []bot.Choice
+	for _, id := range l[:min(n, len(l))] {
+		out = append(out, bot.Choice{ID: id})
+	}
+	return out
+}
