@@ -18,6 +18,8 @@ var urgentWords = squashSet(
 	"paramedic", "paramedics", "firefighters", "fire", "sos", "911", "112", "heartattack",
 	"ambulence", "ambulanse", "emergancy", "bleed", "burning", "smoke", "attacking",
 	"stabbing", "shooter", "gunman", "gunshot", "drowned", "suicide", "suicidal",
+	"unresponsive", "anaphylaxis", "anaphylactic", "epipen", "hypothermia", "frostbite",
+	"suffocating", "electrocuted", "hostage", "terrorist", "gunfire", "molested", "stranded",
 	// Italian
 	"aiuto", "aiutatemi", "aiutami", "soccorso", "ambulanza", "incendio", "fuoco",
 	"rapina", "rapinato", "rapinata", "derubato", "derubata", "scippato", "scippata",
@@ -34,6 +36,8 @@ var urgentPairs = squashSet(
 	"got hurt", "is hurt", "are hurt", "am hurt", "is injured", "got injured", "is missing",
 	"are missing", "went missing", "gone missing", "is dying", "passed out", "fell down",
 	"chest pain", "pronto soccorso", "al ladro", "al fuoco", "chiamate la",
+	"allergic reaction", "not waking", "not responding", "wont wake", "beat up", "beaten up",
+	"were lost", "are lost", "shots fired", "terror attack",
 )
 
 // conditionWords are emergencies when they concern a person or come with
