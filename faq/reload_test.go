@@ -15,14 +15,14 @@ import (
 )
 
 // questions are shared by every versioned FAQ, so the same question is
-// answered by each version's own entry. Their words do not overlap, so a
-// verbatim question matches only its entry, however the matcher scores.
+// answered by each version's own entry. They are short and share no words,
+// so a verbatim question matches only its entry however the matcher scores,
+// and a compile takes little time (the 1,000-reload test compiles 1,000
+// times).
 var questions = []string{
-	"Which airport serves Cortina d'Ampezzo",
-	"How do I buy tickets for the curling",
-	"Is tap water safe to drink in Milan",
-	"What currency do shops take",
-	"When does the opening ceremony start",
+	"Cortina airport",
+	"curling tickets",
+	"tap water",
 }
 
 // versionedFAQ builds a small valid FAQ whose every id, source and answer
@@ -234,10 +234,9 @@ func TestReloadFromBrokenFile(t *testing.T) {
 	}
 }
 
-// mentionsLine reports whether a problem points at line n: FILE:N:COL from
-// the strict loader, or yaml's own "line N" inside the message.
+// mentionsLine reports whether a problem points at line n (FILE:N:COL: ...).
 func mentionsLine(problem string, n int) bool {
-	return regexp.MustCompile(fmt.Sprintf(`:%d:\d+: |line %d\b`, n, n)).MatchString(problem)
+	return regexp.MustCompile(fmt.Sprintf(`:%d:\d+: `, n)).MatchString(problem)
 }
 
 func write(t testing.TB, path, content string) {

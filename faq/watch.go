@@ -45,7 +45,8 @@ type Watcher struct {
 
 // NewWatcher starts watching the directory of path: changes made after it
 // returns are seen by Run. reload is called from Run's goroutine, one call at
-// a time. Run must be called once to deliver changes and release the watch.
+// a time. Call Run once to deliver changes; it releases the watch when it
+// returns. Close releases it when Run is never called.
 func NewWatcher(path string, debounce time.Duration, reload func(), log *slog.Logger) (*Watcher, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -69,17 +70,6 @@ func NewWatcher(path string, debounce time.Duration, reload func(), log *slog.Lo
 	}
 	w.last, _ = w.sum()
 	return w, nil
-}
-
-// Watch watches path until ctx is done, calling reload when its content
-// changes (see Watcher). It returns nil when ctx is done, and an error only
-// when the directory cannot be watched at all at the start.
-func Watch(ctx context.Context, path string, debounce time.Duration, reload func(), log *slog.Logger) error {
-	w, err := NewWatcher(path, debounce, reload, log)
-	if err != nil {
-		return err
-	}
-	return w.Run(ctx)
 }
 
 // Close releases the watch without running; after Run it does nothing.

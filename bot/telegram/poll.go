@@ -34,6 +34,10 @@ func (a *Adapter) poll(ctx context.Context) error {
 	hctx, stop := a.handlingContext(ctx)
 	defer stop()
 	a.deleteWebhook(ctx)
+	// getMe has accepted the token: connected until a poll fails, not
+	// only once the first long poll returns (which may take its full
+	// timeout on a quiet bot).
+	a.connected.Store(true)
 
 	offset, confirmed := 0, 0
 	failures := 0

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"travelbot/bot"
+	"travelbot/bot/discord"
+	"travelbot/bot/telegram"
+	"travelbot/config"
+)
+
+// buildAdapters returns the chat adapters to run, and for each adapter that
+// is off, why (for the start-up log and /readyz). An error means an adapter
+// is configured but cannot be built; serve then refuses to start.
+//
+// The adapters are wired here and nowhere else: bot/telegram and
+// bot/discord know bot, never config. An adapter that receives updates over
+// HTTP (Telegram's webhook mode) also implements webhook, and serve mounts
+// it on the HTTP server.
+func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger) (adapters []bot.Adapter, off map[string]string, err error) {
+	off = make(map[string]string)
+	// Replies in flight get most of the shutdown budget; the rest is for
+	// the HTTP server and the adapters' own goodbyes.
+	grace := max(cfg.ShutdownTimeout-2*time.Second, cfg.ShutdownTimeout/2)
+
+	if !cfg.Telegram.Token.IsSet() {
+		off["telegram"] = "TRAVELBOT_TELEGRAM_TOKEN is not set"
+	} else {
+		tg, err := telegram.New(telegram.Options{
+			Token:         cfg.Telegram.Token.Value(),
+			Endpoint:      cfg.Telegram.APIEndpoint,
+			Conversation:  b,
+			Logger:        log.With("adapter", "telegram"),
+			Events:        events,
+			WebhookURL:    cfg.Telegram.WebhookURL,
+			WebhookSecret: cfg.Telegram.WebhookSecret.Value(),
+			ShutdownGrace: grace,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("telegram: %w", err)
+		}
+		adapters = append(adapters, tg)
+	}
+
+	if !cfg.Discord.Token.IsSet() {
+		off["discord"] = "TRAVELBOT_DISCORD_TOKEN is not set"
+	} else {
+		dc, err := discord.New(discord.Options{
+			Token:           cfg.Discord.Token.Value(),
+			APIBase:         cfg.Discord.APIBase,
+			Guild:           cfg.Discord.Guild,
+			Ephemeral:       cfg.Discord.Ephemeral,
+			MessageContent:  cfg.Discord.MessageContent,
+			Conversation:    b,
+			Logger:          log.With("adapter", "discord"),
+			Events:          events,
+			ShutdownTimeout: grace,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("discord: %w", err)
+		}
+		adapters = append(adapters, dc)
+	}
+	return adapters, off, nil
+}

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"travelbot/bot"
+)
+
+// Limits on POST /v1/ask.
+const (
+	maxAskBody     = 64 << 10
+	maxAskQuestion = 4096 // characters
+)
+
+// webhook is an adapter that receives its platform's updates over HTTP
+// (Telegram in webhook mode). serve mounts it at POST WebhookPath() on the
+// HTTP server; an empty path means the adapter does not use one (polling).
+type webhook interface {
+	WebhookPath() string
+	http.Handler
+}
+
+// routes builds the HTTP API. Every response body is JSON except /metrics.
+func (s *server) routes() (*http.ServeMux, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("POST /v1/ask", s.handleAsk)
+	mux.HandleFunc("GET /v1/faq", s.handleFAQ)
+	mux.HandleFunc("POST /admin/reload", s.handleReload)
+	for _, a := range s.adapters {
+		wh, ok := a.(webhook)
+		if !ok || wh.WebhookPath() == "" {
+			continue
+		}
+		if err := mount(mux, "POST "+wh.WebhookPath(), wh); err != nil {
+			return nil, fmt.Errorf("%s webhook: %w", a.Name(), err)
+		}
+		s.log.Info("webhook mounted", "adapter", a.Name(), "path", wh.WebhookPath())
+	}
+	return mux, nil
+}
+
+// mount registers h, turning ServeMux's panic on a bad or clashing pattern
+// into an error.
+func mount(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	path := strings.TrimPrefix(pattern, "POST ")
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "{} ") {
+		return fmt.Errorf("path %q: must be a plain absolute path", path)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("path %q: %v", path, r)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+func (s *server) handleHealth(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+// readiness is the body of GET /readyz.
+type readiness struct {
+	Ready      bool                    `json:"ready"`
+	FAQ        faqStatus               `json:"faq"`
+	LastReload lastReload              `json:"last_reload"`
+	Adapters   map[string]adapterState `json:"adapters"`
+}
+
+type faqStatus struct {
+	Version string `json:"version"`
+	Entries int    `json:"entries"`
+	File    string `json:"file"`
+}
+
+type lastReload struct {
+	OK         bool      `json:"ok"`
+	Trigger    string    `json:"trigger"`
+	At         time.Time `json:"at"`
+	DurationMS float64   `json:"duration_ms"`
+	Errors     []string  `json:"errors"`
+}
+
+type adapterState struct {
+	Enabled   bool   `json:"enabled"`
+	Connected bool   `json:"connected"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// handleReady reports 200 when every enabled adapter is connected, 503
+// otherwise, with the details either way. The FAQ is always loaded: serve
+// does not start without one, and a failed reload keeps the last.
+func (s *server) handleReady(w http.ResponseWriter, _ *http.Request) {
+	t := s.live.Current()
+	res, at := s.status.get()
+	body := readiness{
+		Ready:      true,
+		FAQ:        faqStatus{Version: t.Version(), Entries: t.Len(), File: t.File()},
+		LastReload: lastReload{OK: res.OK, Trigger: res.Trigger, At: at.UTC(), DurationMS: durationMS(res.Duration), Errors: reloadErrors(res)},
+		Adapters:   make(map[string]adapterState),
+	}
+	for name, reason := range s.off {
+		body.Adapters[name] = adapterState{Reason: reason}
+	}
+	for _, a := range s.adapters {
+		st := adapterState{Enabled: true, Connected: a.Connected()}
+		if !st.Connected {
+			st.Reason = "not connected"
+			body.Ready = false
+		}
+		body.Adapters[a.Name()] = st
+	}
+	code := http.StatusOK
+	if !body.Ready {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, body)
+}
+
+// handleAsk answers {"question": "..."} with the object `travelbot ask
+// --json` prints. The asker is identified by IP address for the rate limit.
+func (s *server) handleAsk(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Question *string `json:"question"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAskBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", maxAskBody))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "the body must be a JSON object {\"question\": \"...\"}: "+jsonProblem(err))
+		return
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		writeError(w, http.StatusBadRequest, "the body must be one JSON object, with nothing after it")
+		return
+	}
+	switch {
+	case req.Question == nil:
+		writeError(w, http.StatusBadRequest, "\"question\" is required")
+		return
+	case strings.TrimSpace(*req.Question) == "":
+		writeError(w, http.StatusBadRequest, "\"question\" is empty")
+		return
+	case utf8.RuneCountInString(*req.Question) > maxAskQuestion:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("\"question\" is over %d characters", maxAskQuestion))
+		return
+	}
+	reply := s.bot.Ask(r.Context(), bot.Message{Channel: "http", UserID: remoteIP(r), Text: *req.Question})
+	if reply.Kind == bot.KindRateLimited {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(60/s.cfg.RateLimit.PerMinute))))
+		writeError(w, http.StatusTooManyRequests, reply.Text)
+		return
+	}
+	writeJSON(w, http.StatusOK, jsonReply(reply))
+}
+
+// jsonProblem describes a decoding error without echoing the body.
+func jsonProblem(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("invalid JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%q must be a %s", typ.Field, typ.Type)
+	case errors.Is(err, io.EOF):
+		return "the body is empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends early"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "invalid JSON"
+}
+
+// remoteIP is the peer's address. X-Forwarded-For is not trusted: anyone
+// could set it to dodge the rate limit.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type faqEntry struct {
+	ID       string   `json:"id"`
+	Question string   `json:"question"`
+	Tags     []string `json:"tags"`
+}
+
+func (s *server) handleFAQ(w http.ResponseWriter, _ *http.Request) {
+	t := s.live.Current()
+	body := struct {
+		Version string     `json:"version"`
+		Entries []faqEntry `json:"entries"`
+	}{Version: t.Version(), Entries: make([]faqEntry, 0, t.Len())}
+	for _, e := range t.Entries() {
+		tags := e.Tags
+		if tags == nil {
+			tags = []string{}
+		}
+		body.Entries = append(body.Entries, faqEntry{ID: e.ID, Question: e.Question, Tags: tags})
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// handleReload reloads the FAQ for an operator holding the admin token.
+func (s *server) handleReload(w http.ResponseWriter, r *http.Request) {
+	if !s.cfg.AdminToken.IsSet() {
+		writeJSON(w, http.StatusForbidden, map[string]any{"ok": false, "error": "admin calls are disabled: TRAVELBOT_ADMIN_TOKEN is not set"})
+		return
+	}
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="travelbot"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"ok": false, "error": "a valid Authorization: Bearer token is required"})
+		return
+	}
+	res := s.reloader.Reload(r.Context(), "http")
+	if !res.OK {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+			"ok": false, "errors": reloadErrors(res), "version": res.Version, "entries": res.Entries,
+		})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"ok": true, "version": res.Version, "entries": res.Entries, "duration_ms": durationMS(res.Duration), "changed": res.Changed,
+	})
+}
+
+// authorized checks the bearer token in constant time. Both sides are
+// hashed first, so neither the comparison nor its length leaks the token.
+func (s *server) authorized(r *http.Request) bool {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	got := hashToken(strings.TrimSpace(token))
+	return subtle.ConstantTimeCompare(got[:], s.adminHash[:]) == 1
+}
+
+func hashToken(t string) [32]byte { return sha256.Sum256([]byte(t)) }
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to tell it
+}

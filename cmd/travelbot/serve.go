@@ -1,0 +1,329 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"travelbot/bot"
+	"travelbot/config"
+	"travelbot/faq"
+)
+
+// serve runs travelbot for real: the chat adapters whose tokens are set, the
+// HTTP server, and the live FAQ. It returns nil after a clean shutdown.
+func (m *Main) serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	configPath := fs.String("config", "", "YAML config `file` (see config/example.yaml); TRAVELBOT_* variables override it")
+	fs.Usage = func() {
+		fmt.Fprintln(m.Stderr, "usage: travelbot serve [--config FILE]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagError(err)
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return &exitError{code: 2}
+	}
+
+	cfg, err := config.Load(*configPath, m.Getenv)
+	if err != nil {
+		var ve *config.ValidationError
+		if errors.As(err, &ve) {
+			return &exitError{code: 1, msg: fmt.Sprintf("travelbot serve: the configuration has %d problem(s):\n%s", len(ve.Problems), ve.Error())}
+		}
+		return err
+	}
+	s := newServer(cfg, newLogger(cfg, m.Stderr))
+	if err := s.Open(); err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.Run(ctx)
+}
+
+// newLogger builds the process's logger; cfg has been validated.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// server is `travelbot serve`: Open checks everything and binds, Run serves
+// until its context ends, Close releases what Open took. End-to-end tests
+// run it on 127.0.0.1:0 and read Addr.
+type server struct {
+	cfg *config.Config
+	log *slog.Logger
+
+	// Tests may set these before Open.
+	signals     <-chan os.Signal // SIGHUP; nil: the process's, via signal.Notify
+	newAdapters func(*config.Config, *bot.Bot, bot.APIEvents, *slog.Logger) ([]bot.Adapter, map[string]string, error)
+
+	// Set by Open.
+	live        *faq.Live
+	reloader    *faq.Reloader
+	bot         *bot.Bot
+	metrics     *metrics
+	status      reloadStatus
+	adapters    []bot.Adapter
+	off         map[string]string // adapter name -> why it is off
+	adminHash   [32]byte          // sha256 of the admin token, when set
+	ln          net.Listener
+	http        *http.Server
+	watcher     *faq.Watcher
+	stopSignals func()
+	runCtx      context.Context // Run's context, for reloads the watcher starts
+}
+
+func newServer(cfg *config.Config, log *slog.Logger) *server {
+	return &server{cfg: cfg, log: log, newAdapters: buildAdapters}
+}
+
+// Open loads and compiles the FAQ, builds the bot and the adapters, binds
+// the HTTP address, starts watching the FAQ file and listening for SIGHUP.
+// Nothing is served until Run. On error, everything opened so far is closed;
+// FAQ problems come back as an exitError listing them.
+func (s *server) Open() (err error) {
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	opts := []faq.Option{faq.WithThresholds(faq.Thresholds{Answer: s.cfg.Thresholds.Answer, Clarify: s.cfg.Thresholds.Clarify})}
+	// Watch before loading, so a change made while loading is not missed
+	// (reloading what was just loaded is a no-op). A missing file is
+	// better explained by the load's error than by the watcher's.
+	var watchErr error
+	if s.cfg.Watch && s.cfg.FAQ != "" {
+		s.watcher, watchErr = faq.NewWatcher(s.cfg.FAQ, s.cfg.ReloadDebounce, func() { s.reloader.Reload(s.runCtx, "file") }, s.log)
+	}
+	start := time.Now()
+	t, err := loadTable(s.cfg.FAQ, opts...)
+	if err != nil {
+		return faqError(err)
+	}
+	if watchErr != nil {
+		return fmt.Errorf("serve: %w", watchErr)
+	}
+	s.live = faq.NewLive(t)
+	s.metrics = newMetrics()
+	s.metrics.entries.Set(float64(t.Len()))
+	s.status.set(faq.ReloadResult{OK: true, Changed: true, Version: t.Version(), Entries: t.Len(), Duration: time.Since(start), Trigger: "start"}, time.Now())
+	s.reloader = faq.NewReloader(s.live, func(context.Context) (*faq.FAQ, error) { return loadFAQ(s.cfg.FAQ) }, opts...)
+	s.reloader.OnReload = s.reloaded
+
+	var limiter bot.Limiter // stays a nil interface when off
+	if rl := s.cfg.RateLimit; rl.PerMinute > 0 {
+		limiter = bot.NewRateLimiter(rl.PerMinute, rl.Burst, bot.RateLimiterOptions{})
+	}
+	s.bot = bot.New(bot.Options{
+		Tables:   s.live,
+		Reloader: s.reloader,
+		Admins:   map[string][]string{"telegram": s.cfg.Telegram.Admins, "discord": s.cfg.Discord.Admins},
+		Limiter:  limiter,
+		Observer: s.metrics,
+		Logger:   s.log,
+	})
+	if s.adapters, s.off, err = s.newAdapters(s.cfg, s.bot, s.metrics, s.log); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if s.cfg.AdminToken.IsSet() {
+		s.adminHash = hashToken(s.cfg.AdminToken.Value())
+	}
+
+	mux, err := s.routes()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if s.ln, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+
+	if s.signals == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGHUP)
+		s.signals, s.stopSignals = ch, func() { signal.Stop(ch) }
+	}
+
+	s.log.Info("config", "config", s.cfg)
+	s.log.Info("faq loaded", "file", t.File(), "version", t.Version(), "entries", t.Len(), "warnings", len(t.Warnings()), "watch", s.watcher != nil)
+	for _, a := range s.adapters {
+		s.log.Info("adapter on", "adapter", a.Name())
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.off)) {
+		s.log.Info("adapter off", "adapter", name, "reason", s.off[name])
+	}
+	s.log.Info("listening", "addr", s.ln.Addr().String())
+	return nil
+}
+
+// Addr is the address the HTTP server is bound to (after Open).
+func (s *server) Addr() net.Addr { return s.ln.Addr() }
+
+// Run serves until ctx ends or an adapter cannot serve at all, then shuts
+// down: it stops taking new work, lets HTTP requests and adapter replies in
+// flight finish within the shutdown timeout, and returns nil for a clean
+// stop on ctx.
+func (s *server) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.runCtx = ctx
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 1+len(s.adapters))
+	wg.Go(func() {
+		if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	})
+	if s.watcher != nil {
+		wg.Go(func() { s.watcher.Run(ctx) })
+	}
+	wg.Go(func() { s.reloadOnSignal(ctx) })
+	for _, a := range s.adapters {
+		wg.Go(func() {
+			if err := a.Run(ctx); err != nil {
+				errc <- fmt.Errorf("%s: %w", a.Name(), err)
+			}
+		})
+	}
+
+	var err error
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	case err = <-errc:
+		s.log.Error("shutting down", "err", err)
+	}
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer scancel()
+	cancel() // adapters, the watcher and the signal loop stop; adapters finish their replies
+	if serr := s.http.Shutdown(sctx); serr != nil {
+		s.http.Close()
+		err = errors.Join(err, fmt.Errorf("http shutdown: %w", serr))
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-sctx.Done():
+		err = errors.Join(err, fmt.Errorf("shutdown: gave up waiting for the adapters after %v", s.cfg.ShutdownTimeout))
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// reloadOnSignal reloads the FAQ on every SIGHUP until ctx ends.
+func (s *server) reloadOnSignal(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.signals:
+			s.reloader.Reload(ctx, "signal")
+		}
+	}
+}
+
+// Close releases what Open took and Run did not: the listener, the file
+// watch and the signal subscription. It is safe to call more than once.
+func (s *server) Close() error {
+	if s.stopSignals != nil {
+		s.stopSignals()
+	}
+	if s.watcher != nil {
+		s.watcher.Close()
+	}
+	if s.ln != nil {
+		s.ln.Close() // already closed after Run; the error says so
+	}
+	return nil
+}
+
+// reloaded logs, counts and records every reload attempt, whatever
+// triggered it (faq.Reloader.OnReload).
+func (s *server) reloaded(res faq.ReloadResult) {
+	s.metrics.reloaded(res)
+	s.status.set(res, time.Now())
+	attrs := []any{"trigger", res.Trigger, "result", reloadOutcome(res), "version", res.Version, "entries", res.Entries, "duration_ms", durationMS(res.Duration)}
+	if res.OK {
+		s.log.Info("faq reload", attrs...)
+		return
+	}
+	errs := reloadErrors(res)
+	s.log.Error("faq reload failed; still serving the previous FAQ", append(attrs, "problems", len(errs))...)
+	const maxLogged = 50
+	for i, e := range errs {
+		if i == maxLogged {
+			s.log.Error("faq reload: more problems not logged", "count", len(errs)-maxLogged)
+			break
+		}
+		s.log.Error("faq reload problem", "trigger", res.Trigger, "problem", e)
+	}
+}
+
+// reloadErrors lists why a reload failed: FILE:LINE:COL problems, or the
+// error that stopped it.
+func reloadErrors(res faq.ReloadResult) []string {
+	errs := []string{}
+	for _, p := range res.Problems {
+		errs = append(errs, p.String())
+	}
+	if res.Err != nil {
+		errs = append(errs, res.Err.Error())
+	}
+	return errs
+}
+
+func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// reloadStatus is the last reload attempt, for /readyz. It is safe for
+// concurrent use.
+type reloadStatus struct {
+	mu  sync.Mutex
+	res faq.ReloadResult
+	at  time.Time
+}
+
+func (r *reloadStatus) set(res faq.ReloadResult, at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res, r.at = res, at
+}
+
+func (r *reloadStatus) get() (faq.ReloadResult, time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.res, r.at
+}

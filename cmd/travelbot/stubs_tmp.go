@@ -1,5 +1,0 @@
-package main
-
-import "context"
-
-func (m *Main) serve(ctx context.Context, args []string) error    { return nil }

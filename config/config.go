@@ -1,0 +1,188 @@
+// Package config is the operator's configuration for `travelbot serve`:
+// defaults, an optional YAML file decoded strictly, and environment variables
+// on top (defaults < file < environment). Secrets (tokens) come only from the
+// environment and never appear in any output: Secret redacts itself however
+// it is printed, logged or marshalled. Load reports every problem at once.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Config is everything `travelbot serve` can be told. The yaml key and the
+// environment variable of each field are in its comment; example.yaml shows
+// every key with its default.
+type Config struct {
+	// FAQ is the FAQ file to serve (yaml: faq, env: TRAVELBOT_FAQ). Empty
+	// means the FAQ compiled into the binary. A relative path in the config
+	// file is relative to the config file's directory; in the environment,
+	// to the working directory.
+	FAQ string `yaml:"faq"`
+	// HTTPAddr is where the HTTP server listens, host:port (yaml: http_addr,
+	// env: TRAVELBOT_HTTP_ADDR, default localhost:8080). Port 0 picks a free
+	// port; the bound address is logged.
+	HTTPAddr string `yaml:"http_addr"`
+	// LogFormat is text or json (yaml: log_format, env: TRAVELBOT_LOG_FORMAT,
+	// default text).
+	LogFormat string `yaml:"log_format"`
+	// LogLevel is debug, info, warn or error (yaml: log_level, env:
+	// TRAVELBOT_LOG_LEVEL, default info).
+	LogLevel string `yaml:"log_level"`
+	// Thresholds override the FAQ's own answer/clarify thresholds; zero
+	// keeps the FAQ's own or the built-in defaults.
+	Thresholds Thresholds `yaml:"thresholds"`
+	// Watch reloads the FAQ when its file changes (yaml: watch, env:
+	// TRAVELBOT_WATCH, default true). It has no effect on the embedded FAQ.
+	Watch bool `yaml:"watch"`
+	// ReloadDebounce is how long the file must be quiet before a change is
+	// reloaded, so an editor's burst of writes reloads once (yaml:
+	// reload_debounce, env: TRAVELBOT_RELOAD_DEBOUNCE, default 250ms).
+	ReloadDebounce time.Duration `yaml:"reload_debounce"`
+	// RateLimit is the per-user question budget.
+	RateLimit RateLimit `yaml:"rate_limit"`
+	// ShutdownTimeout bounds how long SIGINT/SIGTERM waits for replies in
+	// flight (yaml: shutdown_timeout, env: TRAVELBOT_SHUTDOWN_TIMEOUT,
+	// default 10s).
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// AdminToken is the bearer token for POST /admin/reload (env only:
+	// TRAVELBOT_ADMIN_TOKEN). Unset, admin calls are refused.
+	AdminToken Secret `yaml:"admin_token"`
+	// Telegram configures the Telegram adapter; it runs when its token is set.
+	Telegram Telegram `yaml:"telegram"`
+	// Discord configures the Discord adapter; it runs when its token is set.
+	Discord Discord `yaml:"discord"`
+}
+
+// Thresholds override the FAQ's match thresholds, each in [0, 1] with
+// clarify <= answer; zero keeps the FAQ's own value or the default.
+type Thresholds struct {
+	// Answer is the confidence at or above which the bot answers (yaml:
+	// thresholds.answer, env: TRAVELBOT_ANSWER_THRESHOLD).
+	Answer float64 `yaml:"answer"`
+	// Clarify is the confidence at or above which the bot offers "did you
+	// mean" suggestions (yaml: thresholds.clarify, env:
+	// TRAVELBOT_CLARIFY_THRESHOLD).
+	Clarify float64 `yaml:"clarify"`
+}
+
+// RateLimit is a token bucket per user: Burst questions at once, refilled at
+// PerMinute. Emergencies are never limited.
+type RateLimit struct {
+	// PerMinute is the sustained rate (yaml: rate_limit.per_minute, env:
+	// TRAVELBOT_RATE_PER_MINUTE, default 20). Zero turns rate limiting off.
+	PerMinute float64 `yaml:"per_minute"`
+	// Burst is how many questions a user may ask back to back (yaml:
+	// rate_limit.burst, env: TRAVELBOT_RATE_BURST, default 5).
+	Burst int `yaml:"burst"`
+}
+
+// Telegram configures the Telegram adapter.
+type Telegram struct {
+	// Token is the bot token from BotFather (env only:
+	// TRAVELBOT_TELEGRAM_TOKEN). Unset, the adapter is off.
+	Token Secret `yaml:"token"`
+	// APIEndpoint is the Bot API server's origin, without a trailing slash;
+	// the client calls APIEndpoint/bot<token>/<method> (yaml:
+	// telegram.api_endpoint, env: TRAVELBOT_TELEGRAM_API_ENDPOINT, default
+	// https://api.telegram.org). Set it for a self-hosted Bot API server.
+	APIEndpoint string `yaml:"api_endpoint"`
+	// Admins are the numeric Telegram user ids that may reload the FAQ
+	// from chat (yaml: telegram.admins, a list; env:
+	// TRAVELBOT_TELEGRAM_ADMINS, comma-separated).
+	Admins []string `yaml:"admins"`
+	// WebhookURL switches the adapter from long polling to a webhook at this
+	// https URL; its path is served by the HTTP server (yaml:
+	// telegram.webhook_url, env: TRAVELBOT_TELEGRAM_WEBHOOK_URL).
+	WebhookURL string `yaml:"webhook_url"`
+	// WebhookSecret is sent by Telegram with every webhook call and checked
+	// (env only: TRAVELBOT_TELEGRAM_WEBHOOK_SECRET; 1-256 of A-Z a-z 0-9 _ -).
+	WebhookSecret Secret `yaml:"webhook_secret"`
+}
+
+// Discord configures the Discord adapter.
+type Discord struct {
+	// Token is the bot token, bare: the adapter adds "Bot " (env only:
+	// TRAVELBOT_DISCORD_TOKEN). Unset, the adapter is off.
+	Token Secret `yaml:"token"`
+	// APIBase is the origin for Discord REST, without a trailing slash; the
+	// client calls APIBase/api/v9/... and asks it for the gateway URL (yaml:
+	// discord.api_base, env: TRAVELBOT_DISCORD_API_BASE, default
+	// https://discord.com).
+	APIBase string `yaml:"api_base"`
+	// Admins are the Discord user ids (snowflakes) that may reload the FAQ
+	// from chat (yaml: discord.admins, a list; env: TRAVELBOT_DISCORD_ADMINS,
+	// comma-separated).
+	Admins []string `yaml:"admins"`
+	// Guild registers the slash commands in this one guild (instant) instead
+	// of globally (yaml: discord.guild, env: TRAVELBOT_DISCORD_GUILD).
+	Guild string `yaml:"guild"`
+	// Ephemeral makes replies visible only to the asker (yaml:
+	// discord.ephemeral, env: TRAVELBOT_DISCORD_EPHEMERAL, default true).
+	Ephemeral bool `yaml:"ephemeral"`
+	// MessageContent asks for Discord's privileged Message Content intent,
+	// so plain messages that mention the bot are read in full; enable it in
+	// the Developer Portal too, or Discord refuses the connection (yaml:
+	// discord.message_content, env: TRAVELBOT_DISCORD_MESSAGE_CONTENT,
+	// default false: DMs and mentions still work, slash commands always).
+	MessageContent bool `yaml:"message_content"`
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() *Config {
+	return &Config{
+		HTTPAddr:        "localhost:8080",
+		LogFormat:       "text",
+		LogLevel:        "info",
+		Watch:           true,
+		ReloadDebounce:  250 * time.Millisecond,
+		RateLimit:       RateLimit{PerMinute: 20, Burst: 5},
+		ShutdownTimeout: 10 * time.Second,
+		Telegram:        Telegram{APIEndpoint: "https://api.telegram.org"},
+		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true},
+	}
+}
+
+// String summarises the configuration on one line, secrets redacted.
+func (c *Config) String() string {
+	var sb strings.Builder
+	for i, a := range c.attrs() {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		fmt.Fprintf(&sb, "%s=%v", a.Key, a.Value)
+	}
+	return sb.String()
+}
+
+// LogValue logs the configuration as a group, secrets redacted.
+func (c *Config) LogValue() slog.Value { return slog.GroupValue(c.attrs()...) }
+
+func (c *Config) attrs() []slog.Attr {
+	return []slog.Attr{
+		slog.String("faq", c.FAQ),
+		slog.String("http_addr", c.HTTPAddr),
+		slog.String("log_format", c.LogFormat),
+		slog.String("log_level", c.LogLevel),
+		slog.Float64("thresholds.answer", c.Thresholds.Answer),
+		slog.Float64("thresholds.clarify", c.Thresholds.Clarify),
+		slog.Bool("watch", c.Watch),
+		slog.Duration("reload_debounce", c.ReloadDebounce),
+		slog.Float64("rate_limit.per_minute", c.RateLimit.PerMinute),
+		slog.Int("rate_limit.burst", c.RateLimit.Burst),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Any("admin_token", c.AdminToken),
+		slog.Any("telegram.token", c.Telegram.Token),
+		slog.String("telegram.api_endpoint", c.Telegram.APIEndpoint),
+		slog.String("telegram.admins", strings.Join(c.Telegram.Admins, ",")),
+		slog.String("telegram.webhook_url", c.Telegram.WebhookURL),
+		slog.Any("telegram.webhook_secret", c.Telegram.WebhookSecret),
+		slog.Any("discord.token", c.Discord.Token),
+		slog.String("discord.api_base", c.Discord.APIBase),
+		slog.String("discord.admins", strings.Join(c.Discord.Admins, ",")),
+		slog.String("discord.guild", c.Discord.Guild),
+		slog.Bool("discord.ephemeral", c.Discord.Ephemeral),
+	}
+}

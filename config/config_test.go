@@ -1,0 +1,537 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// env is a fake environment.
+type env map[string]string
+
+func (e env) get(k string) string { return e[k] }
+
+// writeFile writes a config file into a fresh temp dir and returns its path.
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "travelbot.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// problems returns Load's problems as strings, failing the test if Load
+// returned another kind of error.
+func problems(t *testing.T, err error) []string {
+	t.Helper()
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Load error = %v (%T), want *ValidationError", err, err)
+	}
+	var out []string
+	for _, p := range ve.Problems {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// normalize makes empty lists nil so a decoded `admins: []` equals a default.
+func normalize(c *Config) *Config {
+	cp := *c
+	if len(cp.Telegram.Admins) == 0 {
+		cp.Telegram.Admins = nil
+	}
+	if len(cp.Discord.Admins) == 0 {
+		cp.Discord.Admins = nil
+	}
+	return &cp
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load("", env{}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, Default()) {
+		t.Errorf("Load with nothing set = %v\nwant %v", c, Default())
+	}
+	want := Config{HTTPAddr: "localhost:8080", LogFormat: "text", LogLevel: "info", Watch: true,
+		ReloadDebounce: 250 * time.Millisecond, RateLimit: RateLimit{PerMinute: 20, Burst: 5},
+		ShutdownTimeout: 10 * time.Second,
+		Telegram:        Telegram{APIEndpoint: "https://api.telegram.org"},
+		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true}}
+	if !reflect.DeepEqual(*c, want) {
+		t.Errorf("defaults = %v\nwant       %v", c, &want)
+	}
+}
+
+// TestExample keeps example.yaml valid, equal to the defaults, and complete:
+// every key of Config appears in it, and every secret's variable is named.
+func TestExample(t *testing.T) {
+	c, err := Load("example.yaml", env{}.get)
+	if err != nil {
+		t.Fatalf("example.yaml: %v", err)
+	}
+	if got, want := normalize(c), Default(); !reflect.DeepEqual(got, want) {
+		t.Errorf("example.yaml = %v\nwant the defaults %v", got, want)
+	}
+	data, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]bool{}
+	for _, s := range Default().secrets() {
+		secrets[s.key] = true
+		if !bytes.Contains(data, []byte(s.env)) {
+			t.Errorf("example.yaml does not mention %s", s.env)
+		}
+	}
+	for _, key := range yamlKeys(reflect.TypeOf(Config{}), "") {
+		if secrets[key] {
+			continue
+		}
+		if !hasKey(doc, strings.Split(key, ".")) {
+			t.Errorf("example.yaml lacks the key %s", key)
+		}
+	}
+	for _, s := range Default().settings() {
+		if !bytes.Contains(data, []byte(s.env)) {
+			t.Errorf("example.yaml does not mention %s (for %s)", s.env, s.key)
+		}
+	}
+}
+
+// yamlKeys lists the dotted yaml keys of a struct's leaf fields.
+func yamlKeys(t reflect.Type, prefix string) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("yaml")
+		if name == "" || name == "-" {
+			continue
+		}
+		key := prefix + name
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(Secret{}) && f.Type != reflect.TypeOf(time.Duration(0)) {
+			out = append(out, yamlKeys(f.Type, key+".")...)
+			continue
+		}
+		out = append(out, key)
+	}
+	return out
+}
+
+func hasKey(m map[string]any, path []string) bool {
+	v, ok := m[path[0]]
+	if !ok {
+		return false
+	}
+	if len(path) == 1 {
+		return true
+	}
+	sub, ok := v.(map[string]any)
+	return ok && hasKey(sub, path[1:])
+}
+
+// TestEverySettingHasAVariable checks that the environment table covers
+// every key of Config, so no setting is file-only.
+func TestEverySettingHasAVariable(t *testing.T) {
+	c := Default()
+	have := map[string]string{}
+	for _, s := range c.settings() {
+		have[s.key] = s.env
+	}
+	for _, s := range c.secrets() {
+		have[s.key] = s.env
+	}
+	for _, key := range yamlKeys(reflect.TypeOf(Config{}), "") {
+		if have[key] == "" {
+			t.Errorf("key %s has no environment variable", key)
+		}
+	}
+	if len(have) != len(yamlKeys(reflect.TypeOf(Config{}), "")) {
+		t.Errorf("the settings table has %d keys, Config has %d", len(have), len(yamlKeys(reflect.TypeOf(Config{}), "")))
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	file := `
+http_addr: 0.0.0.0:9000
+log_format: json
+thresholds:
+  answer: 0.6
+watch: false
+reload_debounce: 1s
+rate_limit:
+  per_minute: 30
+telegram:
+  admins: [111, "222"]
+  api_endpoint: http://tg.local:8081/
+discord:
+  ephemeral: false
+  guild: "123456789012345678"
+`
+	tests := []struct {
+		name  string
+		file  string
+		env   env
+		check func(*Config) []string // returns what is wrong
+	}{
+		{"defaults", "", env{}, func(c *Config) []string {
+			return diffs(
+				"http_addr", c.HTTPAddr, "localhost:8080",
+				"log_format", c.LogFormat, "text",
+				"watch", c.Watch, true,
+				"rate_limit.burst", c.RateLimit.Burst, 5,
+			)
+		}},
+		{"file over defaults", file, env{}, func(c *Config) []string {
+			return diffs(
+				"http_addr", c.HTTPAddr, "0.0.0.0:9000",
+				"log_format", c.LogFormat, "json",
+				"log_level", c.LogLevel, "info", // not in the file: default kept
+				"thresholds.answer", c.Thresholds.Answer, 0.6,
+				"thresholds.clarify", c.Thresholds.Clarify, 0.0,
+				"watch", c.Watch, false,
+				"reload_debounce", c.ReloadDebounce, time.Second,
+				"rate_limit.per_minute", c.RateLimit.PerMinute, 30.0,
+				"rate_limit.burst", c.RateLimit.Burst, 5, // sibling kept
+				"telegram.admins", strings.Join(c.Telegram.Admins, ","), "111,222",
+				"telegram.api_endpoint", c.Telegram.APIEndpoint, "http://tg.local:8081",
+				"discord.api_base", c.Discord.APIBase, "https://discord.com",
+				"discord.ephemeral", c.Discord.Ephemeral, false,
+				"discord.guild", c.Discord.Guild, "123456789012345678",
+			)
+		}},
+		{"environment over file", file, env{
+			"TRAVELBOT_HTTP_ADDR":               "127.0.0.1:0",
+			"TRAVELBOT_LOG_LEVEL":               "debug",
+			"TRAVELBOT_ANSWER_THRESHOLD":        "0.7",
+			"TRAVELBOT_CLARIFY_THRESHOLD":       "0.3",
+			"TRAVELBOT_WATCH":                   "true",
+			"TRAVELBOT_RELOAD_DEBOUNCE":         "50ms",
+			"TRAVELBOT_RATE_PER_MINUTE":         "0",
+			"TRAVELBOT_RATE_BURST":              "9",
+			"TRAVELBOT_SHUTDOWN_TIMEOUT":        "3s",
+			"TRAVELBOT_TELEGRAM_ADMINS":         " 5, 6 ,,",
+			"TRAVELBOT_TELEGRAM_WEBHOOK_URL":    "https://bot.example.org/tg/hook",
+			"TRAVELBOT_DISCORD_API_BASE":        "https://proxy.example.org/",
+			"TRAVELBOT_DISCORD_ADMINS":          "80351110224678912",
+			"TRAVELBOT_DISCORD_EPHEMERAL":       "1",
+			"TRAVELBOT_TELEGRAM_TOKEN":          "123:tg-secret",
+			"TRAVELBOT_DISCORD_TOKEN":           "dc-secret",
+			"TRAVELBOT_ADMIN_TOKEN":             "admin-secret",
+			"TRAVELBOT_TELEGRAM_WEBHOOK_SECRET": "hook_secret-1",
+		}, func(c *Config) []string {
+			return diffs(
+				"http_addr", c.HTTPAddr, "127.0.0.1:0",
+				"log_format", c.LogFormat, "json", // file value kept
+				"log_level", c.LogLevel, "debug",
+				"thresholds.answer", c.Thresholds.Answer, 0.7,
+				"thresholds.clarify", c.Thresholds.Clarify, 0.3,
+				"watch", c.Watch, true,
+				"reload_debounce", c.ReloadDebounce, 50*time.Millisecond,
+				"rate_limit.per_minute", c.RateLimit.PerMinute, 0.0,
+				"rate_limit.burst", c.RateLimit.Burst, 9,
+				"shutdown_timeout", c.ShutdownTimeout, 3*time.Second,
+				"telegram.admins", strings.Join(c.Telegram.Admins, ","), "5,6",
+				"telegram.webhook_url", c.Telegram.WebhookURL, "https://bot.example.org/tg/hook",
+				"discord.api_base", c.Discord.APIBase, "https://proxy.example.org",
+				"discord.admins", strings.Join(c.Discord.Admins, ","), "80351110224678912",
+				"discord.ephemeral", c.Discord.Ephemeral, true,
+				"telegram.token", c.Telegram.Token.Value(), "123:tg-secret",
+				"discord.token", c.Discord.Token.Value(), "dc-secret",
+				"admin_token", c.AdminToken.Value(), "admin-secret",
+				"telegram.webhook_secret", c.Telegram.WebhookSecret.Value(), "hook_secret-1",
+			)
+		}},
+		{"environment over defaults", "", env{"TRAVELBOT_FAQ": "faq.yaml", "TRAVELBOT_LOG_FORMAT": "json", "TRAVELBOT_TELEGRAM_API_ENDPOINT": "http://localhost:8081"},
+			func(c *Config) []string {
+				return diffs(
+					"faq", c.FAQ, "faq.yaml", // from the environment: relative to the working directory
+					"log_format", c.LogFormat, "json",
+					"telegram.api_endpoint", c.Telegram.APIEndpoint, "http://localhost:8081",
+				)
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := ""
+			if tt.file != "" {
+				path = writeFile(t, tt.file)
+			}
+			c, err := Load(path, tt.env.get)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			for _, d := range tt.check(c) {
+				t.Error(d)
+			}
+		})
+	}
+}
+
+// diffs takes (name, got, want) triples and describes each mismatch.
+func diffs(triples ...any) []string {
+	var out []string
+	for i := 0; i+2 < len(triples); i += 3 {
+		if !reflect.DeepEqual(triples[i+1], triples[i+2]) {
+			out = append(out, fmt.Sprintf("%s = %#v, want %#v", triples[i], triples[i+1], triples[i+2]))
+		}
+	}
+	return out
+}
+
+func TestRelativeFAQPathIsRelativeToTheConfigFile(t *testing.T) {
+	p := writeFile(t, "faq: data/faq.yaml\n")
+	c, err := Load(p, env{}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(filepath.Dir(p), "data", "faq.yaml"); c.FAQ != want {
+		t.Errorf("faq = %q, want %q", c.FAQ, want)
+	}
+	p = writeFile(t, "faq: /srv/faq.yaml\n")
+	if c, err = Load(p, env{}.get); err != nil || c.FAQ != "/srv/faq.yaml" {
+		t.Errorf("absolute faq = %q, %v; want it unchanged", c.FAQ, err)
+	}
+}
+
+// TestValidationReportsEveryProblem puts many mistakes in one file and the
+// environment and expects each one, located, in a single error.
+func TestValidationReportsEveryProblem(t *testing.T) {
+	p := writeFile(t, `http_addr: nowhere
+log_format: xml
+log_level: loud
+thresholds:
+  answer: 0.3
+  clarify: 0.4
+reload_debounce: -1s
+rate_limit:
+  per_minute: -2
+shutdown_timeout: 0s
+telegram:
+  api_endpoint: ftp://api.telegram.org
+  admins: [12, abc]
+  webhook_url: http://insecure.example.org/hook
+discord:
+  api_base: https://discord.com/api/v9
+  admins: ["-5"]
+`)
+	_, err := Load(p, env{
+		"TRAVELBOT_DISCORD_GUILD":           "my-guild",
+		"TRAVELBOT_TELEGRAM_WEBHOOK_SECRET": "has spaces and $ymbols",
+	}.get)
+	got := problems(t, err)
+	want := []string{
+		p + ":1:12: http_addr: ",
+		p + ":2:13: log_format: \"xml\": must be one of text, json",
+		p + ":3:12: log_level: \"loud\"",
+		p + ":6:12: thresholds.clarify: 0.4 is above the answer threshold 0.3",
+		p + ":7:18: reload_debounce: -1s is negative",
+		p + ":9:15: rate_limit.per_minute: -2 is negative",
+		p + ":10:19: shutdown_timeout: 0s: must be positive",
+		p + ":12:17: telegram.api_endpoint: \"ftp://api.telegram.org\"",
+		p + ":13:11: telegram.admins: \"abc\" is not a Telegram user id",
+		p + ":14:16: telegram.webhook_url: \"http://insecure.example.org/hook\": must be an https URL",
+		p + ":16:13: discord.api_base: \"https://discord.com/api/v9\": must be an origin only",
+		p + ":17:11: discord.admins: \"-5\" is not a Discord user id",
+		"TRAVELBOT_DISCORD_GUILD: \"my-guild\" is not a Discord guild id",
+		"TRAVELBOT_TELEGRAM_WEBHOOK_SECRET: must be 1 to 256 of the characters",
+	}
+	for _, w := range want {
+		if !containsPrefix(got, w) {
+			t.Errorf("missing problem %q", w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	if strings.Contains(err.Error(), "$ymbols") {
+		t.Errorf("the error shows the webhook secret: %v", err)
+	}
+}
+
+func containsPrefix(list []string, prefix string) bool {
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFileProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		env  env
+		want []string // each a regexp; FILE stands for the path
+	}{
+		{"unknown keys with lines", "http_addr: localhost:1\nhtp_addr: x\ntelegram:\n  admin: [1]\n", nil, []string{
+			`^FILE:2: unknown key "htp_addr"$`,
+			`^FILE:4: unknown key "admin"$`,
+		}},
+		{"wrong types", "watch: maybe\nrate_limit:\n  burst: lots\nreload_debounce: 5\n", nil, []string{
+			`^FILE:1: watch: want true or false, got "maybe"$`,
+			`^FILE:3: rate_limit.burst: want a whole number, got "lots"$`,
+			`^FILE:4: reload_debounce: want a duration such as 250ms or 10s, got "5"$`,
+		}},
+		{"syntax error", "http_addr: localhost:1\nlog_format: [text\n", nil, []string{
+			`^FILE:\d+: .+`,
+		}},
+		{"not a mapping", "- a\n- b\n", nil, []string{
+			`^FILE:1:1: the config file must be a mapping`,
+		}},
+		{"secrets in the file", "admin_token: s3cret-admin\ntelegram:\n  token: 123:s3cret-tg\n  webhook_secret: s3cret-hook\ndiscord:\n  token: s3cret-dc\n", nil, []string{
+			`^FILE:1:14: admin_token: secrets are read only from the environment: remove this key and set TRAVELBOT_ADMIN_TOKEN$`,
+			`^FILE:3:10: telegram.token: .*set TRAVELBOT_TELEGRAM_TOKEN$`,
+			`^FILE:4:19: telegram.webhook_secret: .*set TRAVELBOT_TELEGRAM_WEBHOOK_SECRET$`,
+			`^FILE:6:10: discord.token: .*set TRAVELBOT_DISCORD_TOKEN$`,
+		}},
+		{"decoding and value problems together", "htp: 1\nhttp_addr: nowhere\nwatch: maybe\n", nil, []string{
+			`^FILE:1: unknown key "htp"$`,
+			`^FILE:2:12: http_addr: "nowhere" is not host:port`,
+			`^FILE:3: watch: want true or false`,
+		}},
+		{"bad environment values too", "watch: true\n", env{"TRAVELBOT_WATCH": "yes please", "TRAVELBOT_RATE_BURST": "1.5", "TRAVELBOT_SHUTDOWN_TIMEOUT": "10"}, []string{
+			`^TRAVELBOT_WATCH: "yes please" is not true or false$`,
+			`^TRAVELBOT_RATE_BURST: "1.5" is not a whole number$`,
+			`^TRAVELBOT_SHUTDOWN_TIMEOUT: "10" is not a duration`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, tt.body)
+			_, err := Load(p, tt.env.get)
+			got := problems(t, err)
+			for _, w := range tt.want {
+				re := regexp.MustCompile(strings.ReplaceAll(w, "FILE", regexp.QuoteMeta(p)))
+				found := false
+				for _, g := range got {
+					found = found || re.MatchString(g)
+				}
+				if !found {
+					t.Errorf("no problem matches %s", w)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("got %d problems, want %d:\n%s", len(got), len(tt.want), strings.Join(got, "\n"))
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("the error shows a secret from the file:\n%v", err)
+			}
+		})
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nope.yaml")
+	got := problems(t, func() error { _, err := Load(p, env{}.get); return err }())
+	if len(got) != 1 || !strings.HasPrefix(got[0], p+": cannot read the config file") {
+		t.Errorf("problems = %q", got)
+	}
+}
+
+func TestEmptyFileIsDefaults(t *testing.T) {
+	c, err := Load(writeFile(t, "# nothing set\n"), env{}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, Default()) {
+		t.Errorf("got %v, want the defaults", c)
+	}
+}
+
+func TestOrigins(t *testing.T) {
+	tests := []struct {
+		in, want string // want "" = a problem
+	}{
+		{"https://api.telegram.org", "https://api.telegram.org"},
+		{"https://api.telegram.org/", "https://api.telegram.org"},
+		{"http://127.0.0.1:8081", "http://127.0.0.1:8081"},
+		{"https://api.telegram.org//", ""},
+		{"https://api.telegram.org/bot", ""},
+		{"https://api.telegram.org?x=1", ""},
+		{"https://api.telegram.org?", ""},
+		{"https://user:pw@api.telegram.org", ""},
+		{"ws://api.telegram.org", ""},
+		{"api.telegram.org", ""},
+		{"https://", ""},
+	}
+	for _, tt := range tests {
+		c, err := Load("", env{"TRAVELBOT_TELEGRAM_API_ENDPOINT": tt.in, "TRAVELBOT_DISCORD_API_BASE": tt.in}.get)
+		switch {
+		case tt.want == "" && err == nil:
+			t.Errorf("%q: accepted as %q, want a problem", tt.in, c.Telegram.APIEndpoint)
+		case tt.want == "" && len(problems(t, err)) != 2:
+			t.Errorf("%q: problems %q, want one per setting", tt.in, problems(t, err))
+		case tt.want != "" && err != nil:
+			t.Errorf("%q: %v", tt.in, err)
+		case tt.want != "" && (c.Telegram.APIEndpoint != tt.want || c.Discord.APIBase != tt.want):
+			t.Errorf("%q: got %q and %q, want %q", tt.in, c.Telegram.APIEndpoint, c.Discord.APIBase, tt.want)
+		}
+	}
+}
+
+// TestSecretsNeverShown prints, logs and marshals a Config with every
+// secret set, every way we can think of, and looks for the secrets.
+func TestSecretsNeverShown(t *testing.T) {
+	secrets := env{
+		"TRAVELBOT_ADMIN_TOKEN":             "admin-TOKEN-value",
+		"TRAVELBOT_TELEGRAM_TOKEN":          "123456:TG-TOKEN-value",
+		"TRAVELBOT_TELEGRAM_WEBHOOK_SECRET": "HOOK-SECRET-value",
+		"TRAVELBOT_DISCORD_TOKEN":           "DC-TOKEN-value",
+	}
+	c, err := Load("", secrets.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outputs []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+		outputs = append(outputs, fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c), fmt.Sprintf(verb, c.Telegram), fmt.Sprintf(verb, c.AdminToken))
+	}
+	outputs = append(outputs, c.String())
+	j, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := yaml.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs = append(outputs, string(j), string(y))
+	var logs bytes.Buffer
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("config", "config", c, "plain", *c, "token", c.Discord.Token)
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "config", c, "plain", *c, "token", c.Discord.Token)
+	outputs = append(outputs, logs.String())
+
+	for _, out := range outputs {
+		for name, v := range secrets {
+			if strings.Contains(out, v) || strings.Contains(out, fmt.Sprintf("%x", v)) {
+				t.Errorf("%s shows up in %q", name, out)
+			}
+		}
+	}
+	if !strings.Contains(c.String(), "admin_token="+redacted) {
+		t.Errorf("String() = %q, want it to show that the admin token is set", c.String())
+	}
+	if got := fmt.Sprint(Secret{}); got != "" {
+		t.Errorf("an unset secret prints %q, want \"\"", got)
+	}
+}
