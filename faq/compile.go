@@ -110,9 +110,11 @@ func cloneFAQ(f *FAQ) *FAQ {
 		e.FollowUps = append([]string(nil), e.FollowUps...)
 		cp.Entries[i] = e
 	}
-	cp.Synonyms = make([][]string, len(f.Synonyms))
-	for i, s := range f.Synonyms {
-		cp.Synonyms[i] = append([]string(nil), s...)
+	if f.Synonyms != nil {
+		cp.Synonyms = make([][]string, len(f.Synonyms))
+		for i, s := range f.Synonyms {
+			cp.Synonyms[i] = append([]string(nil), s...)
+		}
 	}
 	cp.Negatives = append([]string(nil), f.Negatives...)
 	cp.Warnings = append([]Problem(nil), f.Warnings...)
