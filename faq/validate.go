@@ -140,9 +140,18 @@ func (v *validator) sources() map[string]int {
 // first use.
 func (v *validator) entries() map[string]int {
 	byID := make(map[string]int, len(v.f.Entries))
+	emergency := -1
 	for i, e := range v.f.Entries {
 		el := v.l.entryAt[i]
 		name := named("entry", e.ID)
+		if e.HasTag(TagEmergency) {
+			if emergency >= 0 {
+				v.ps.warnf(el.at, "%s is tagged emergency too; emergencies go to the first, entry %q (line %d)",
+					name, v.f.Entries[emergency].ID, v.l.entryAt[emergency].at.line)
+			} else {
+				emergency = i
+			}
+		}
 		if v.required("entry", el.at, "id", e.ID, el.id) {
 			if !entryIDPattern.MatchString(e.ID) {
 				v.ps.errorf(el.id, `entry id %s must use only lowercase letters, digits, "-" and "_"`, quoteShort(e.ID))
