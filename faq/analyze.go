@@ -20,6 +20,8 @@ type analyzer struct {
 	spell map[string][]string
 	// freq counts known words, to prefer common words among corrections.
 	freq map[string]int
+	// plain caches the stem of every known word, synonyms aside.
+	plain map[string]string
 }
 
 type phrase struct {
@@ -119,13 +121,24 @@ func (a *analyzer) term(w string) string {
 	return stem(w)
 }
 
-// freeze caches the canonical term of every known word.
+// freeze caches the stem and the canonical term of every known word.
 func (a *analyzer) freeze() {
+	a.plain = make(map[string]string, len(a.freq))
 	for w := range a.freq {
+		st := stem(w)
+		a.plain[w] = st
 		if _, ok := a.stems[w]; !ok {
-			a.stems[w] = stem(w)
+			a.stems[w] = st
 		}
 	}
+}
+
+// stemOf is stem, from the cache for the FAQ's own words.
+func (a *analyzer) stemOf(w string) string {
+	if st, ok := a.plain[w]; ok {
+		return st
+	}
+	return stem(w)
 }
 
 // correct returns the known word a typo most likely meant, or "".

@@ -16,18 +16,21 @@ var urgentWords = squashSet(
 	"abducted", "raped", "burglar", "intruder", "avalanche", "explosion", "bomb",
 	"shooting", "stabbing", "choking", "seizure", "fainted", "poisoned", "ambulance",
 	"paramedic", "paramedics", "firefighters", "fire", "sos", "911", "112", "heartattack",
-	"ambulence", "ambulanse", "emergancy", "bleed", "burning", "smoke", "attacking",
+	"ambulence", "ambulanse", "bleed", "burning", "attacking", "gunshot",
+	"stroke", "convulsing", "crushed", "stampede", "trampled", "drowning", "overdosing",
 	"stabbing", "shooter", "gunman", "gunshot", "drowned", "suicide", "suicidal",
 	"unresponsive", "anaphylaxis", "anaphylactic", "epipen", "hypothermia", "frostbite",
 	"suffocating", "electrocuted", "hostage", "terrorist", "gunfire", "molested", "stranded",
 	// Italian
 	"aiuto", "aiutatemi", "aiutami", "soccorso", "ambulanza", "incendio", "fuoco",
 	"rapina", "rapinato", "rapinata", "derubato", "derubata", "scippato", "scippata",
-	"ladro", "ladri", "ferito", "ferita", "feriti", "emergenza", "pompieri", "malore",
-	"scomparso", "scomparsa", "sangue",
+	"ladro", "ladri", "ferito", "ferita", "feriti", "pompieri", "malore",
+	"scomparso", "scomparsa", "sangue", "infarto", "svenuto", "svenuta", "aggredito",
+	"aggredita", "aggressione", "rubato", "rubata", "annegando", "soffoco",
 )
 
-// urgentPairs read as an emergency when they stand next to each other.
+// urgentPairs read as an emergency when they stand next to each other (two
+// or three words).
 var urgentPairs = squashSet(
 	"heart attack", "not breathing", "cant breathe", "can t breathe", "stopped breathing",
 	"hit by", "car accident", "call police", "call the", "being followed", "following me",
@@ -37,7 +40,10 @@ var urgentPairs = squashSet(
 	"are missing", "went missing", "gone missing", "is dying", "passed out", "fell down",
 	"chest pain", "pronto soccorso", "al ladro", "al fuoco", "chiamate la",
 	"allergic reaction", "not waking", "not responding", "wont wake", "beat up", "beaten up",
-	"were lost", "are lost", "shots fired", "terror attack",
+	"were lost", "are lost", "shots fired", "terror attack", "smell smoke", "see smoke",
+	"theres smoke", "full of smoke", "smoke coming", "smoke everywhere", "smoke from",
+	"fell through", "through the ice", "sto male",
+	"al petto", "mi sento", "hanno rubato", "hanno derubato",
 )
 
 // conditionWords are emergencies when they concern a person or come with
@@ -46,7 +52,7 @@ var urgentPairs = squashSet(
 var conditionWords = squashSet(
 	"hurt", "injured", "injury", "accident", "missing", "lost", "stolen", "stole",
 	"steal", "snatched", "pickpocketed", "pickpocket", "polizia", "disappeared", "emergency", "danger", "dangerous", "threatened", "threat",
-	"followed", "attack", "fight", "dying", "dead", "died", "fell", "broke",
+	"followed", "attack", "fight", "dying", "dead", "died", "fell", "falling", "broke",
 	"broken", "crash", "crashed", "breathe", "breathing", "unsafe", "scared", "trapped",
 )
 
@@ -79,6 +85,18 @@ var helpFillers = squashSet(
 	"quick", "need", "i", "we", "sos", "urgent", "asap", "hurry", "anyone", "aiuto",
 	"my", "friend", "god", "oh", "omg",
 )
+
+// urgentStems holds the stems of urgentWords, so that "gunshots" and
+// "overdosing" match "gunshot" and "overdose".
+var urgentStems = func() map[string]bool {
+	m := make(map[string]bool, len(urgentWords))
+	for w := range urgentWords {
+		if len(w) >= 5 {
+			m[stem(w)] = true
+		}
+	}
+	return m
+}()
 
 func squash(w string) string {
 	if len(w) < 2 {
@@ -117,8 +135,8 @@ const (
 )
 
 // detectEmergency grades a message by its words as written and as corrected,
-// and by exclamation marks in the original text.
-func detectEmergency(text string, an analysis) urgency {
+// and by exclamation marks in the original text. stemOf stems a word.
+func detectEmergency(text string, an analysis, stemOf func(string) string) urgency {
 	words := make([]string, len(an.raw))
 	for i, w := range an.raw {
 		words[i] = squash(w)
@@ -136,15 +154,19 @@ func detectEmergency(text string, an analysis) urgency {
 	// can turn an ordinary word into a condition ("policy" -> "police").
 	for _, ws := range [][]string{words, corrected} {
 		for i, w := range ws {
-			if urgentWords[w] || i > 0 && urgentPairs[ws[i-1]+" "+w] {
+			if urgentWords[w] || len(w) >= 5 && urgentStems[stemOf(w)] ||
+				i > 0 && urgentPairs[ws[i-1]+" "+w] || i > 1 && urgentPairs[ws[i-2]+" "+ws[i-1]+" "+w] {
 				level = urgent
 			}
 		}
 	}
+	need := hasAny(words, "need", "needs")
 	for i, w := range words {
 		condition = condition || conditionWords[w]
 		person = person || personWords[w]
-		hurry = hurry || urgencyWords[w] || i > 0 && words[i-1] == "right" && w == "now"
+		// "now" is urgent in "right now" and "need a doctor now", not in
+		// "lost my passport, what now"
+		hurry = hurry || urgencyWords[w] || w == "now" && (need || i > 0 && words[i-1] == "right")
 	}
 	for i, w := range words {
 		if w == "help" || w == "aiuto" || w == "halp" || w == "hlep" {

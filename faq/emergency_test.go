@@ -40,7 +40,7 @@ func TestDetectEmergency(t *testing.T) {
 		{"when do the games start", notUrgent},
 	}
 	for _, tt := range tests {
-		if got := detectEmergency(tt.q, a.analyzeQuery(tt.q)); got != tt.want {
+		if got := detectEmergency(tt.q, a.analyzeQuery(tt.q), a.stemOf); got != tt.want {
 			t.Errorf("detectEmergency(%q) = %d, want %d", tt.q, got, tt.want)
 		}
 	}

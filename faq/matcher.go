@@ -156,7 +156,7 @@ func (t *Table) Match(question string) Result {
 	if len(an.raw) == 0 {
 		return Result{Outcome: None}
 	}
-	level := detectEmergency(question, an)
+	level := detectEmergency(question, an, m.a.stemOf)
 	res := t.decide(an, ranked, oos)
 	return t.applyEmergency(res, level, ranked)
 }

@@ -47,7 +47,7 @@ const (
 	maxQuestionLen  = 100 // Discord autocomplete choice names
 	maxFollowUps    = 3
 	minNegatives    = 40
-	maxNegatives    = 80
+	maxNegatives    = 150
 	minSynonymGroup = 10
 	maxSynonymGroup = 25
 	maxQuoteRunes   = 250 // one sentence or clause
