@@ -163,7 +163,7 @@ func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 		b.observe(m, r, b.now().Sub(start))
 		return r
 	}
-	r := fromResult(t, res)
+	r := fromResult(t, q, res)
 	if truncated {
 		r.Note = "Your message was long, so I read only its beginning."
 	}

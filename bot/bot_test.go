@@ -231,3 +231,16 @@ func TestReloadFailureReply(t *testing.T) {
 		t.Errorf("reload failure reply = %q", r.Text)
 	}
 }
+
+func TestSmallTalk(t *testing.T) {
+	b := bot.New(bot.Options{Tables: faq.NewLive(table(t, testFAQ))})
+	for _, q := range []string{"hi", "Hello there!", "thanks", "what can you do?", "who are you"} {
+		r := b.Ask(context.Background(), bot.Message{Channel: "cli", Text: q})
+		if r.Outcome != "none" || strings.HasPrefix(r.Text, "Sorry") || !strings.Contains(r.Text, "water and airports") || !strings.Contains(r.Text, "112") {
+			t.Errorf("Ask(%q) = %s %q, want a friendly none that says what the bot covers and 112", q, r.Outcome, r.Text)
+		}
+	}
+	if r := b.Ask(context.Background(), bot.Message{Channel: "cli", Text: "who won the super bowl in 1990"}); !strings.HasPrefix(r.Text, "Sorry") {
+		t.Errorf("an out-of-scope question got %q, want the honest sorry", r.Text)
+	}
+}

@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"travelbot/faq"
 )
@@ -70,8 +71,8 @@ type Choice struct {
 	Confidence float64 `json:"confidence,omitempty"`
 }
 
-// fromResult turns a match into a reply.
-func fromResult(t *faq.Table, res faq.Result) Reply {
+// fromResult turns a match of question q into a reply.
+func fromResult(t *faq.Table, q string, res faq.Result) Reply {
 	switch res.Outcome {
 	case faq.Answer:
 		return answerReply(t, res.Entry, res.Confidence, res.Emergency)
@@ -92,6 +93,11 @@ func fromResult(t *faq.Table, res faq.Result) Reply {
 		return r
 	default:
 		r := fallback(t, res.Confidence)
+		if opener := smallTalk(q); opener != "" {
+			// "hi", "thanks", "what can you do": not a question the FAQ
+			// lacks, so say hello instead of sorry.
+			r.Text = opener + " " + coverage(t) + " Ask me anything about that, or use /topics.\nIn an emergency, call 112."
+		}
 		if res.Emergency {
 			r.Emergency = true
 			r.Urgent = EmergencyLine
@@ -128,6 +134,33 @@ func answerReply(t *faq.Table, e *faq.Entry, conf float64, emergency bool) Reply
 		}
 	}
 	return r
+}
+
+// smallTalk recognises greetings, thanks and questions about the bot itself
+// and returns how to open the reply to them, or "".
+func smallTalk(q string) string {
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
+		return !unicode.IsLetter(r) && r != '\''
+	})
+	if len(words) == 0 || len(words) > 6 {
+		return ""
+	}
+	switch words[0] {
+	case "hi", "hello", "hey", "hiya", "ciao", "buongiorno", "buonasera", "yo", "howdy", "greetings":
+		return "Hello!"
+	case "thanks", "thank", "thx", "ty", "grazie", "cheers":
+		return "You're welcome!"
+	}
+	joined := strings.Join(words, " ")
+	for _, meta := range []string{"what can you do", "who are you", "what are you", "how does this work", "what do you know", "what can i ask", "how do i use"} {
+		if strings.Contains(joined, meta) {
+			return "I'm travelbot."
+		}
+	}
+	if words[0] == "good" && len(words) > 1 && (words[1] == "morning" || words[1] == "afternoon" || words[1] == "evening") {
+		return "Hello!"
+	}
+	return ""
 }
 
 // fallback is the honest "I don't know": what the bot covers, and 112.

@@ -142,10 +142,23 @@ func (m *matcher) classify(q string) (an analysis, ranked []scored, oos float64)
 // words, and its best entry deserves little trust.
 func coverage(an analysis) float64 {
 	if an.content == 0 {
-		return 0.6 // only stop words: "what is it", "how"
+		return 0.35 // only stop words: "what is it", "how"
 	}
 	known := float64(an.content - an.unknown)
 	return (known + 0.5) / (float64(an.content) + 0.5)
+}
+
+// confidence turns a class probability into a confidence: the probability's
+// lead over chance (1/classes, which is 0.5 on a two-entry FAQ and 0.007 on
+// a 150-entry one), so that a confidence means the same whatever the FAQ's
+// size, discounted by the question's coverage.
+func (m *matcher) confidence(p, cov float64) float64 {
+	k := float64(len(m.classes))
+	if k <= 1 {
+		return p * cov
+	}
+	chance := 1 / k
+	return max(0, (p-chance)/(1-chance)) * cov
 }
 
 // Match answers one free-text question. It never panics, whatever the
@@ -171,7 +184,7 @@ func (t *Table) decide(an analysis, ranked []scored, oos float64) Result {
 		return Result{Outcome: Answer, Entry: m.classes[c], Confidence: 1}
 	}
 	cov := coverage(an)
-	conf := func(p float64) float64 { return p * cov }
+	conf := func(p float64) float64 { return m.confidence(p, cov) }
 	top := conf(ranked[0].prob)
 	if oos > 0.5 || top < t.thresholds.Clarify {
 		return Result{Outcome: None, Confidence: top}
@@ -237,7 +250,7 @@ func (m *matcher) rank(q string, n int) []Suggestion {
 	cov := coverage(an)
 	out := make([]Suggestion, 0, n)
 	for _, s := range ranked[:min(n, len(ranked))] {
-		out = append(out, Suggestion{Entry: m.classes[s.class], Confidence: s.prob * cov})
+		out = append(out, Suggestion{Entry: m.classes[s.class], Confidence: m.confidence(s.prob, cov)})
 	}
 	return out
 }
