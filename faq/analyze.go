@@ -10,6 +10,8 @@ type analyzer struct {
 	// stems caches stem+synonym canonicalisation for every word the FAQ
 	// uses, so matching a question rarely runs the stemmer.
 	stems map[string]string
+	// synonym maps the stem of a one-word synonym to its group's term.
+	synonym map[string]string
 	// phrases maps the first word of a multi-word synonym to its phrases.
 	phrases map[string][]phrase
 	// known holds the canonical terms the FAQ uses (phrasings and answers):
@@ -41,11 +43,14 @@ type analysis struct {
 func newAnalyzer(synonyms [][]string) *analyzer {
 	a := &analyzer{
 		stems:   make(map[string]string),
+		synonym: make(map[string]string),
 		phrases: make(map[string][]phrase),
 		known:   make(map[string]bool),
 		spell:   make(map[string][]string),
 		freq:    make(map[string]int),
 	}
+	// Synonyms match by stem, so "bodyguards" finds [guard, bodyguard]
+	// and "state departments" finds [state department, state dept].
 	for _, group := range synonyms {
 		canon := ""
 		for _, member := range group {
@@ -53,15 +58,14 @@ func newAnalyzer(synonyms [][]string) *analyzer {
 			if len(ws) == 0 {
 				continue
 			}
+			for i, w := range ws {
+				ws[i] = stem(w)
+			}
 			if canon == "" {
-				parts := make([]string, len(ws))
-				for i, w := range ws {
-					parts[i] = stem(w)
-				}
-				canon = strings.Join(parts, "_")
+				canon = strings.Join(ws, "_")
 			}
 			if len(ws) == 1 {
-				a.stems[ws[0]] = canon
+				a.synonym[ws[0]] = canon
 				continue
 			}
 			a.phrases[ws[0]] = append(a.phrases[ws[0]], phrase{words: ws, canon: canon})
@@ -113,23 +117,25 @@ func deletes(w string) []string {
 	return out
 }
 
-// term is the canonical term of one folded word.
+// term is the canonical term of one folded word: its stem, or its synonym
+// group's term.
 func (a *analyzer) term(w string) string {
 	if t, ok := a.stems[w]; ok {
 		return t
 	}
-	return stem(w)
+	st := stem(w)
+	if c, ok := a.synonym[st]; ok {
+		return c
+	}
+	return st
 }
 
 // freeze caches the stem and the canonical term of every known word.
 func (a *analyzer) freeze() {
 	a.plain = make(map[string]string, len(a.freq))
 	for w := range a.freq {
-		st := stem(w)
-		a.plain[w] = st
-		if _, ok := a.stems[w]; !ok {
-			a.stems[w] = st
-		}
+		a.plain[w] = stem(w)
+		a.stems[w] = a.term(w)
 	}
 }
 
@@ -239,8 +245,8 @@ func (a *analyzer) analyzeWords(raw []string) analysis {
 	}
 	for i := 0; i < len(an.words); i++ {
 		w := an.words[i]
-		if ps, ok := a.phrases[w]; ok {
-			if p, n := matchPhrase(ps, an.words[i:]); n > 0 {
+		if ps, ok := a.phrases[a.stemOf(w)]; ok {
+			if p, n := a.matchPhrase(ps, an.words[i:]); n > 0 {
 				an.terms = append(an.terms, p)
 				an.content++
 				i += n - 1
@@ -259,14 +265,16 @@ func (a *analyzer) analyzeWords(raw []string) analysis {
 	return an
 }
 
-func matchPhrase(ps []phrase, words []string) (canon string, n int) {
+// matchPhrase finds the longest of the phrases that words start with, by
+// stem.
+func (a *analyzer) matchPhrase(ps []phrase, words []string) (canon string, n int) {
 	for _, p := range ps {
 		if len(p.words) > len(words) || len(p.words) <= n {
 			continue
 		}
 		ok := true
 		for j, pw := range p.words {
-			if words[j] != pw {
+			if a.stemOf(words[j]) != pw {
 				ok = false
 				break
 			}

@@ -49,7 +49,7 @@ const (
 	minNegatives    = 40
 	maxNegatives    = 150
 	minSynonymGroup = 10
-	maxSynonymGroup = 25
+	maxSynonymGroup = 60
 	maxQuoteRunes   = 250 // one sentence or clause
 )
 
