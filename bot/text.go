@@ -18,15 +18,18 @@ func RenderText(r Reply) string {
 		sb.WriteString(r.Answer + "\n")
 		if len(r.Citations) > 0 {
 			sb.WriteString("\nSources:\n")
-			for _, c := range r.Citations {
-				fmt.Fprintf(&sb, "  - %s, %q (%s)", c.Publisher, c.Title, c.Date)
-				if c.URL != "" {
-					sb.WriteString(" " + c.URL)
+			// one line per source, with each of its quotes under it
+			for i, c := range r.Citations {
+				if i == 0 || !sameSource(c, r.Citations[i-1]) {
+					fmt.Fprintf(&sb, "  - %s, %q (%s)", c.Publisher, c.Title, c.Date)
+					if c.URL != "" {
+						sb.WriteString(" " + c.URL)
+					}
+					sb.WriteByte('\n')
 				}
 				if c.Quote != "" {
-					fmt.Fprintf(&sb, "\n    %q", c.Quote)
+					fmt.Fprintf(&sb, "    %q\n", c.Quote)
 				}
-				sb.WriteByte('\n')
 			}
 		}
 		if len(r.FollowUps) > 0 {
@@ -53,4 +56,8 @@ func RenderText(r Reply) string {
 		sb.WriteString("\n(" + r.Note + ")\n")
 	}
 	return sb.String()
+}
+
+func sameSource(a, b Citation) bool {
+	return a.Publisher == b.Publisher && a.Title == b.Title && a.Date == b.Date && a.URL == b.URL
 }
