@@ -11,7 +11,7 @@ import (
 // Default thresholds. They are calibrated so that a confidence means the same
 // on a small FAQ as on a large one; see matcher.go.
 const (
-	DefaultAnswerThreshold  = 0.3
+	DefaultAnswerThreshold  = 0.25
 	DefaultClarifyThreshold = 0.15
 )
 

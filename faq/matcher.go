@@ -189,7 +189,9 @@ func (t *Table) decide(an analysis, ranked []scored, oos float64) Result {
 	if oos > 0.5 || top < t.thresholds.Clarify {
 		return Result{Outcome: None, Confidence: top}
 	}
-	if top >= t.thresholds.Answer {
+	// A runner-up close behind means the question sits between two
+	// entries (or between the FAQ and something it does not cover): ask.
+	if top >= t.thresholds.Answer && (len(ranked) < 2 || ranked[1].prob < runnerUpRatio*ranked[0].prob) {
 		return Result{Outcome: Answer, Entry: m.classes[ranked[0].class], Confidence: top}
 	}
 	res := Result{Outcome: Clarify, Confidence: top}
@@ -206,6 +208,12 @@ func (t *Table) decide(an analysis, ranked []scored, oos float64) Result {
 	}
 	return res
 }
+
+// runnerUpRatio: when the second entry's probability is at least this share
+// of the first's, the match clarifies instead of answering. On held-out
+// corpora it trades far less in-scope accuracy for out-of-scope recall than
+// a higher answer threshold does.
+const runnerUpRatio = 0.6
 
 // overruleEmergency is the confidence at which the classifier's ordinary
 // answer wins over a likely (not certain) emergency.
