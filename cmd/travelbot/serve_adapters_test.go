@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,13 +35,7 @@ func TestServeWithAdapters(t *testing.T) {
 		"TRAVELBOT_DISCORD_API_BASE":      dc.URL,
 		"TRAVELBOT_DISCORD_ADMINS":        dcAdmin,
 	}
-	logs := newLogLines()
-	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: func(k string) string { return env[k] }}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, []string{"serve", "--config", cfgPath}) }()
-	url := "http://" + logs.waitFor(t, map[string]any{"msg": "listening"})["addr"].(string)
+	url, logs, stop := runServe(t, cfgPath, env)
 
 	// Ready once both adapters are connected.
 	deadline := time.Now().Add(waitTimeout)
@@ -115,15 +107,7 @@ func TestServeWithAdapters(t *testing.T) {
 	logs.waitFor(t, map[string]any{"msg": "faq reload", "trigger": "telegram"})
 	logs.waitFor(t, map[string]any{"msg": "faq reload", "trigger": "discord"})
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v after cancel, want nil", err)
-		}
-	case <-time.After(waitTimeout):
-		t.Fatal("serve did not stop after cancel")
-	}
+	stop()
 	for _, secret := range []string{telegramtest.Token, discordtest.Token} {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("a token appears in the log")

@@ -251,6 +251,33 @@ func (s *syncWriter) String() string {
 	return s.b.String()
 }
 
+// runServe runs `travelbot serve --config cfgPath` through Main, as the
+// binary would, with env as the environment. It returns the HTTP server's
+// URL, the JSON log, and a stop that cancels serve and fails the test
+// unless it exits cleanly and promptly.
+func runServe(t *testing.T, cfgPath string, env map[string]string) (url string, logs *logLines, stop func()) {
+	t.Helper()
+	logs = newLogLines()
+	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: func(k string) string { return env[k] }}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, []string{"serve", "--config", cfgPath}) }()
+	url = "http://" + logs.waitFor(t, map[string]any{"msg": "listening"})["addr"].(string)
+	return url, logs, func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v after cancel, want nil", err)
+			}
+		case <-time.After(waitTimeout):
+			t.Fatal("serve did not stop after cancel")
+		}
+	}
+}
+
 // TestServeEndToEnd runs the real `travelbot serve` through Main, as the
 // binary would, and talks to it over HTTP: ask, reload by file change and by
 // a real SIGHUP, then a clean exit on cancel. Tokens never reach the logs.
@@ -263,14 +290,7 @@ func TestServeEndToEnd(t *testing.T) {
 	secrets := map[string]string{
 		"TRAVELBOT_ADMIN_TOKEN": "e2e-admin-token-value",
 	}
-	logs := newLogLines()
-	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: func(k string) string { return secrets[k] }}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, []string{"serve", "--config", cfgPath}) }()
-
-	url := "http://" + logs.waitFor(t, map[string]any{"msg": "listening"})["addr"].(string)
+	url, logs, stop := runServe(t, cfgPath, secrets)
 
 	if code, body, _ := call(t, "GET", url+"/healthz", "", nil); code != 200 || body["ok"] != true {
 		t.Errorf("healthz = %d %v", code, body)
@@ -305,15 +325,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("SIGHUP reload logged %v, want unchanged", line)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v after cancel, want nil", err)
-		}
-	case <-time.After(waitTimeout):
-		t.Fatal("serve did not stop after cancel")
-	}
+	stop()
 	for name, v := range secrets {
 		if strings.Contains(logs.String(), v) {
 			t.Errorf("%s appears in the log", name)
