@@ -182,6 +182,16 @@ func (b *Bot) EntryReply(id string) Reply {
 	return answerReply(t, e, 1, e.HasTag(faq.TagEmergency))
 }
 
+// Pick answers an entry a user chose (a pressed button, an autocomplete
+// choice) and observes it like a question, so logs and metrics count it.
+// m.Text should be the entry id.
+func (b *Bot) Pick(ctx context.Context, m Message, id string) Reply {
+	start := b.now()
+	r := b.EntryReply(id)
+	b.observe(m, r, b.now().Sub(start))
+	return r
+}
+
 func (b *Bot) observe(m Message, r Reply, took time.Duration) {
 	b.log.Info("question",
 		"channel", m.Channel,

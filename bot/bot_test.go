@@ -244,3 +244,12 @@ func TestSmallTalk(t *testing.T) {
 		t.Errorf("an out-of-scope question got %q, want the honest sorry", r.Text)
 	}
 }
+
+func TestPickIsObserved(t *testing.T) {
+	obs := &observed{}
+	b := bot.New(bot.Options{Tables: faq.NewLive(table(t, testFAQ)), Observer: obs})
+	r := b.Pick(context.Background(), bot.Message{Channel: "discord", UserID: "7", Text: "airport"}, "airport")
+	if r.ID != "airport" || len(obs.replies) != 1 || obs.replies[0].ID != "airport" {
+		t.Errorf("Pick = %+v, observed %+v", r, obs.replies)
+	}
+}

@@ -57,6 +57,8 @@ type Conversation interface {
 	// EntryReply answers one entry by id; an unknown id gets a reply of
 	// Kind bot.KindNone.
 	EntryReply(id string) bot.Reply
+	// Pick answers an entry the user chose, counted like a question.
+	Pick(ctx context.Context, m bot.Message, id string) bot.Reply
 	// Suggest offers up to n entries for a partly typed question.
 	Suggest(prefix string, n int) []bot.Choice
 	// Help says what the bot is and how to use it.

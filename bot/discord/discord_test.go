@@ -107,6 +107,10 @@ func (f *fakeConv) EntryReply(id string) bot.Reply {
 	return bot.Reply{Kind: bot.KindNone, Text: "unknown"}
 }
 
+func (f *fakeConv) Pick(_ context.Context, _ bot.Message, id string) bot.Reply {
+	return f.EntryReply(id)
+}
+
 func (f *fakeConv) Suggest(p string, n int) []bot.Choice {
 	if f.suggest != nil {
 		return f.suggest(p, n)

@@ -80,10 +80,9 @@ func (a *Adapter) command(r *responder) {
 // ask answers /ask. A question that is exactly an entry id (what an
 // autocomplete choice sends) answers that entry directly.
 func (a *Adapter) ask(ctx context.Context, m bot.Message, q string) bot.Reply {
-	if looksLikeID(q) {
-		if r := a.conv.EntryReply(q); r.Kind != bot.KindNone {
-			return r
-		}
+	if looksLikeID(q) && a.conv.EntryReply(q).Kind != bot.KindNone {
+		m.Text = q
+		return a.conv.Pick(ctx, m, q)
 	}
 	m.Text = q
 	return a.conv.Ask(ctx, m)
@@ -101,7 +100,8 @@ func (a *Adapter) component(r *responder) {
 	switch id := data.CustomID; {
 	case strings.HasPrefix(id, entryPrefix):
 		entry := strings.TrimPrefix(id, entryPrefix)
-		a.answer(r, a.opts.Ephemeral, func(context.Context) bot.Reply { return a.conv.EntryReply(entry) })
+		m := bot.Message{Channel: channel, UserID: userID(r.i), Text: entry}
+		a.answer(r, a.opts.Ephemeral, func(ctx context.Context) bot.Reply { return a.conv.Pick(ctx, m, entry) })
 	case strings.HasPrefix(id, pagePrefix):
 		page, _ := strconv.Atoi(strings.TrimPrefix(id, pagePrefix))
 		if err := r.send(renderTopics(a.conv.Topics(), page), true, true); err != nil {

@@ -227,7 +227,11 @@ func (a *Adapter) onCallback(ctx context.Context, q *tgbotapi.CallbackQuery) boo
 	if !ok {
 		return a.answerCallback(ctx, q.ID, expiredText, false)
 	}
-	reply := a.converse(func() bot.Reply { return a.conv.EntryReply(id) })
+	m := bot.Message{Channel: Channel, Text: id}
+	if q.From != nil {
+		m.UserID = strconv.FormatInt(q.From.ID, 10)
+	}
+	reply := a.converse(func() bot.Reply { return a.conv.Pick(ctx, m, id) })
 	if q.Message == nil || q.Message.Chat == nil {
 		// A button on a message too old for Telegram to tell us where it
 		// is: show the answer in the callback alert (200 characters).

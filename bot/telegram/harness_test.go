@@ -133,6 +133,10 @@ func (c *fakeConv) EntryReply(id string) bot.Reply {
 	return c.real.EntryReply(id)
 }
 
+func (c *fakeConv) Pick(_ context.Context, _ bot.Message, id string) bot.Reply {
+	return c.EntryReply(id)
+}
+
 func (c *fakeConv) Suggest(prefix string, n int) []bot.Choice {
 	if c.suggest != nil {
 		return c.suggest(prefix, n)

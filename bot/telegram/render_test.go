@@ -174,8 +174,9 @@ func TestCallbackDataRoundTrip(t *testing.T) {
 // listConv is a Conversation whose entries are ids.
 type listConv []string
 
-func (l listConv) Handle(context.Context, bot.Message) bot.Reply { return bot.Reply{} }
-func (l listConv) EntryReply(string) bot.Reply                   { return bot.Reply{} }
+func (l listConv) Handle(context.Context, bot.Message) bot.Reply       { return bot.Reply{} }
+func (l listConv) EntryReply(string) bot.Reply                         { return bot.Reply{} }
+func (l listConv) Pick(context.Context, bot.Message, string) bot.Reply { return bot.Reply{} }
 func (l listConv) Suggest(_ string, n int) []bot.Choice {
 	var out []bot.Choice
 	for _, id := range l[:min(n, len(l))] {

@@ -51,8 +51,10 @@ type Conversation interface {
 	// Handle answers one message, commands included (/reload does its own
 	// admin check).
 	Handle(ctx context.Context, m bot.Message) bot.Reply
-	// EntryReply answers a pressed button.
+	// EntryReply renders an entry (inline results).
 	EntryReply(id string) bot.Reply
+	// Pick answers a pressed button, counted like a question.
+	Pick(ctx context.Context, m bot.Message, id string) bot.Reply
 	// Suggest completes a partly typed question for inline mode; an empty
 	// prefix lists the first entries.
 	Suggest(prefix string, n int) []bot.Choice
