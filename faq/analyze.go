@@ -1,6 +1,7 @@
 package faq
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -24,6 +25,8 @@ type analyzer struct {
 	freq map[string]int
 	// plain caches the stem of every known word, synonyms aside.
 	plain map[string]string
+	// vocab is every known word, sorted, for completing a partly typed one.
+	vocab []string
 }
 
 type phrase struct {
@@ -133,10 +136,39 @@ func (a *analyzer) term(w string) string {
 // freeze caches the stem and the canonical term of every known word.
 func (a *analyzer) freeze() {
 	a.plain = make(map[string]string, len(a.freq))
+	a.vocab = make([]string, 0, len(a.freq))
 	for w := range a.freq {
 		a.plain[w] = stem(w)
 		a.stems[w] = a.term(w)
+		a.vocab = append(a.vocab, w)
 	}
+	slices.Sort(a.vocab)
+}
+
+// completeLast completes the last word of a partly typed question to the
+// most common known word it begins ("where do i send jour" -> "... journalist"),
+// unless it is a known word already or shorter than three letters.
+func (a *analyzer) completeLast(text string) string {
+	words := tokens(fold(text), maxQueryTokens)
+	if len(words) == 0 {
+		return text
+	}
+	last := words[len(words)-1]
+	if len(last) < 3 || a.freq[last] > 0 {
+		return text
+	}
+	i, _ := slices.BinarySearch(a.vocab, last)
+	best, bestFreq := "", 0
+	for ; i < len(a.vocab) && strings.HasPrefix(a.vocab[i], last); i++ {
+		if f := a.freq[a.vocab[i]]; f > bestFreq {
+			best, bestFreq = a.vocab[i], f
+		}
+	}
+	if best == "" {
+		return text
+	}
+	words[len(words)-1] = best
+	return strings.Join(words, " ")
 }
 
 // stemOf is stem, from the cache for the FAQ's own words.

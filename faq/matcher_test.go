@@ -228,6 +228,12 @@ func TestSuggest(t *testing.T) {
 	if len(got) == 0 || got[0].Entry.ID != "consulate-milan" {
 		t.Errorf("Suggest(consul) = %v, want consulate-milan first", ids(got))
 	}
+	// a partly typed word is completed; a synonym counts
+	for _, typed := range []string{"where do i send questions as a jour", "press"} {
+		if got := tb.Suggest(typed, 3); len(got) == 0 || got[0].Entry.ID != "press-contact" {
+			t.Errorf("Suggest(%q) = %v, want press-contact first", typed, ids(got))
+		}
+	}
 	if got := tb.Suggest("consluate", 3); len(got) == 0 {
 		t.Error("a typo suggests nothing")
 	}

@@ -28,9 +28,12 @@ func newSuggestIndex(entries []*Entry) suggestIndex {
 
 // Suggest returns up to n entries for a partly typed question, best first,
 // for Discord autocomplete and Telegram inline mode. An empty prefix lists
-// the entries in file order. Letters must appear in order in the question
-// (sahilm/fuzzy); when they do not, the full matcher's ranking fills in, so
-// a typo still finds something.
+// the entries in file order. For one or two letters, sahilm/fuzzy decides
+// (the letters in order in the question, word starts first). From three
+// letters on, the classifier ranks every entry (its character n-grams read
+// partial words and typos) and a fuzzy match of the question adds a small
+// bonus; so "press" finds the journalists' entry though its question never
+// says "press".
 func (t *Table) Suggest(prefix string, n int) []Suggestion {
 	if n <= 0 {
 		return nil
@@ -46,40 +49,29 @@ func (t *Table) Suggest(prefix string, n int) []Suggestion {
 	if r := []rune(p); len(r) > maxSuggestPattern {
 		p = string(r[:maxSuggestPattern])
 	}
-	// Letters typed in order pick the candidates (sahilm/fuzzy); for three
-	// letters or more the classifier orders them, since fuzzy's score
-	// favours matches early in the question over matches that mean more.
 	matches := fuzzy.Find(p, t.suggest.targets)
-	var rank map[*Entry]int
-	if len([]rune(p)) >= 3 && len(matches) > 1 {
-		rank = make(map[*Entry]int, len(t.entries))
-		for i, s := range t.m.rank(prefix, len(t.entries)) {
-			rank[s.Entry] = i
+	if len([]rune(p)) < 3 {
+		out := make([]Suggestion, 0, min(n, len(matches)))
+		for _, m := range matches[:min(n, len(matches))] {
+			out = append(out, Suggestion{Entry: t.suggest.entries[m.Index], Confidence: float64(len(m.MatchedIndexes)) / float64(len(t.suggest.targets[m.Index]))})
 		}
-		slices.SortStableFunc(matches, func(a, b fuzzy.Match) int {
-			return cmp.Compare(rank[t.suggest.entries[a.Index]], rank[t.suggest.entries[b.Index]])
-		})
+		return out
 	}
-	out := make([]Suggestion, 0, n)
-	seen := make(map[*Entry]bool, n)
+	fuzzyHit := make(map[*Entry]bool, len(matches))
 	for _, m := range matches {
-		if len(out) == n {
-			break
-		}
-		e := t.suggest.entries[m.Index]
-		seen[e] = true
-		out = append(out, Suggestion{Entry: e, Confidence: float64(len(m.MatchedIndexes)) / float64(len(t.suggest.targets[m.Index]))})
+		fuzzyHit[t.suggest.entries[m.Index]] = true
 	}
-	if len(out) < n {
-		for _, s := range t.m.rank(prefix, n) {
-			if len(out) == n {
-				break
-			}
-			if !seen[s.Entry] {
-				seen[s.Entry] = true
-				out = append(out, s)
-			}
+	ranked := t.m.rank(t.m.a.completeLast(p), len(t.entries))
+	score := func(s Suggestion) float64 {
+		if fuzzyHit[s.Entry] {
+			return s.Confidence + suggestFuzzyBonus
 		}
+		return s.Confidence
 	}
-	return out
+	slices.SortStableFunc(ranked, func(a, b Suggestion) int { return cmp.Compare(score(b), score(a)) })
+	return ranked[:min(n, len(ranked))]
 }
+
+// suggestFuzzyBonus is what typing a question's letters in order adds to an
+// entry's confidence when ranking suggestions.
+const suggestFuzzyBonus = 0.1
