@@ -330,3 +330,23 @@ func BenchmarkCompileDefault(b *testing.B) {
 		}
 	}
 }
+
+// FuzzMatch: no question, whatever its bytes, makes Match panic or return
+// an outcome without what the outcome promises.
+func FuzzMatch(f *testing.F) {
+	tb := defaultTable(f)
+	for _, s := range []string{"", "help!", "aiuto", "how do I enroll in STEP", "\xff\x00", "u.s.", "d'Ampezzo", "heeelp", "/ask"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		r := tb.Match(q)
+		switch {
+		case r.Outcome == faq.Answer && r.Entry == nil,
+			r.Outcome == faq.Clarify && len(r.Suggestions) == 0,
+			r.Outcome != faq.Answer && r.Outcome != faq.Clarify && r.Outcome != faq.None,
+			r.Confidence < 0 || r.Confidence > 1 || r.Confidence != r.Confidence:
+			t.Fatalf("Match(%q) = %+v", q, r)
+		}
+		_ = tb.Suggest(q, 25)
+	})
+}
