@@ -16,10 +16,11 @@ import (
 //     features, trained on every phrasing when the table was compiled, gives
 //     each entry a probability. The FAQ's negatives train one more class,
 //     "out of scope".
-//  3. The confidence is the top entry's probability, discounted for the
-//     share of the question's content words the FAQ has never seen, and
-//     scaled to the FAQ's size (see calibrate) so that it means the same on
-//     a 16-entry FAQ and a 150-entry one.
+//  3. The confidence is the top entry's lead over chance (see confidence),
+//     so that it means the same on a 16-entry FAQ and a 150-entry one,
+//     discounted for the share of the question's content words the FAQ has
+//     never seen. Thresholds, and a runner-up close behind, decide between
+//     answer, clarify and none.
 //  4. An emergency lexicon overrides everything: a message that reads like
 //     an emergency gets the emergency entry.
 
@@ -30,7 +31,6 @@ type matcher struct {
 	clf     *classifier
 	classes []*Entry // by class index; nil for the out-of-scope class
 	exact   map[string]int
-	emerg   int // class of the emergency entry, or -1
 	entries int // classes that are entries
 	pool    sync.Pool
 }
@@ -40,7 +40,6 @@ type scratch struct {
 	raw   []rawFeature
 	x     sparse
 	probs []float64
-	order []int
 }
 
 // negativeClass is the exact-match marker of a negative phrasing.
@@ -48,14 +47,11 @@ const negativeClass = -1
 
 func newMatcher(f *FAQ, entries []*Entry) *matcher {
 	englishOnce.Do(loadEnglish) // here, not on the first question
-	m := &matcher{a: newAnalyzer(f.Synonyms), emerg: -1, entries: len(entries), exact: make(map[string]int)}
+	m := &matcher{a: newAnalyzer(f.Synonyms), entries: len(entries), exact: make(map[string]int)}
 	var texts []string
 	var labels []int
 	for i, e := range entries {
 		m.classes = append(m.classes, e)
-		if e.HasTag(TagEmergency) && m.emerg < 0 {
-			m.emerg = i
-		}
 		for _, p := range append([]string{e.Question}, e.Alternates...) {
 			texts = append(texts, p)
 			labels = append(labels, i)
@@ -102,7 +98,7 @@ func newMatcher(f *FAQ, entries []*Entry) *matcher {
 	}
 	m.clf = train(xs, labels, k, len(m.vocab.idf), defaultTrainParams)
 	m.pool.New = func() any {
-		return &scratch{probs: make([]float64, k), order: make([]int, k)}
+		return &scratch{probs: make([]float64, k)}
 	}
 	return m
 }
