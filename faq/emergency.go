@@ -160,7 +160,7 @@ func detectEmergency(text string, an analysis, stemOf func(string) string) urgen
 			}
 		}
 	}
-	need := hasAny(words, "need", "needs")
+	need := hasAny(words, needWords)
 	for i, w := range words {
 		condition = condition || conditionWords[w]
 		person = person || personWords[w]
@@ -183,7 +183,7 @@ func detectEmergency(text string, an analysis, stemOf func(string) string) urgen
 				continue
 			}
 			// "this is an emergency", "emergency!", "emergency help now"
-			if len(words) <= 3 || exclaim || (i > 0 && (words[i-1] == "an" || words[i-1] == "a")) && hasAny(words[:i], "is", "have", "having", "its", "theres", "got") {
+			if len(words) <= 3 || exclaim || (i > 0 && (words[i-1] == "an" || words[i-1] == "a")) && hasAny(words[:i], haveWords) {
 				level = urgent
 			}
 		}
@@ -194,7 +194,7 @@ func detectEmergency(text string, an analysis, stemOf func(string) string) urgen
 	if level == urgent {
 		return urgent
 	}
-	hypothetical := hasAny(words, "if", "suppose", "hypothetically", "would", "incase")
+	hypothetical := hasAny(words, hypotheticalWords)
 	if condition && hypothetical && !exclaim {
 		return maybeUrgent // "what do I do if I get hurt skiing"
 	}
@@ -215,14 +215,13 @@ func detectEmergency(text string, an analysis, stemOf func(string) string) urgen
 // person, not a thing: "my son is missing", "lost my kid", "someone is
 // following me", "my friend is hurt", but not "I lost my passport".
 func conditionConcernsPerson(words []string) bool {
-	people := map[string]bool{}
+	other := false // someone other than the speaker
 	for _, w := range words {
 		if personWords[w] && w != "i" && w != "me" && w != "we" && w != "us" {
-			people[w] = true
+			other = true
 		}
 	}
-	things := hasAny(words, "passport", "pasport", "wallet", "bag", "phone", "luggage", "card",
-		"documents", "document", "visa", "ticket", "tickets", "money", "keys", "camera", "laptop")
+	things := hasAny(words, thingWords)
 	for _, w := range words {
 		if !conditionWords[w] {
 			continue
@@ -231,15 +230,15 @@ func conditionConcernsPerson(words []string) bool {
 		case "hurt", "injured", "dying", "dead", "died", "fell", "breathe", "breathing", "scared", "trapped", "threatened", "followed", "sick", "unsafe":
 			return true // these happen to people
 		case "lost", "missing":
-			if len(people) > 0 {
+			if other {
 				return true
 			}
 		case "stolen", "stole", "steal", "snatched", "pickpocketed":
-			if hasAny(words, "now", "just", "right") {
+			if hasAny(words, justNowWords) {
 				return true
 			}
 		default:
-			if len(people) > 0 && !things {
+			if other && !things {
 				return true
 			}
 		}
@@ -247,12 +246,21 @@ func conditionConcernsPerson(words []string) bool {
 	return false
 }
 
-func hasAny(words []string, any ...string) bool {
+// Small word sets the rules above consult.
+var (
+	needWords         = squashSet("need", "needs")
+	haveWords         = squashSet("is", "have", "having", "its", "theres", "got")
+	hypotheticalWords = squashSet("if", "suppose", "hypothetically", "would", "incase")
+	justNowWords      = squashSet("now", "just", "right")
+	thingWords        = squashSet("passport", "pasport", "wallet", "bag", "phone", "luggage", "card",
+		"documents", "document", "visa", "ticket", "tickets", "money", "keys", "camera", "laptop")
+)
+
+// hasAny reports whether any of words is in set.
+func hasAny(words []string, set map[string]bool) bool {
 	for _, w := range words {
-		for _, a := range any {
-			if w == squash(a) {
-				return true
-			}
+		if set[w] {
+			return true
 		}
 	}
 	return false
