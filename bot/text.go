@@ -34,23 +34,17 @@ func RenderText(r Reply) string {
 		}
 		if len(r.FollowUps) > 0 {
 			sb.WriteString("\nRelated:\n")
-			for _, f := range r.FollowUps {
-				sb.WriteString("  - " + f.Question + "\n")
-			}
 		}
 	case KindClarify:
 		sb.WriteString(r.Text + "\n")
-		for i, s := range r.Suggestions {
-			fmt.Fprintf(&sb, "  %d. %s\n", i+1, s.Question)
-		}
 	default:
 		sb.WriteString(r.Text + "\n")
 		if len(r.Choices) > 0 && r.Kind != KindTopics {
 			sb.WriteString("\nFor example:\n")
 		}
-		for _, c := range r.Choices {
-			sb.WriteString("  - " + c.Question + "\n")
-		}
+	}
+	for i, c := range Offered(r) {
+		fmt.Fprintf(&sb, "  %d. %s\n", i+1, c.Question)
 	}
 	if r.Note != "" {
 		sb.WriteString("\n(" + r.Note + ")\n")
@@ -60,4 +54,18 @@ func RenderText(r Reply) string {
 
 func sameSource(a, b Citation) bool {
 	return a.Publisher == b.Publisher && a.Title == b.Title && a.Date == b.Date && a.URL == b.URL
+}
+
+// Offered is what a reply offers to pick next, in the order shown: the
+// follow-ups of an answer, the suggestions of a clarification, the choices
+// of help and topics. A terminal numbers them; chat adapters make buttons.
+func Offered(r Reply) []Choice {
+	switch r.Kind {
+	case KindAnswer:
+		return r.FollowUps
+	case KindClarify:
+		return r.Suggestions
+	default:
+		return r.Choices
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"travelbot/bot"
@@ -22,7 +23,8 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(m.Stdout, "Ask me about the Milan-Cortina 2026 Games. /topics lists what I cover; Ctrl-D quits.")
+	fmt.Fprintln(m.Stdout, "Ask me about the Milan-Cortina 2026 Games. /topics lists what I cover; a number picks from the last list; Ctrl-D quits.")
+	var offered []bot.Choice
 	sc := bufio.NewScanner(m.Stdin)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for {
@@ -41,7 +43,14 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 		if line == "/quit" || line == "/exit" {
 			return nil
 		}
-		r := b.Handle(ctx, bot.Message{Channel: "cli", UserID: "terminal", Text: line})
+		msg := bot.Message{Channel: "cli", UserID: "terminal", Text: line}
+		var r bot.Reply
+		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(offered) {
+			r = b.Pick(ctx, msg, offered[n-1].ID)
+		} else {
+			r = b.Handle(ctx, msg)
+		}
+		offered = bot.Offered(r)
 		fmt.Fprintln(m.Stdout, bot.RenderText(r))
 	}
 }

@@ -174,14 +174,15 @@ func TestEval(t *testing.T) {
 }
 
 func TestChat(t *testing.T) {
-	out, _, code := run(t, "How do I enroll in STEP?\n\n/topics\nhelp!\n", "chat")
+	// "2" picks the second topic of the list before it
+	out, _, code := run(t, "How do I enroll in STEP?\n\n/topics\n2\nhelp!\n", "chat")
 	if code != 0 {
 		t.Fatalf("chat: exit %d", code)
 	}
-	if strings.Count(out, "> ") < 4 {
+	if strings.Count(out, "> ") < 5 {
 		t.Errorf("chat did not prompt for each line:\n%s", out)
 	}
-	for _, want := range []string{"Smart Traveler Enrollment Program", "Here is everything I can answer", "112"} {
+	for _, want := range []string{"Smart Traveler Enrollment Program", "Here is everything I can answer", "How do I contact the U.S. Consulate General in Milan?\n\n", "112"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}
