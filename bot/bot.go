@@ -216,6 +216,14 @@ func OpaqueID(channel, userID string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
+// IsBlank reports whether a message has nothing to match once cleaned: only
+// spaces, control characters or invalid UTF-8. Ask answers such a message
+// with help; an API may prefer to refuse it.
+func IsBlank(text string) bool {
+	q, _ := cleanQuestion(text)
+	return q == ""
+}
+
 // cleanQuestion makes any bytes safe to match: invalid UTF-8 and control
 // characters become spaces, and the text is cut to MaxQuestionRunes.
 func cleanQuestion(s string) (q string, truncated bool) {

@@ -218,7 +218,8 @@ func (b *Bot) Topics() Reply {
 }
 
 func (b *Bot) emptyQuestion(t *faq.Table) Reply {
-	return Reply{Kind: KindHelp, Text: "What would you like to know? " + coverage(t) + "\nIn an emergency, call 112.", Choices: examples(t, 4)}
+	// Outcome none: as JSON this is an out-of-scope reply like any other.
+	return Reply{Kind: KindHelp, Outcome: string(faq.None), Text: "What would you like to know? " + coverage(t) + "\nIn an emergency, call 112.", Choices: examples(t, 4)}
 }
 
 // reloadReply phrases a reload result for an admin: it starts with

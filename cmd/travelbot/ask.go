@@ -26,7 +26,7 @@ func (m *Main) ask(ctx context.Context, args []string) error {
 		return flagError(err)
 	}
 	question := strings.TrimSpace(strings.Join(fs.Args(), " "))
-	if question == "" {
+	if bot.IsBlank(question) {
 		fs.Usage()
 		return &exitError{code: 2}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -25,18 +26,21 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stdout, "Ask me about the Milan-Cortina 2026 Games. /topics lists what I cover; a number picks from the last list; Ctrl-D quits.")
 	var offered []bot.Choice
-	sc := bufio.NewScanner(m.Stdin)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	lines := readLines(ctx, m.Stdin)
 	for {
 		fmt.Fprint(m.Stdout, "> ")
-		if !sc.Scan() {
+		var line string
+		select {
+		case <-ctx.Done(): // Ctrl-C: the scanner may be blocked on a terminal
 			fmt.Fprintln(m.Stdout)
-			return sc.Err()
-		}
-		if ctx.Err() != nil {
 			return nil
+		case l, ok := <-lines:
+			if !ok {
+				fmt.Fprintln(m.Stdout)
+				return nil
+			}
+			line = strings.TrimSpace(l)
 		}
-		line := strings.TrimSpace(sc.Text())
 		if line == "" {
 			continue
 		}
@@ -53,4 +57,24 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 		offered = bot.Offered(r)
 		fmt.Fprintln(m.Stdout, bot.RenderText(r))
 	}
+}
+
+// readLines sends r's lines until EOF, a read error or ctx is done, then
+// closes the channel. Reading happens in its own goroutine so that a caller
+// waiting for a line can still notice ctx.
+func readLines(ctx context.Context, r io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			select {
+			case ch <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
 }

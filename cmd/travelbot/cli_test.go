@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run runs the program in-process and returns its output and exit status
@@ -186,5 +188,31 @@ func TestChat(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// Ctrl-C ends a chat even while it waits for a line from a terminal.
+func TestChatStopsOnCancel(t *testing.T) {
+	stdin, w := io.Pipe() // never written: a terminal nobody types in
+	defer w.Close()
+	var out bytes.Buffer
+	m := &Main{Stdin: stdin, Stdout: &out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, []string{"chat"}) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("chat returned %v after cancel, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("chat did not return after cancel")
+	}
+}
+
+func TestAskBlank(t *testing.T) {
+	if _, _, code := run(t, "", "ask", "--json", "\x01\x02"); code != 2 {
+		t.Errorf("ask with only control characters: exit %d, want 2 (usage)", code)
 	}
 }

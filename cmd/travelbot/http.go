@@ -157,8 +157,8 @@ func (s *server) handleAsk(w http.ResponseWriter, r *http.Request) {
 	case req.Question == nil:
 		writeError(w, http.StatusBadRequest, "\"question\" is required")
 		return
-	case strings.TrimSpace(*req.Question) == "":
-		writeError(w, http.StatusBadRequest, "\"question\" is empty")
+	case bot.IsBlank(*req.Question):
+		writeError(w, http.StatusBadRequest, "\"question\" is empty (or only control characters)")
 		return
 	case utf8.RuneCountInString(*req.Question) > maxAskQuestion:
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("\"question\" is over %d characters", maxAskQuestion))
@@ -180,6 +180,8 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.As(err, &syntax):
 		return fmt.Sprintf("invalid JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return "the body must be a JSON object like {\"question\": \"...\"}"
 	case errors.As(err, &typ):
 		return fmt.Sprintf("%q must be a %s", typ.Field, typ.Type)
 	case errors.Is(err, io.EOF):

@@ -166,6 +166,8 @@ func TestAskBadRequests(t *testing.T) {
 		{"null question", `{"question": null}`, 400},
 		{"empty question", `{"question": ""}`, 400},
 		{"blank question", `{"question": " \t\n "}`, 400},
+		{"only control characters", `{"question": "\u0000\u0001"}`, 400},
+		{"a JSON array", `[]`, 400},
 		{"two objects", `{"question": "water"} {"question": "water"}`, 400},
 		{"question over 4096 characters", `{"question": "` + strings.Repeat("é", 4097) + `"}`, 400},
 		{"body over 64 KiB", `{"question": "` + strings.Repeat("a", 65<<10) + `"}`, 413},
