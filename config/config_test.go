@@ -535,3 +535,19 @@ func TestSecretsNeverShown(t *testing.T) {
 		t.Errorf("an unset secret prints %q, want \"\"", got)
 	}
 }
+
+// NaN and infinities are not numbers a threshold or a rate can take: from
+// the environment or from YAML's .nan, they are refused, never served.
+func TestNotANumber(t *testing.T) {
+	_, err := Load("", env{"TRAVELBOT_ANSWER_THRESHOLD": "NaN", "TRAVELBOT_RATE_PER_MINUTE": "+Inf"}.get)
+	got := problems(t, err)
+	for _, w := range []string{"TRAVELBOT_ANSWER_THRESHOLD: ", "TRAVELBOT_RATE_PER_MINUTE: "} {
+		if !containsPrefix(got, w) {
+			t.Errorf("missing problem %q in %q", w, got)
+		}
+	}
+	p := writeFile(t, "thresholds:\n  answer: .nan\n")
+	if _, err := Load(p, env{}.get); err == nil {
+		t.Error("thresholds.answer: .nan accepted")
+	}
+}

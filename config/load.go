@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -171,7 +172,7 @@ func setBool(p *bool) func(string) error {
 func setFloat(p *float64) func(string) error {
 	return func(v string) error {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			return fmt.Errorf("%q is not a number", v)
 		}
 		*p = f
@@ -391,7 +392,7 @@ func (l *loader) validate() {
 	if c.ReloadDebounce < 0 {
 		l.problem("reload_debounce", "%v is negative", c.ReloadDebounce)
 	}
-	if c.RateLimit.PerMinute < 0 {
+	if !(c.RateLimit.PerMinute >= 0) || math.IsInf(c.RateLimit.PerMinute, 0) {
 		l.problem("rate_limit.per_minute", "%g is negative (0 turns rate limiting off)", c.RateLimit.PerMinute)
 	}
 	if c.RateLimit.PerMinute > 0 && c.RateLimit.Burst < 1 {
@@ -450,7 +451,7 @@ func (l *loader) oneOf(key, v string, allowed ...string) {
 }
 
 func (l *loader) unit(key string, v float64) {
-	if v < 0 || v > 1 {
+	if !(v >= 0 && v <= 1) { // also NaN, which a YAML .nan gives
 		l.problem(key, "%g: must be between 0 and 1 (0 keeps the FAQ's own)", v)
 	}
 }

@@ -59,7 +59,7 @@ func Compile(f *FAQ, opts ...Option) (*Table, error) {
 		th = th.merge(*f.Thresholds)
 	}
 	th = th.merge(o.thresholds)
-	if th.Clarify < 0 || th.Answer > 1 || th.Clarify > th.Answer {
+	if !(th.Clarify >= 0 && th.Clarify <= th.Answer && th.Answer <= 1) { // NaN fails too
 		return nil, fmt.Errorf("compile: thresholds must satisfy 0 <= clarify (%g) <= answer (%g) <= 1", th.Clarify, th.Answer)
 	}
 

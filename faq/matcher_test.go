@@ -1,6 +1,7 @@
 package faq_test
 
 import (
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -216,6 +217,9 @@ func TestThresholds(t *testing.T) {
 	}
 	if _, err := faq.Compile(f, faq.WithThresholds(faq.Thresholds{Answer: 0.2, Clarify: 0.5})); err == nil {
 		t.Error("clarify above answer accepted")
+	}
+	if _, err := faq.Compile(f, faq.WithThresholds(faq.Thresholds{Answer: math.NaN(), Clarify: math.NaN()})); err == nil {
+		t.Error("NaN thresholds accepted")
 	}
 }
 
