@@ -240,13 +240,9 @@ type firstPhrasing struct {
 // phrasings finds the same phrasing under two entries (an error: the
 // matcher could not tell them apart), twice under one entry (a warning),
 // and negatives that are phrasings (an error: the FAQ contradicts itself).
-// Phrasings that differ only in punctuation ("what's my balance" and
-// "whats my balance") are the same to the matcher but may be meant apart:
-// under two entries they get a warning, not an error, so that a corpus
-// imported from elsewhere still loads.
+// "The same" ignores case, spacing and punctuation, as the matcher does.
 func (v *validator) phrasings() {
-	exact := make(map[string]firstPhrasing)
-	loose := make(map[string]firstPhrasing)
+	seen := make(map[string]firstPhrasing)
 	for i, e := range v.f.Entries {
 		el := v.l.entryAt[i]
 		name := named("entry", e.ID)
@@ -261,30 +257,19 @@ func (v *validator) phrasings() {
 				v.ps.errorf(at, "%s has an empty alternate", name)
 				continue
 			}
-			key, lkey := phrasingKey(text, true), phrasingKey(text, false)
-			if lkey == "" {
+			key := phrasingKey(text)
+			if key == "" {
 				continue
 			}
-			first, dup := exact[key]
-			lfirst, ldup := loose[lkey]
+			first, dup := seen[key]
 			switch {
-			case dup && first.entry == i, !dup && ldup && lfirst.entry == i:
-				if !dup {
-					first = lfirst
-				}
+			case !dup:
+				seen[key] = firstPhrasing{entry: i, at: at}
+			case first.entry == i:
 				v.ps.warnf(at, "%s repeats the phrasing %s (first at line %d)", name, quoteShort(text), first.at.line)
-			case dup:
+			default:
 				v.ps.errorf(at, "%s has the phrasing %s, already under %s (line %d)",
 					name, quoteShort(text), named("entry", v.f.Entries[first.entry].ID), first.at.line)
-			case ldup:
-				v.ps.warnf(at, "%s has the phrasing %s, which differs only in punctuation from one under %s (line %d)",
-					name, quoteShort(text), named("entry", v.f.Entries[lfirst.entry].ID), lfirst.at.line)
-			}
-			if !dup {
-				exact[key] = firstPhrasing{entry: i, at: at}
-			}
-			if !ldup {
-				loose[lkey] = firstPhrasing{entry: i, at: at}
 			}
 		}
 	}
@@ -294,11 +279,8 @@ func (v *validator) phrasings() {
 			v.ps.errorf(at, "negative is empty")
 			continue
 		}
-		if first, dup := exact[phrasingKey(text, true)]; dup {
+		if first, dup := seen[phrasingKey(text)]; dup {
 			v.ps.errorf(at, "negative %s is a phrasing of %s (line %d)",
-				quoteShort(text), named("entry", v.f.Entries[first.entry].ID), first.at.line)
-		} else if first, dup := loose[phrasingKey(text, false)]; dup {
-			v.ps.warnf(at, "negative %s differs only in punctuation from a phrasing of %s (line %d)",
 				quoteShort(text), named("entry", v.f.Entries[first.entry].ID), first.at.line)
 		}
 	}
@@ -347,9 +329,9 @@ func quoteShort(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// phrasingKey is what makes two phrasings "the same": case and runs of
-// whitespace do not count, nor punctuation unless keepPunct.
-func phrasingKey(s string, keepPunct bool) string {
+// phrasingKey is what makes two phrasings "the same": case, runs of
+// whitespace and punctuation do not count.
+func phrasingKey(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -358,7 +340,7 @@ func phrasingKey(s string, keepPunct bool) string {
 		switch {
 		case unicode.IsSpace(r):
 			space = b.Len() > 0
-		case unicode.IsPunct(r) && !keepPunct:
+		case unicode.IsPunct(r):
 		default:
 			if space {
 				b.WriteByte(' ')
