@@ -66,12 +66,22 @@ func (r *Reloader) reload(ctx context.Context) ReloadResult {
 	if err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) && len(ve.Problems) > 0 {
-			return ReloadResult{Problems: ve.Problems}
+			// Warnings are not why it failed: report the errors only.
+			var errs []Problem
+			for _, p := range ve.Problems {
+				if !p.Warning {
+					errs = append(errs, p)
+				}
+			}
+			if len(errs) == 0 {
+				errs = ve.Problems
+			}
+			return ReloadResult{Problems: errs}
 		}
 		return ReloadResult{Err: err}
 	}
-	// Hash what Compile would hash: cloneFAQ normalises empty lists, and
-	// the version must not depend on how the loader spelled "none".
+	// Hash what Compile hashes: its clone of f, whose empty lists are
+	// spelled the same whatever the loader produced.
 	if hashFAQ(cloneFAQ(f)) == r.live.Current().Version() {
 		return ReloadResult{OK: true}
 	}

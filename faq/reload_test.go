@@ -347,3 +347,23 @@ func mixed(tab *Table, v string, res Result) string {
 	}
 	return ""
 }
+
+// A failed reload reports why it failed: the errors, not the warnings that
+// came with them.
+func TestReloadReportsErrorsNotWarnings(t *testing.T) {
+	good := "version: 1\nentries:\n  - id: a\n    question: Q?\n    answer: A.\n"
+	bad := "version: 1\nentries:\n  - id: a\n    question: Q?\n    answer: A.\n    colour: red\n"
+	f, err := Parse("faq.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := Compile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReloader(NewLive(tb), func(context.Context) (*FAQ, error) { return Parse("faq.yaml", []byte(bad)) })
+	res := r.Reload(context.Background(), "test")
+	if res.OK || len(res.Problems) != 1 || res.Problems[0].Warning || !strings.Contains(res.Problems[0].String(), "faq.yaml:6:5: unknown key") {
+		t.Errorf("reload of a broken file = %+v, want exactly the unknown-key error", res)
+	}
+}
