@@ -184,5 +184,6 @@ func (c *Config) attrs() []slog.Attr {
 		slog.String("discord.admins", strings.Join(c.Discord.Admins, ",")),
 		slog.String("discord.guild", c.Discord.Guild),
 		slog.Bool("discord.ephemeral", c.Discord.Ephemeral),
+		slog.Bool("discord.message_content", c.Discord.MessageContent),
 	}
 }

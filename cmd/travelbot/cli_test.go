@@ -168,6 +168,11 @@ func TestEval(t *testing.T) {
 	if _, errOut, code := run(t, "", "eval", "--faq", faqPath, "--cases", cases, "--min-accuracy", "90"); code != 1 || !strings.Contains(errOut, "below --min-accuracy") {
 		t.Errorf("eval below --min-accuracy: exit %d, stderr %q", code, errOut)
 	}
+	// Only out-of-scope cases: there is no in-scope accuracy to gate on.
+	writeFile(t, cases, "cases:\n  - question: who won the super bowl\n    expect: none\n")
+	if _, errOut, code := run(t, "", "eval", "--faq", faqPath, "--cases", cases, "--min-accuracy", "0.9"); code != 0 {
+		t.Errorf("eval of out-of-scope cases only with --min-accuracy: exit %d, stderr %q", code, errOut)
+	}
 	// An expect that names no entry is an error, not a silent miss.
 	writeFile(t, cases, "cases:\n  - question: hi\n    expect: nowhere\n")
 	if _, errOut, code := run(t, "", "eval", "--faq", faqPath, "--cases", cases); code != 1 || !strings.Contains(errOut, "nowhere") {

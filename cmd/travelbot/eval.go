@@ -74,7 +74,7 @@ func (m *Main) eval(ctx context.Context, args []string) error {
 	if threshold > 1 {
 		threshold /= 100
 	}
-	if rep.InScopeAccuracy < threshold {
+	if rep.InScope > 0 && rep.InScopeAccuracy < threshold { // no in-scope cases: nothing to gate
 		return &exitError{code: 1, msg: fmt.Sprintf("eval: in-scope accuracy %.1f%% is below --min-accuracy %.1f%%", 100*rep.InScopeAccuracy, 100*threshold)}
 	}
 	return nil

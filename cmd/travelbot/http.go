@@ -41,6 +41,20 @@ func (s *server) routes() (*http.ServeMux, error) {
 	mux.HandleFunc("POST /v1/ask", s.handleAsk)
 	mux.HandleFunc("GET /v1/faq", s.handleFAQ)
 	mux.HandleFunc("POST /admin/reload", s.handleReload)
+	// What no route matches gets a JSON 404, or 405 with Allow for a known
+	// path asked with the wrong method.
+	allowed := map[string]string{
+		"/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
+		"/v1/ask": "POST", "/v1/faq": "GET", "/admin/reload": "POST",
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if m, ok := allowed[r.URL.Path]; ok {
+			w.Header().Set("Allow", m)
+			writeError(w, http.StatusMethodNotAllowed, r.URL.Path+" takes "+m)
+			return
+		}
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+	})
 	for _, a := range s.adapters {
 		wh, ok := a.(webhook)
 		if !ok || wh.WebhookPath() == "" {

@@ -25,8 +25,11 @@ func TestHealthz(t *testing.T) {
 	if code != 200 || !reflect.DeepEqual(body, map[string]any{"ok": true}) {
 		t.Errorf("GET /healthz = %d %v", code, body)
 	}
-	if code, _, _ := call(t, "POST", ts.url+"/healthz", "", nil); code != http.StatusMethodNotAllowed {
-		t.Errorf("POST /healthz = %d, want 405", code)
+	if code, body, h := call(t, "POST", ts.url+"/healthz", "", nil); code != http.StatusMethodNotAllowed || body["error"] == nil || h.Get("Allow") != "GET" {
+		t.Errorf("POST /healthz = %d %v (Allow %q), want 405 with a JSON error and Allow: GET", code, body, h.Get("Allow"))
+	}
+	if code, body, _ := call(t, "GET", ts.url+"/nowhere", "", nil); code != http.StatusNotFound || body["error"] == nil {
+		t.Errorf("GET /nowhere = %d %v, want 404 with a JSON error", code, body)
 	}
 }
 
