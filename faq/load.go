@@ -129,8 +129,9 @@ func parseYAML(data []byte, ps *problems) (root *yaml.Node, ok bool) {
 		ps.add(syntaxProblem(err, data))
 		return nil, false
 	default:
+		// Reported, and the first document is still checked, so every
+		// problem shows at once.
 		ps.errorf(nodeMark(&next), "only one YAML document is allowed per file")
-		return nil, false
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		ps.errorf(start, "the file is empty: want a mapping with version and entries")
