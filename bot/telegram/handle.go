@@ -111,11 +111,26 @@ func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) bool {
 	reply := a.converse(func() bot.Reply {
 		return a.conv.Handle(ctx, bot.Message{Channel: Channel, UserID: userID, Text: question})
 	})
+	if reply.Kind == bot.KindRateLimited && !a.slowDown.allow(sender(m)) {
+		// The user was told a moment ago. Answering every message of a
+		// flood would spend the chat's 1 msg/s on notes, and the global
+		// limit on everyone else.
+		return true
+	}
 	t := target{chatID: m.Chat.ID, group: group}
 	if group {
 		t.replyTo = m.MessageID
 	}
 	return a.deliver(ctx, t, reply)
+}
+
+// sender is who the per-user "slow down" note is limited for: the user,
+// or the chat for a message sent on behalf of one (anonymous admins).
+func sender(m *tgbotapi.Message) int64 {
+	if m.From != nil {
+		return m.From.ID
+	}
+	return m.Chat.ID
 }
 
 // addressed decides whether a message is for the bot and returns the text

@@ -118,9 +118,9 @@ func TestRecentIDs(t *testing.T) {
 	}
 }
 
-func TestOncePerChat(t *testing.T) {
+func TestOncePerID(t *testing.T) {
 	now := time.Unix(0, 0)
-	o := newOncePerChat(time.Hour, 100, func() time.Time { return now })
+	o := newOncePerID(time.Hour, 100, func() time.Time { return now })
 	steps := []struct {
 		chat    int64
 		advance time.Duration

@@ -74,9 +74,10 @@ func (k *callbackKeys) get(key string) (string, bool) {
 	return id, ok
 }
 
-// oncePerChat says yes at most once per chat per window: the "I only read
-// text" note goes out once, not for every sticker of a sticker flood.
-type oncePerChat struct {
+// oncePerID says yes at most once per id (a chat, a user) per window: the
+// "I only read text" note goes out once, not for every sticker of a sticker
+// flood, and the "slow down" note once, not for every message of a flood.
+type oncePerID struct {
 	mu     sync.Mutex
 	window time.Duration
 	max    int
@@ -84,27 +85,27 @@ type oncePerChat struct {
 	last   map[int64]time.Time
 }
 
-func newOncePerChat(window time.Duration, max int, now func() time.Time) *oncePerChat {
-	return &oncePerChat{window: window, max: max, now: now, last: make(map[int64]time.Time)}
+func newOncePerID(window time.Duration, max int, now func() time.Time) *oncePerID {
+	return &oncePerID{window: window, max: max, now: now, last: make(map[int64]time.Time)}
 }
 
-func (o *oncePerChat) allow(chatID int64) bool {
+func (o *oncePerID) allow(id int64) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	now := o.now()
-	if t, ok := o.last[chatID]; ok && now.Sub(t) < o.window {
+	if t, ok := o.last[id]; ok && now.Sub(t) < o.window {
 		return false
 	}
 	if len(o.last) >= o.max {
-		for id, t := range o.last {
+		for k, t := range o.last {
 			if now.Sub(t) >= o.window {
-				delete(o.last, id)
+				delete(o.last, k)
 			}
 		}
 		if len(o.last) >= o.max {
 			clear(o.last)
 		}
 	}
-	o.last[chatID] = now
+	o.last[id] = now
 	return true
 }

@@ -16,20 +16,39 @@ import (
 // left out: they are not answered (see handleUpdate).
 var allowedUpdates = []string{"message", "callback_query", "inline_query"}
 
-// batchLimit is getUpdates' limit, and so the most updates handled at once.
+// batchLimit is getUpdates' limit.
 const batchLimit = 100
+
+// maxInFlight bounds the updates being handled at once. While that many are
+// in flight the loop waits for one to finish before it polls again. (With
+// Telegram the bound holds anyway: getUpdates returns at most batchLimit
+// updates from the offset, which stays at the lowest one in flight.)
+const maxInFlight = batchLimit
+
+// repollInterval is how soon the loop polls again when getUpdates returned
+// only updates it is already handling. Telegram returns those at once for
+// as long as the offset stays behind them, so this, not the long-poll
+// timeout, is how fast new updates from other chats are seen while one
+// chat works through a queue.
+const repollInterval = 250 * time.Millisecond
 
 // poll is the long-polling loop. It replaces the library's GetUpdatesChan,
 // which confirms updates to Telegram before they are handled (a crash loses
 // them), cannot cancel its poll, and retries errors every 3s forever.
 //
-// Each getUpdates returns a batch. The batch is handled completely (updates
-// of one chat in order, chats concurrently: at most batchLimit goroutines),
-// and only then does the next getUpdates carry offset = last handled id + 1,
-// which is what tells Telegram to forget them. Delivery is at-least-once: a
-// crash before that next call means the batch is fetched and answered again
-// by the next process. Within a process, handled ids are remembered and not
-// answered twice.
+// The loop keeps polling while updates are being handled. Each new update
+// goes to its chat's queue (see chatQueues): one chat's updates are handled
+// in order, different chats concurrently, so a chat whose replies wait on
+// its 1 msg/s limit delays only itself. The offset sent with each
+// getUpdates, which tells Telegram to forget everything below it, is the
+// lowest update id not yet handled (see tracker). Delivery is
+// at-least-once: after a crash, updates from that id on are fetched and
+// answered again by the next process, including ones of other chats that
+// had been answered. Within a process, ids in flight or done are skipped.
+//
+// On cancel it stops polling, lets the updates being handled finish (up to
+// the grace period; queued ones are left for the next process), and
+// confirms the offset of what finished.
 func (a *Adapter) poll(ctx context.Context) error {
 	hctx, stop := a.handlingContext(ctx)
 	defer stop()
@@ -39,10 +58,34 @@ func (a *Adapter) poll(ctx context.Context) error {
 	// timeout on a quiet bot).
 	a.connected.Store(true)
 
-	offset, confirmed := 0, 0
-	failures := 0
+	track := newTracker()
+	queues := newChatQueues(func(u tgbotapi.Update) bool {
+		if ctx.Err() != nil {
+			return false // shutting down: start nothing new
+		}
+		if !a.handleUpdate(hctx, u) {
+			return false
+		}
+		track.finish(u.UpdateID)
+		return true
+	})
+	confirmed, failures := 0, 0
 	for ctx.Err() == nil {
-		updates, err := a.getUpdates(ctx, offset, int(a.pollTimeout/time.Second))
+		progress := track.changes()
+		if track.busy() >= maxInFlight {
+			if waitFor(ctx, progress, 0) != nil {
+				break
+			}
+			continue
+		}
+		// While updates are in flight Telegram has them queued, so it
+		// answers at once; a long poll would only matter without them.
+		timeout := int(a.pollTimeout / time.Second)
+		if track.busy() > 0 {
+			timeout = 0
+		}
+		offset := track.nextOffset()
+		updates, err := a.getUpdates(ctx, offset, timeout)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -68,12 +111,44 @@ func (a *Adapter) poll(ctx context.Context) error {
 		failures = 0
 		confirmed = offset
 		a.connected.Store(true)
-		if len(updates) > 0 {
-			offset = a.handleBatch(hctx, updates, offset)
+		sort.SliceStable(updates, func(i, j int) bool { return updates[i].UpdateID < updates[j].UpdateID })
+		fresh := 0
+		for _, u := range updates {
+			if track.start(u.UpdateID) {
+				fresh++
+				queues.push(u)
+			}
+		}
+		if fresh == 0 && (len(updates) > 0 || track.busy() > 0) {
+			// Nothing new: poll again when an update finishes (the
+			// offset may move) or after a short while (new updates
+			// from other chats), not in a hot loop.
+			if waitFor(ctx, progress, repollInterval) != nil {
+				break
+			}
 		}
 	}
-	if offset > confirmed {
+	queues.wait()
+	if offset := track.nextOffset(); offset > confirmed {
 		a.confirm(ctx, offset)
+	}
+	return nil
+}
+
+// waitFor waits until ch is closed, d passes (d > 0), or ctx is done; it
+// returns ctx's error in the last case.
+func waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) error {
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-ch:
+	case <-timeout:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	return nil
 }
@@ -121,49 +196,62 @@ func (a *Adapter) deleteWebhook(ctx context.Context) {
 	}
 }
 
-// handleBatch handles a batch and returns the offset to confirm next: one
-// past the last update such that it and every update before it are done.
-// Updates of one chat are handled in order; chats run concurrently.
-func (a *Adapter) handleBatch(ctx context.Context, updates []tgbotapi.Update, offset int) int {
-	sort.SliceStable(updates, func(i, j int) bool { return updates[i].UpdateID < updates[j].UpdateID })
-	var order []string
-	byChat := map[string][]int{}
-	for i, u := range updates {
-		if u.UpdateID < offset {
-			continue // already confirmed; a server should not send these
-		}
-		k := chatKey(u)
-		if _, ok := byChat[k]; !ok {
-			order = append(order, k)
-		}
-		byChat[k] = append(byChat[k], i)
-	}
-	done := make([]bool, len(updates))
-	var wg sync.WaitGroup
-	for _, k := range order {
-		idx := byChat[k]
-		wg.Go(func() {
-			for _, i := range idx {
-				if ctx.Err() != nil {
-					return
-				}
-				done[i] = a.handleUpdate(ctx, updates[i])
-			}
-		})
-	}
-	wg.Wait()
-	next := offset
-	for i, u := range updates {
-		if u.UpdateID < offset {
-			continue
-		}
-		if !done[i] {
-			break
-		}
-		next = u.UpdateID + 1
-	}
-	return next
+// chatQueues handles updates one chat at a time: each chat with work has a
+// worker goroutine that handles its updates in the order they were pushed,
+// and exits when its queue is empty. Chats do not wait for each other. The
+// number of workers is at most the number of updates in flight, which the
+// poll loop bounds (maxInFlight).
+type chatQueues struct {
+	handle func(tgbotapi.Update) bool // false: stop this chat's worker
+
+	mu      sync.Mutex
+	pending map[string][]tgbotapi.Update // a key is present while its worker runs
+	wg      sync.WaitGroup
 }
+
+func newChatQueues(handle func(tgbotapi.Update) bool) *chatQueues {
+	return &chatQueues{handle: handle, pending: make(map[string][]tgbotapi.Update)}
+}
+
+// push queues u behind the earlier updates of its chat.
+func (q *chatQueues) push(u tgbotapi.Update) {
+	k := chatKey(u)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if queued, ok := q.pending[k]; ok {
+		q.pending[k] = append(queued, u)
+		return
+	}
+	q.pending[k] = []tgbotapi.Update{u}
+	q.wg.Go(func() { q.work(k) })
+}
+
+func (q *chatQueues) work(k string) {
+	for {
+		q.mu.Lock()
+		queued := q.pending[k]
+		if len(queued) == 0 {
+			delete(q.pending, k)
+			q.mu.Unlock()
+			return
+		}
+		u := queued[0]
+		queued[0] = tgbotapi.Update{}
+		q.pending[k] = queued[1:]
+		q.mu.Unlock()
+		if !q.handle(u) {
+			// Shutdown: what is left of this chat's queue stays
+			// unconfirmed, for the next process.
+			q.mu.Lock()
+			delete(q.pending, k)
+			q.mu.Unlock()
+			return
+		}
+	}
+}
+
+// wait blocks until every worker has exited. Call it after the last push.
+func (q *chatQueues) wait() { q.wg.Wait() }
 
 // chatKey groups updates that must be handled in order.
 func chatKey(u tgbotapi.Update) string {

@@ -5,9 +5,11 @@
 // The library is used only for its wire format. Its defaults are unsafe for
 // a bot that must not lose messages, so this package replaces them:
 //
-//   - Polling is our own loop over GetUpdates. The offset that confirms
-//     updates to Telegram advances only after a batch has been handled, so a
-//     crash means an update may be answered twice, never zero times.
+//   - Polling is our own loop over GetUpdates. It keeps polling while
+//     updates are handled (each chat in order, chats concurrently), and the
+//     offset that confirms updates to Telegram never passes one that is not
+//     handled yet, so a crash means an update may be answered twice, never
+//     zero times.
 //   - Every request carries a context (the library's do not), so shutdown
 //     cancels the long poll at once.
 //   - 429 (retry_after), 5xx and network errors are retried; the library
@@ -173,7 +175,10 @@ type Adapter struct {
 	out       *outbox
 	recent    *recentIDs
 	keys      *callbackKeys
-	textOnly  *oncePerChat
+	textOnly  *oncePerID // "I only read text", per chat
+	slowDown  *oncePerID // the rate-limit note, per user
+	hooks     atomic.Pointer[webhookState]
+	hookWait  time.Duration
 }
 
 var secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -265,7 +270,9 @@ func New(o Options) (*Adapter, error) {
 		a.now = time.Now
 	}
 	a.out = newOutbox(o.Limits.withDefaults())
-	a.textOnly = newOncePerChat(time.Hour, 10000, a.now)
+	a.textOnly = newOncePerID(time.Hour, 10000, a.now)
+	a.slowDown = newOncePerID(time.Minute, 10000, a.now)
+	a.hookWait = webhookWait
 	quietLibraryOnce.Do(func() { _ = tgbotapi.SetLogger(libraryLogger{}) })
 	return a, nil
 }

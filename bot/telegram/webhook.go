@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -14,10 +16,28 @@ import (
 // maxWebhookBody bounds an update's size; real ones are a few KiB.
 const maxWebhookBody = 1 << 20
 
+// webhookWait bounds how long one webhook request waits for its update to
+// be handled: well within the HTTP server's WriteTimeout (30s), so that
+// Telegram gets an answer rather than a cut connection, which it would
+// retry.
+const webhookWait = 25 * time.Second
+
+// webhookState is what ServeHTTP needs while runWebhook serves.
+type webhookState struct {
+	ctx   context.Context // replies are handled under it (survives cancel by the grace period)
+	calls *hookCalls
+}
+
 // runWebhook registers the webhook and serves until ctx is done. Updates
-// arrive through ServeHTTP on the HTTP server, which finishes the requests
-// in flight when it shuts down.
+// arrive through ServeHTTP on the HTTP server. On cancel it waits for the
+// updates being handled (up to the grace period).
 func (a *Adapter) runWebhook(ctx context.Context) error {
+	hctx, stop := a.handlingContext(ctx)
+	defer stop()
+	calls := newHookCalls()
+	defer calls.close() // before stop: handlers get the grace period
+	a.hooks.Store(&webhookState{ctx: hctx, calls: calls})
+
 	allowed, _ := json.Marshal(allowedUpdates)
 	params := tgbotapi.Params{
 		"url":             a.webhookURL,
@@ -44,11 +64,21 @@ func (a *Adapter) runWebhook(ctx context.Context) error {
 func (a *Adapter) WebhookPath() string { return a.webhookPath }
 
 // ServeHTTP receives one webhook update. It answers 401 unless the request
-// carries the secret token (compared in constant time), and 200 only after
-// the update is handled (the reply delivered, or definitively failed), so
-// Telegram redelivers anything that was not: at-least-once, like polling.
-// Repeated deliveries of a handled update are acknowledged without a second
-// reply.
+// carries the secret token (compared in constant time).
+//
+// The update is handled on its own goroutine, and the request waits for it
+// up to 25s. It answers 200 once the update is handled (the reply delivered
+// or definitively failed), and 503 if shutdown stopped the handling, so
+// Telegram delivers it again: at-least-once, like polling. A reply still
+// not done after 25s (a long 429 wait) keeps going in the background and
+// the request answers 200, so the HTTP server's 30s WriteTimeout never cuts
+// it off.
+//
+// Each update id is handled at most once per process. A delivery of an id
+// that is still being handled (Telegram retrying a slow request) does not
+// handle it again: it waits for the first attempt like the first request
+// does and answers the same way. A delivery of a handled id answers 200
+// without a reply.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.webhookURL == "" {
 		http.NotFound(w, r)
@@ -65,7 +95,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	if a.api.Load() == nil {
+	st := a.hooks.Load()
+	if a.api.Load() == nil || st == nil {
 		// Run has not checked the token yet; Telegram will retry.
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
@@ -76,9 +107,78 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad update", http.StatusBadRequest)
 		return
 	}
-	if !a.handleUpdate(r.Context(), u) {
-		http.Error(w, "not handled", http.StatusServiceUnavailable)
+	c := st.calls.run(u.UpdateID, func() bool { return a.handleUpdate(st.ctx, u) })
+	if c == nil {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	t := time.NewTimer(a.hookWait)
+	defer t.Stop()
+	select {
+	case <-c.done:
+		if !c.ok {
+			http.Error(w, "not handled", http.StatusServiceUnavailable)
+			return
+		}
+	case <-t.C:
+		a.log.Info("webhook update still being handled; acknowledged, the reply continues in the background", "update", u.UpdateID)
+	case <-r.Context().Done():
+		return // Telegram gave up on this request; the handling goes on
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// hookCalls runs the handling of webhook updates, one goroutine per update
+// id at a time: a delivery of an id already being handled joins that
+// handling instead of starting another. It is safe for concurrent use.
+type hookCalls struct {
+	mu         sync.Mutex
+	calls      map[int]*hookCall
+	closed     bool
+	duplicates int // deliveries that joined a handling in progress
+	wg         sync.WaitGroup
+}
+
+// hookCall is one update being handled. ok is set before done is closed.
+type hookCall struct {
+	done chan struct{}
+	ok   bool
+}
+
+func newHookCalls() *hookCalls {
+	return &hookCalls{calls: make(map[int]*hookCall)}
+}
+
+// run starts handle for id, unless id is being handled already, and returns
+// the call to wait on; nil after close. The id is forgotten when handle
+// returns: a handled id is remembered by handleUpdate (recentIDs), and one
+// that shutdown stopped may be tried again.
+func (h *hookCalls) run(id int, handle func() bool) *hookCall {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	if c, ok := h.calls[id]; ok {
+		h.duplicates++
+		return c
+	}
+	c := &hookCall{done: make(chan struct{})}
+	h.calls[id] = c
+	h.wg.Go(func() {
+		c.ok = handle()
+		h.mu.Lock()
+		delete(h.calls, id)
+		h.mu.Unlock()
+		close(c.done)
+	})
+	return c
+}
+
+// close refuses new calls and waits for those running.
+func (h *hookCalls) close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.wg.Wait()
 }
