@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,7 +35,13 @@ type rewrite struct {
 func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.URL.Scheme, r.URL.Host, r.Host = t.base.Scheme, t.base.Host, t.base.Host
-	return t.next.RoundTrip(r)
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		// http.Client reports the URL it was given (discord.com); say
+		// where the call really went, or a proxy problem reads as Discord's.
+		err = fmt.Errorf("via %s://%s: %w", t.base.Scheme, t.base.Host, err)
+	}
+	return resp, err
 }
 
 // call runs one REST call under ctx. fn must pass opts to discordgo. 429s
