@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -37,7 +38,7 @@ func TestImportArrowsPointInward(t *testing.T) {
 		}
 		seen++
 		for _, imp := range strings.Fields(imports) {
-			if strings.HasPrefix(imp, "travelbot/") && !contains(ok, imp) {
+			if strings.HasPrefix(imp, "travelbot/") && !slices.Contains(ok, imp) {
 				t.Errorf("%s imports %s; arrows must point inward (STYLE.md)", pkg, imp)
 			}
 		}
@@ -45,13 +46,4 @@ func TestImportArrowsPointInward(t *testing.T) {
 	if seen != len(allowed) {
 		t.Errorf("checked %d packages, want %d: has the layout changed?", seen, len(allowed))
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
