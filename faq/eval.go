@@ -25,7 +25,9 @@ type Case struct {
 func ParseCases(name string, data []byte) ([]Case, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &ValidationError{Problems: []Problem{{File: name, Line: yamlErrLine(err), Col: 1, Msg: err.Error()}}}
+		p := syntaxProblem(err, data)
+		p.File = name
+		return nil, &ValidationError{Problems: []Problem{p}}
 	}
 	var probs []Problem
 	bad := func(n *yaml.Node, format string, args ...any) {
@@ -78,16 +80,6 @@ func ParseCases(name string, data []byte) ([]Case, error) {
 		return nil, &ValidationError{Problems: probs}
 	}
 	return cases, nil
-}
-
-// yamlErrLine pulls "line N" out of a yaml error message, or 1.
-func yamlErrLine(err error) int {
-	var line int
-	msg := err.Error()
-	if i := strings.Index(msg, "line "); i >= 0 {
-		fmt.Sscanf(msg[i+5:], "%d", &line)
-	}
-	return max(line, 1)
 }
 
 // Report is what Evaluate measured. Rates are in [0,1]; a rate with nothing
