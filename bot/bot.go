@@ -164,6 +164,7 @@ func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 		return r
 	}
 	r := fromResult(t, q, res)
+	r.Urgency, r.Language = string(res.Urgency), res.Language
 	if truncated {
 		r.Note = "Your message was long, so I read only its beginning."
 	}

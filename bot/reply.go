@@ -41,6 +41,15 @@ type Reply struct {
 	Suggestions []Choice   `json:"suggestions"`
 	FollowUps   []Choice   `json:"follow_ups"`
 	Emergency   bool       `json:"emergency"`
+	// Urgency is the message's emergency level: "urgent", "possible" or
+	// "none" (faq.Urgency); Emergency is true exactly when it is urgent.
+	Urgency string `json:"urgency,omitempty"`
+	// Language is the ISO 639-1 code of the message's language.
+	Language string `json:"language,omitempty"`
+	// QuestionID identifies the question this reply answers, for feedback
+	// (👍/👎, "none of these") recorded against it later. Empty when the
+	// question is not recorded.
+	QuestionID string `json:"question_id,omitempty"`
 	// Urgent is a line to show before anything else (EmergencyLine), set
 	// when the reply is to an emergency but is not itself the FAQ's
 	// emergency entry.

@@ -163,11 +163,20 @@ func (t *Table) Match(question string) Result {
 	m := t.m
 	an, ranked, oos := m.classify(question)
 	if len(an.raw) == 0 {
-		return Result{Outcome: None}
+		return Result{Outcome: None, Urgency: UrgencyNone, Language: "en"}
 	}
 	level := detectEmergency(question, an, m.a.stemOf)
-	res := t.decide(an, ranked, oos)
-	return t.applyEmergency(res, level, ranked)
+	res := t.applyEmergency(t.decide(an, ranked, oos), level, ranked)
+	res.Language = "en"
+	switch {
+	case res.Emergency:
+		res.Urgency = UrgencyUrgent
+	case level >= maybeUrgent:
+		res.Urgency = UrgencyPossible
+	default:
+		res.Urgency = UrgencyNone
+	}
+	return res
 }
 
 // decide picks the outcome from the ranked classes.
