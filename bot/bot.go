@@ -47,6 +47,16 @@ type Message struct {
 	Channel string // "telegram", "discord", "http", "cli"
 	UserID  string // platform user id: for admin checks and rate limits; logged only hashed
 	Text    string
+	// Chat is the platform's chat or channel id the message came from
+	// (Telegram chat id, Discord channel id); empty over HTTP. With UserID
+	// it says where a 👎's "What were you looking for?" expects its answer.
+	Chat string
+	// ChatKind is the kind of chat: "private", "group", "inline" or "http".
+	ChatKind string
+	// QuestionID is, for a button press under a reply (a picked
+	// suggestion, "None of these"), the Reply.QuestionID of that reply, so
+	// that what happened next is recorded against the question.
+	QuestionID string
 }
 
 // Options configure a Bot. Tables is required; the rest have defaults.
@@ -57,6 +67,9 @@ type Options struct {
 	Admins   map[string][]string
 	Limiter  Limiter  // nil: no rate limit
 	Observer Observer // nil: nothing observed
+	// Recorder keeps questions and feedback for the learning loop; nil:
+	// nothing is recorded and replies carry no QuestionID.
+	Recorder Recorder
 	Logger   *slog.Logger
 	Now      func() time.Time
 }
@@ -69,6 +82,8 @@ type Bot struct {
 	admins   map[string]bool
 	limiter  Limiter
 	observer Observer
+	recorder Recorder
+	feedback *feedbackState // nil without a recorder
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -81,6 +96,7 @@ func New(o Options) *Bot {
 		admins:   make(map[string]bool),
 		limiter:  o.Limiter,
 		observer: o.Observer,
+		recorder: o.Recorder,
 		log:      o.Logger,
 		now:      o.Now,
 	}
@@ -97,12 +113,21 @@ func New(o Options) *Bot {
 	if b.now == nil {
 		b.now = time.Now
 	}
+	if b.recorder != nil {
+		b.feedback = newFeedbackState()
+	}
 	return b
 }
 
-// MaxQuestionRunes is how much of a message is matched. Longer messages are
-// answered on their first MaxQuestionRunes runes and the reply says so.
+// MaxQuestionRunes is how much of a message is read for what it asks.
+// Longer messages are answered on their first MaxQuestionRunes runes and the
+// reply says so; they are still read whole (up to MaxMessageBytes) for
+// signs of an emergency.
 const MaxQuestionRunes = 1000
+
+// MaxMessageBytes bounds the message handed to the matcher, so the cost of
+// one message stays bounded whatever a client sends.
+const MaxMessageBytes = 16 << 10
 
 // IsAdmin reports whether the user may run admin commands on the channel.
 func (b *Bot) IsAdmin(channel, userID string) bool {
@@ -119,7 +144,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) Reply {
 	case "":
 		return b.Ask(ctx, m)
 	case "start", "help":
-		return b.Help()
+		return b.HelpFor(m.ChatKind == ChatGroup)
 	case "topics":
 		return b.Topics()
 	case "ask":
@@ -128,7 +153,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) Reply {
 	case "reload":
 		return b.Reload(ctx, m)
 	default:
-		return b.Help()
+		return b.HelpFor(m.ChatKind == ChatGroup)
 	}
 }
 
@@ -149,25 +174,38 @@ func SplitCommand(text string) (cmd, rest string) {
 	return strings.ToLower(word), strings.TrimSpace(rest)
 }
 
-// Ask answers a question. Emergencies skip the rate limit.
+// Ask answers a question at its emergency level. Urgent: the 112 line in
+// the message's language, then the emergency entry. Possible: the usual
+// answer, suggestions or fallback under the danger banner, so a message
+// with any sign of danger never gets a bare "I don't know". Neither level
+// is ever held back by the rate limit.
 func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 	start := b.now()
 	t := b.tables.Current()
-	q, truncated := cleanQuestion(m.Text)
+	q, long := cleanQuestion(m.Text)
 	if q == "" {
 		return b.emptyQuestion(t)
 	}
-	res := t.Match(q)
-	if !res.Emergency && b.limiter != nil && !b.limiter.Allow(m.Channel+":"+m.UserID) {
-		r := Reply{Kind: KindRateLimited, Text: "You're asking faster than I can keep up. Please wait a few seconds and ask again. In an emergency, call 112."}
+	short := q
+	if long {
+		short = string([]rune(q)[:MaxQuestionRunes])
+	}
+	b.takeNote(m, short)
+	res := t.Match(q) // the whole message: the matcher reads all of it for danger
+	level := urgencyOf(res)
+	v := voiceFor(m, res.Language)
+	if level == faq.UrgencyNone && b.limiter != nil && !b.limiter.Allow(m.Channel+":"+m.UserID) {
+		r := Reply{Kind: KindRateLimited, Text: joinSentences(Text(KeyRateLimited, v.lang), DangerLine(v.lang)), Urgency: string(level), Language: v.lang}
+		r.QuestionID = b.recordQuestion(m, short, r, start, t.Version())
 		b.observe(m, r, b.now().Sub(start))
 		return r
 	}
-	r := fromResult(t, q, res)
-	r.Urgency, r.Language = string(res.Urgency), res.Language
-	if truncated {
-		r.Note = "Your message was long, so I read only its beginning."
+	r := withUrgency(t, fromResult(t, q, res, v), level, v)
+	r.Urgency, r.Language = string(level), v.lang
+	if long {
+		r.Note = Text(KeyLongMessage, v.lang)
 	}
+	r.QuestionID = b.recordQuestion(m, short, r, start, t.Version())
 	b.observe(m, r, b.now().Sub(start))
 	return r
 }
@@ -178,9 +216,9 @@ func (b *Bot) EntryReply(id string) Reply {
 	t := b.tables.Current()
 	e := t.Entry(id)
 	if e == nil {
-		return fallback(t, 0)
+		return fallback(t, 0, voice{lang: "en", topics: true})
 	}
-	return answerReply(t, e, 1, e.HasTag(faq.TagEmergency))
+	return answerReply(t, e, 1)
 }
 
 // Pick answers an entry a user chose (a pressed button, an autocomplete
@@ -189,6 +227,10 @@ func (b *Bot) EntryReply(id string) Reply {
 func (b *Bot) Pick(ctx context.Context, m Message, id string) Reply {
 	start := b.now()
 	r := b.EntryReply(id)
+	b.record(Event{Time: start, QuestionID: m.QuestionID, Kind: EventPick, Channel: m.Channel, UserID: m.UserID, Entry: id})
+	if b.recorder != nil {
+		r.QuestionID = m.QuestionID // a vote on the picked answer is on the question
+	}
 	b.observe(m, r, b.now().Sub(start))
 	return r
 }
@@ -226,34 +268,34 @@ func IsBlank(text string) bool {
 }
 
 // cleanQuestion makes any bytes safe to match: invalid UTF-8 and control
-// characters become spaces, and the text is cut to MaxQuestionRunes.
-func cleanQuestion(s string) (q string, truncated bool) {
+// characters become spaces, and the text is cut to MaxMessageBytes (at a
+// rune boundary). long reports a question of over MaxQuestionRunes runes,
+// of which only the beginning is read for intent.
+func cleanQuestion(s string) (q string, long bool) {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
 	}
 	var sb strings.Builder
-	n := 0
 	for _, r := range s {
-		if n == MaxQuestionRunes {
-			truncated = true
-			break
-		}
 		if unicode.IsControl(r) || r == utf8.RuneError {
 			r = ' '
 		}
+		if sb.Len()+utf8.RuneLen(r) > MaxMessageBytes {
+			break
+		}
 		sb.WriteRune(r)
-		n++
 	}
-	return strings.TrimSpace(sb.String()), truncated
+	q = strings.TrimSpace(sb.String())
+	return q, utf8.RuneCountInString(q) > MaxQuestionRunes
 }
 
 // Reload runs an admin's reload. Non-admins are refused politely.
 func (b *Bot) Reload(ctx context.Context, m Message) Reply {
 	if !b.IsAdmin(m.Channel, m.UserID) {
-		return Reply{Kind: KindRefused, Text: "Sorry, only admins can reload the FAQ."}
+		return Reply{Kind: KindRefused, Text: Text(KeyRefused, "en")}
 	}
 	if b.reloader == nil {
-		return Reply{Kind: KindReload, Text: "Reload failed: reloading is not configured."}
+		return Reply{Kind: KindReload, Text: Text(KeyNoReload, "en")}
 	}
 	res := b.reloader.Reload(ctx, m.Channel)
 	return reloadReply(res)
