@@ -86,6 +86,9 @@ type Bot struct {
 	feedback *feedbackState // nil without a recorder
 	log      *slog.Logger
 	now      func() time.Time
+	// match is (*faq.Table).Match; tests of the emergency levels replace
+	// it to choose the level a message gets.
+	match func(*faq.Table, string) faq.Result
 }
 
 // New returns a Bot.
@@ -99,6 +102,7 @@ func New(o Options) *Bot {
 		recorder: o.Recorder,
 		log:      o.Logger,
 		now:      o.Now,
+		match:    (*faq.Table).Match,
 	}
 	for ch, ids := range o.Admins {
 		for _, id := range ids {
@@ -191,7 +195,7 @@ func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 		short = string([]rune(q)[:MaxQuestionRunes])
 	}
 	b.takeNote(m, short)
-	res := t.Match(q) // the whole message: the matcher reads all of it for danger
+	res := b.match(t, q) // the whole message: the matcher reads all of it for danger
 	level := urgencyOf(res)
 	v := voiceFor(m, res.Language)
 	if level == faq.UrgencyNone && b.limiter != nil && !b.limiter.Allow(m.Channel+":"+m.UserID) {

@@ -109,7 +109,7 @@ func TestHandle(t *testing.T) {
 		{"/topics", "telegram", "9", "/topics", bot.KindTopics, "Pick a topic"},
 		{"unknown command", "telegram", "9", "/frobnicate", bot.KindHelp, "/topics"},
 		{"empty /ask", "telegram", "9", "/ask", bot.KindHelp, "What would you like to know?"},
-		{"out of scope", "telegram", "9", "who won the super bowl in 1990", bot.KindNone, "In an emergency, call 112."},
+		{"out of scope", "telegram", "9", "who won the super bowl in 1990", bot.KindNone, bot.DangerLine("en")},
 		{"binary junk", "telegram", "9", "\x00\xff\xfe\x01", bot.KindHelp, "112"},
 		{"/reload by admin", "telegram", "1", "/reload", bot.KindReload, "Reloaded: version abc, 2 entries"},
 		{"/reload by someone else", "telegram", "9", "/reload", bot.KindRefused, "only admins"},

@@ -23,10 +23,6 @@ const (
 	KindRateLimited Kind = "rate_limited" // too many questions too fast
 )
 
-// EmergencyLine leads every reply to a message that reads like an emergency
-// when the FAQ has no entry tagged "emergency" to answer it with.
-const EmergencyLine = "EMERGENCY? Call 112 now: police, ambulance and fire in Italy, free from any phone. Then contact the U.S. Consulate when you are safe."
-
 // Reply is what the bot says, before any platform renders it. The JSON form
 // of an FAQ reply (answer, clarify, none) is the object `travelbot ask
 // --json` prints and POST /v1/ask returns.
@@ -60,8 +56,9 @@ type Reply struct {
 	// Note is a short aside shown after the body ("I read only the
 	// beginning of your message").
 	Note string `json:"note,omitempty"`
-	// Choices are buttons for help and topics replies.
-	Choices []Choice `json:"-"`
+	// Choices are buttons for help and topics replies, and the example
+	// questions of the fallback (in JSON as "examples").
+	Choices []Choice `json:"examples,omitempty"`
 }
 
 // Citation is a resolved citation: the source's details and the quote.
@@ -69,8 +66,13 @@ type Citation struct {
 	Publisher string `json:"publisher"`
 	Title     string `json:"title"`
 	Date      string `json:"date"`
-	URL       string `json:"url,omitempty"`
-	Quote     string `json:"quote"`
+	// DateApprox marks Date as an estimate (a summary with no date of its
+	// own), to be shown as such wherever the date is.
+	DateApprox bool   `json:"date_approx,omitempty"`
+	URL        string `json:"url,omitempty"`
+	// Quote is the verbatim passage cited; empty for an official page
+	// cited as a whole for its link.
+	Quote string `json:"quote,omitempty"`
 }
 
 // Choice is an entry offered to press: a suggestion, a follow-up, a topic.
@@ -80,42 +82,86 @@ type Choice struct {
 	Confidence float64 `json:"confidence,omitempty"`
 }
 
-// fromResult turns a match of question q into a reply.
-func fromResult(t *faq.Table, q string, res faq.Result) Reply {
+// voice is how the replies to one message speak: in the message's
+// language where the catalog has it, and pointing at /topics only on a
+// chat platform (the terminal's `ask` and the HTTP API have no commands).
+type voice struct {
+	lang   string
+	topics bool
+}
+
+func voiceFor(m Message, lang string) voice {
+	if lang == "" {
+		lang = "en"
+	}
+	return voice{lang: lang, topics: m.Channel != "cli" && m.Channel != "http"}
+}
+
+// fromResult turns a match of question q into a reply, before the urgency
+// level is applied.
+func fromResult(t *faq.Table, q string, res faq.Result, v voice) Reply {
 	switch res.Outcome {
 	case faq.Answer:
-		return answerReply(t, res.Entry, res.Confidence, res.Emergency)
+		return answerReply(t, res.Entry, res.Confidence)
 	case faq.Clarify:
 		r := Reply{
 			Kind:       KindClarify,
 			Outcome:    string(faq.Clarify),
 			Confidence: res.Confidence,
-			Emergency:  res.Emergency,
-			Text:       "I'm not sure I understood. Did you mean one of these?",
+			Text:       Text(KeyClarify, v.lang),
 		}
 		for _, s := range res.Suggestions {
 			r.Suggestions = append(r.Suggestions, Choice{ID: s.Entry.ID, Question: s.Entry.Question, Confidence: s.Confidence})
 		}
-		if res.Emergency {
-			r.Urgent = EmergencyLine
-		}
 		return r
 	default:
-		r := fallback(t, res.Confidence)
+		r := fallback(t, res.Confidence, v)
 		if opener := smallTalk(q); opener != "" {
 			// "hi", "thanks", "what can you do": not a question the FAQ
 			// lacks, so say hello instead of sorry.
-			r.Text = opener + " " + coverage(t) + " Ask me anything about that, or use /topics.\nIn an emergency, call 112."
-		}
-		if res.Emergency {
-			r.Emergency = true
-			r.Urgent = EmergencyLine
+			r.Text = joinLines(joinSentences(opener, coverage(t), Text(KeyAskAway, v.lang), topicsHint(v)), DangerLine(v.lang))
 		}
 		return r
 	}
 }
 
-func answerReply(t *faq.Table, e *faq.Entry, conf float64, emergency bool) Reply {
+// withUrgency applies the message's emergency level to its reply. Urgent:
+// the 112 line in the message's language comes first, and the emergency
+// entry's answer opens with its first sentence in that language. Possible:
+// the reply stands, under the one-line danger banner. The fallback's own
+// closing 112 line gives way to the banner, so it is said once.
+func withUrgency(t *faq.Table, r Reply, u faq.Urgency, v voice) Reply {
+	switch u {
+	case faq.UrgencyUrgent:
+		r.Emergency = true
+		r.Urgent = Line112(v.lang)
+		if e := t.Entry(r.ID); r.Kind == KindAnswer && e != nil && e.HasTag(faq.TagEmergency) && v.lang != "en" {
+			if lead := Text(KeyEmergencyLead, v.lang); lead != Text(KeyEmergencyLead, "en") {
+				r.Answer = lead + "\n" + r.Answer
+			}
+		}
+	case faq.UrgencyPossible:
+		r.Urgent = DangerLine(v.lang)
+	}
+	if r.Urgent != "" {
+		r.Text = strings.TrimSuffix(r.Text, "\n"+DangerLine(v.lang))
+	}
+	return r
+}
+
+// urgencyOf is the result's level; a Result built without one (an older
+// matcher, a test) is urgent exactly when it is routed as an emergency.
+func urgencyOf(res faq.Result) faq.Urgency {
+	switch {
+	case res.Urgency != "":
+		return res.Urgency
+	case res.Emergency:
+		return faq.UrgencyUrgent
+	}
+	return faq.UrgencyNone
+}
+
+func answerReply(t *faq.Table, e *faq.Entry, conf float64) Reply {
 	r := Reply{
 		Kind:       KindAnswer,
 		Outcome:    string(faq.Answer),
@@ -123,19 +169,15 @@ func answerReply(t *faq.Table, e *faq.Entry, conf float64, emergency bool) Reply
 		Confidence: conf,
 		Question:   e.Question,
 		Answer:     strings.TrimSpace(e.Answer),
-		Emergency:  emergency,
 		Citations:  []Citation{},
 		FollowUps:  []Choice{},
-	}
-	if emergency && !e.HasTag(faq.TagEmergency) {
-		r.Urgent = EmergencyLine
 	}
 	for _, c := range e.Citations {
 		s := t.Source(c.Source)
 		if s == nil {
 			continue // validation rejects this; a table built by hand may not
 		}
-		r.Citations = append(r.Citations, Citation{Publisher: s.Publisher, Title: s.Title, Date: s.Date, URL: s.URL, Quote: c.Quote})
+		r.Citations = append(r.Citations, Citation{Publisher: s.Publisher, Title: s.Title, Date: s.Date, DateApprox: s.DateApprox, URL: s.URL, Quote: c.Quote})
 	}
 	for _, id := range e.FollowUps {
 		if f := t.Entry(id); f != nil {
@@ -156,32 +198,39 @@ func smallTalk(q string) string {
 	}
 	switch words[0] {
 	case "hi", "hello", "hey", "hiya", "ciao", "buongiorno", "buonasera", "yo", "howdy", "greetings":
-		return "Hello!"
+		return Text(KeyHello, "en")
 	case "thanks", "thank", "thx", "ty", "grazie", "cheers":
-		return "You're welcome!"
+		return Text(KeyWelcome, "en")
 	}
 	joined := strings.Join(words, " ")
 	for _, meta := range []string{"what can you do", "who are you", "what are you", "how does this work", "what do you know", "what can i ask", "how do i use"} {
 		if strings.Contains(joined, meta) {
-			return "I'm travelbot."
+			return Text(KeyIntro, "en")
 		}
 	}
 	if words[0] == "good" && len(words) > 1 && (words[1] == "morning" || words[1] == "afternoon" || words[1] == "evening") {
-		return "Hello!"
+		return Text(KeyHello, "en")
 	}
 	return ""
 }
 
-// fallback is the honest "I don't know": what the bot covers, and 112.
-func fallback(t *faq.Table, conf float64) Reply {
-	var sb strings.Builder
-	sb.WriteString("Sorry, I don't have an answer to that. ")
-	sb.WriteString(coverage(t))
-	sb.WriteString(" Try rephrasing, or use /topics to see everything I cover.\nIn an emergency, call 112.")
-	return Reply{Kind: KindNone, Outcome: string(faq.None), Confidence: conf, Text: sb.String(), Choices: examples(t, 3)}
+// fallback is the honest "I don't know": what the bot covers, where the
+// topics are, and the 112 line.
+func fallback(t *faq.Table, conf float64, v voice) Reply {
+	text := joinLines(joinSentences(Text(KeyFallback, v.lang), coverage(t), topicsHint(v)), DangerLine(v.lang))
+	return Reply{Kind: KindNone, Outcome: string(faq.None), Confidence: conf, Text: text, Choices: examples(t, 3)}
 }
 
-// coverage says in one sentence what the FAQ covers.
+// topicsHint points at /topics where the channel has it.
+func topicsHint(v voice) string {
+	if !v.topics {
+		return ""
+	}
+	return Text(KeyTopicsHint, v.lang)
+}
+
+// coverage says what the FAQ covers: its own about line, or the catalog's
+// with example questions when the FAQ has none.
 func coverage(t *faq.Table) string {
 	if a := strings.TrimSpace(t.About()); a != "" {
 		return a
@@ -190,7 +239,32 @@ func coverage(t *faq.Table) string {
 	for _, c := range examples(t, 3) {
 		qs = append(qs, fmt.Sprintf("%q", c.Question))
 	}
-	return "I can answer questions such as " + strings.Join(qs, ", ") + "."
+	if len(qs) == 0 {
+		return Text(KeyAbout, "en")
+	}
+	return Text(KeyAbout, "en") + " For example: " + strings.Join(qs, ", ") + "."
+}
+
+// joinSentences joins the non-empty sentences with a space.
+func joinSentences(ss ...string) string {
+	out := ss[:0:0]
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// joinLines joins the non-empty lines with a newline.
+func joinLines(ss ...string) string {
+	out := ss[:0:0]
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // examples picks n entries to offer as example questions: the first entries
@@ -206,13 +280,32 @@ func examples(t *faq.Table, n int) []Choice {
 	return out
 }
 
-// Help explains what the bot covers, with example questions as choices.
-func (b *Bot) Help() Reply {
+// Chat kinds a Message can come from (Message.ChatKind).
+const (
+	ChatPrivate = "private"
+	ChatGroup   = "group"
+)
+
+// Help explains what the bot covers and how to ask, with example questions
+// as choices, worded for a private chat.
+func (b *Bot) Help() Reply { return b.HelpFor(false) }
+
+// HelpFor is Help worded for a group (use /ask there) or a private chat
+// (just type).
+func (b *Bot) HelpFor(group bool) Reply {
+	return b.greet(group, KeyStartPrivate, KeyStartGroup)
+}
+
+// greet is /start and /help: the opener, what the bot covers, how to ask
+// here, where the topics are, and the 112 line.
+func (b *Bot) greet(group bool, private, inGroup Key) Reply {
 	t := b.tables.Current()
-	text := "Hi! I answer practical questions for U.S. travelers at the Milan-Cortina 2026 Winter Olympics and Paralympics. " +
-		coverage(t) +
-		"\n\nJust type your question, or use /ask <question> in a group. /topics lists everything I cover." +
-		"\nIn an emergency, call 112 first."
+	opener, how := Text(private, "en"), Text(KeyHelpPrivate, "en")
+	if group {
+		opener, how = Text(inGroup, "en"), Text(KeyHelpGroup, "en")
+	}
+	text := joinSentences(opener, coverage(t)) + "\n\n" +
+		joinLines(joinSentences(how, Text(KeyTopicsHint, "en")), DangerLine("en"))
 	return Reply{Kind: KindHelp, Text: text, Choices: examples(t, 4)}
 }
 
@@ -223,12 +316,12 @@ func (b *Bot) Topics() Reply {
 	for _, e := range t.Entries() {
 		cs = append(cs, Choice{ID: e.ID, Question: e.Question})
 	}
-	return Reply{Kind: KindTopics, Text: "Here is everything I can answer. Pick a topic:", Choices: cs}
+	return Reply{Kind: KindTopics, Text: Text(KeyTopics, "en"), Choices: cs}
 }
 
 func (b *Bot) emptyQuestion(t *faq.Table) Reply {
 	// Outcome none: as JSON this is an out-of-scope reply like any other.
-	return Reply{Kind: KindHelp, Outcome: string(faq.None), Text: "What would you like to know? " + coverage(t) + "\nIn an emergency, call 112.", Choices: examples(t, 4)}
+	return Reply{Kind: KindHelp, Outcome: string(faq.None), Text: joinLines(joinSentences(Text(KeyEmpty, "en"), coverage(t)), DangerLine("en")), Choices: examples(t, 4)}
 }
 
 // reloadReply phrases a reload result for an admin: it starts with

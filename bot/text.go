@@ -2,6 +2,8 @@ package bot
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -16,31 +18,29 @@ func RenderText(r Reply) string {
 	case KindAnswer:
 		sb.WriteString(r.Question + "\n\n")
 		sb.WriteString(r.Answer + "\n")
-		if len(r.Citations) > 0 {
-			sb.WriteString("\nSources:\n")
+		if groups := GroupCitations(r); len(groups) > 0 {
+			sb.WriteString("\n" + Text(KeySources, "en") + "\n")
 			// one line per source, with each of its quotes under it
-			for i, c := range r.Citations {
-				if i == 0 || !sameSource(c, r.Citations[i-1]) {
-					fmt.Fprintf(&sb, "  - %s, %q (%s)", c.Publisher, c.Title, c.Date)
-					if c.URL != "" {
-						sb.WriteString(" " + c.URL)
-					}
-					sb.WriteByte('\n')
+			for _, g := range groups {
+				sb.WriteString("  - " + g.Label())
+				if g.URL != "" {
+					sb.WriteString(" " + g.URL)
 				}
-				if c.Quote != "" {
-					fmt.Fprintf(&sb, "    %q\n", c.Quote)
+				sb.WriteByte('\n')
+				for _, q := range g.Quotes {
+					fmt.Fprintf(&sb, "    %q\n", q)
 				}
 			}
 		}
 		if len(r.FollowUps) > 0 {
-			sb.WriteString("\nRelated:\n")
+			sb.WriteString("\n" + Text(KeyRelated, "en") + "\n")
 		}
 	case KindClarify:
 		sb.WriteString(r.Text + "\n")
 	default:
 		sb.WriteString(r.Text + "\n")
 		if len(r.Choices) > 0 && r.Kind != KindTopics {
-			sb.WriteString("\nFor example:\n")
+			sb.WriteString("\n" + Text(KeyExamples, "en") + "\n")
 		}
 	}
 	for i, c := range Offered(r) {
@@ -52,8 +52,62 @@ func RenderText(r Reply) string {
 	return sb.String()
 }
 
-func sameSource(a, b Citation) bool {
-	return a.Publisher == b.Publisher && a.Title == b.Title && a.Date == b.Date && a.URL == b.URL
+// SourceGroup is one cited source with every quote an answer takes from
+// it, in the order the answer cites them. A source cited only for its link
+// (an official page) has no quotes.
+type SourceGroup struct {
+	Publisher  string
+	Title      string
+	Date       string
+	DateApprox bool
+	URL        string
+	Quotes     []string
+}
+
+// GroupCitations lists each source an answer cites once, in order of first
+// citation, with its quotes (duplicates dropped): what every renderer shows
+// under "Sources".
+func GroupCitations(r Reply) []SourceGroup {
+	var out []SourceGroup
+	at := make(map[[4]string]int)
+	for _, c := range r.Citations {
+		k := [4]string{c.Publisher, c.Title, c.Date, c.URL}
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, SourceGroup{Publisher: c.Publisher, Title: c.Title, Date: c.Date, URL: c.URL})
+		}
+		g := &out[i]
+		g.DateApprox = g.DateApprox || c.DateApprox
+		if c.Quote != "" && !slices.Contains(g.Quotes, c.Quote) {
+			g.Quotes = append(g.Quotes, c.Quote)
+		}
+	}
+	return out
+}
+
+// Label names the source as one line of plain text: publisher, quoted
+// title, and the date in brackets, marked "approx." when it is an estimate
+// (no date for an undated official page). The URL is not part of it.
+func (g SourceGroup) Label() string {
+	s := g.Publisher
+	if g.Title != "" {
+		s += ", " + strconv.Quote(g.Title)
+	}
+	if d := g.DateText(); d != "" {
+		s += " (" + d + ")"
+	}
+	return s
+}
+
+// DateText is the date as a traveler should read it: "approx. 2026-01-27"
+// for an estimate, "" when the source has none.
+func (g SourceGroup) DateText() string {
+	if g.Date == "" || !g.DateApprox {
+		return g.Date
+	}
+	return Text(KeyDateApprox, "en") + " " + g.Date
 }
 
 // Offered is what a reply offers to pick next, in the order shown: the

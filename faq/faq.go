@@ -33,8 +33,11 @@ type Source struct {
 	ID        string `yaml:"id"`
 	Publisher string `yaml:"publisher"`
 	Title     string `yaml:"title"`
-	Date      string `yaml:"date"` // YYYY-MM-DD
-	URL       string `yaml:"url"`  // optional
+	Date      string `yaml:"date"` // YYYY-MM-DD; optional for an official page with a url
+	// DateApprox marks Date as an estimate (a summary that carries no
+	// date of its own): it is shown as approximate wherever it is shown.
+	DateApprox bool   `yaml:"date_approx"`
+	URL        string `yaml:"url"` // optional; https only
 }
 
 // Entry is one question the FAQ answers.
@@ -48,7 +51,9 @@ type Entry struct {
 	FollowUps  []string   `yaml:"follow_ups"`
 }
 
-// Citation ties an answer to a source with a verbatim quote from it.
+// Citation ties an answer to a source with a verbatim quote from it. A
+// citation of an official page (a source with a url) may have no quote: it
+// sends the traveler to the page.
 type Citation struct {
 	Source string `yaml:"source"`
 	Quote  string `yaml:"quote"`

@@ -420,6 +420,7 @@ func (w *walker) sources(n *yaml.Node, f *FAQ, lay *layout) {
 			{"title", func(v *yaml.Node) { l.title = w.str(v, "title", &s.Title) }},
 			{"date", func(v *yaml.Node) { l.date = w.str(v, "date", &s.Date) }},
 			{"url", func(v *yaml.Node) { l.url = w.str(v, "url", &s.URL) }},
+			{"date_approx", func(v *yaml.Node) { w.boolean(v, "date_approx", &s.DateApprox) }},
 		})
 		if ok {
 			f.Sources = append(f.Sources, s)
@@ -683,6 +684,19 @@ func (w *walker) float(n *yaml.Node, what string, dst *float64) mark {
 		return at
 	}
 	*dst = v
+	return at
+}
+
+func (w *walker) boolean(n *yaml.Node, what string, dst *bool) mark {
+	at := w.at(n)
+	if n = w.resolve(n); n == nil {
+		at.bad = true
+		return at
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(dst) != nil {
+		w.ps.errorf(at, "%s must be true or false (got %s)", what, describeNode(n))
+		at.bad = true
+	}
 	return at
 }
 

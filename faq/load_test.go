@@ -34,7 +34,7 @@ func TestParseGood(t *testing.T) {
 				URL: "https://travel.state.gov/content/travel/en/international-travel/International-Travel-Country-Information-Pages/Italy.html"},
 			{ID: "ap-ice-role", Publisher: "Associated Press", Title: "ICE agents will have a security role at Milan-Cortina Olympics, US sources say", Date: "2026-01-27"},
 			{ID: "milan-consulate", Publisher: "U.S. Consulate General Milan", Title: "Services for U.S. citizens", Date: "2025-12-01",
-				URL: "http://it.usembassy.gov/embassy-consulates/milan/"},
+				URL: "https://it.usembassy.gov/embassy-consulates/milan/"},
 		},
 		Entries: []Entry{
 			{

@@ -126,11 +126,18 @@ func (v *validator) sources() map[string]int {
 		}
 		v.required(name, sl.at, "publisher", s.Publisher, sl.publisher)
 		v.required(name, sl.at, "title", s.Title, sl.title)
-		if v.required(name, sl.at, "date", s.Date, sl.date) && !validDate(s.Date) {
+		// An official page cited for its link (a url, no date) is
+		// dated by nobody; everything else needs its date.
+		undated := s.URL != "" && sl.date.absent()
+		if !undated && v.required(name, sl.at, "date", s.Date, sl.date) && !validDate(s.Date) {
 			v.ps.errorf(sl.date, "%s has a bad date %s (want a real date as YYYY-MM-DD)", name, quoteShort(s.Date))
 		}
-		if sl.url.ok() && s.URL != "" && !validURL(s.URL) {
-			v.ps.errorf(sl.url, "%s has a bad url %s (want an absolute http:// or https:// URL with a host)", name, quoteShort(s.URL))
+		switch {
+		case !sl.url.ok() || s.URL == "":
+		case !validURL(s.URL):
+			v.ps.errorf(sl.url, "%s has a bad url %s (want an absolute https:// URL with a host)", name, quoteShort(s.URL))
+		case !strings.HasPrefix(strings.ToLower(s.URL), "https://"):
+			v.ps.errorf(sl.url, "%s has a url that is not https: %s (travelers' links must be https://)", name, quoteShort(s.URL))
 		}
 	}
 	return byID
@@ -195,7 +202,11 @@ func (v *validator) citations(sources map[string]int) {
 					v.ps.errorf(cl.source, "%s cites unknown source %s%s", named("entry", e.ID), quoteShort(c.Source), v.hint(c.Source, ids))
 				}
 			}
-			v.required(owner, cl.at, "quote", c.Quote, cl.quote)
+			// A citation of an official page (a source with a url)
+			// may send the traveler there without quoting it.
+			if k, ok := sources[c.Source]; !ok || v.f.Sources[k].URL == "" || !cl.quote.absent() {
+				v.required(owner, cl.at, "quote", c.Quote, cl.quote)
+			}
 		}
 	}
 	for i, s := range v.f.Sources {

@@ -24,7 +24,7 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(m.Stdout, "Ask me about the Milan-Cortina 2026 Games. /topics lists what I cover; a number picks from the last list; Ctrl-D quits.")
+	fmt.Fprintln(m.Stdout, bot.Text(bot.KeyChatIntro, "en"))
 	var offered []bot.Choice
 	lines := readLines(ctx, m.Stdin)
 	for {
