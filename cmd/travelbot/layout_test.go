@@ -28,6 +28,9 @@ func TestImportArrowsPointInward(t *testing.T) {
 		"travelbot/bot/telegram/telegramtest": nil,
 		"travelbot/bot/discord":               {"travelbot/bot"},
 		"travelbot/bot/discord/discordtest":   nil,
+		"travelbot/bot/store":                 nil,
+		"travelbot/bot/store/sqlite":          {"travelbot/bot/store"},
+		"travelbot/bot/store/storetest":       {"travelbot/bot/store"},
 	}
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
