@@ -89,6 +89,8 @@ type Bot struct {
 	// match is (*faq.Table).Match; tests of the emergency levels replace
 	// it to choose the level a message gets.
 	match func(*faq.Table, string) faq.Result
+	// misses remembers who was asked to rephrase after "None of these".
+	misses *rephrasing
 }
 
 // New returns a Bot.
@@ -103,6 +105,7 @@ func New(o Options) *Bot {
 		log:      o.Logger,
 		now:      o.Now,
 		match:    (*faq.Table).Match,
+		misses:   newRephrasing(),
 	}
 	for ch, ids := range o.Admins {
 		for _, id := range ids {
@@ -204,7 +207,8 @@ func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 		b.observe(m, r, b.now().Sub(start))
 		return r
 	}
-	r := withUrgency(t, fromResult(t, q, res, v), level, v)
+	r := fromResult(t, q, res, v)
+	r = withUrgency(t, b.afterRephrase(t, m, q, res, r, v.lang), level, v)
 	r.Urgency, r.Language = string(level), v.lang
 	if long {
 		r.Note = Text(KeyLongMessage, v.lang)

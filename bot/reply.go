@@ -349,14 +349,3 @@ func reloadReply(res faq.ReloadResult) Reply {
 	}
 	return Reply{Kind: KindReload, Text: sb.String()}
 }
-
-// Suggest returns up to n entries for a partly typed question (Discord
-// autocomplete, Telegram inline mode), best first.
-func (b *Bot) Suggest(prefix string, n int) []Choice {
-	q, _ := cleanQuestion(prefix)
-	var out []Choice
-	for _, s := range b.tables.Current().Suggest(q, n) {
-		out = append(out, Choice{ID: s.Entry.ID, Question: s.Entry.Question, Confidence: s.Confidence})
-	}
-	return out
-}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // RenderText renders a reply as plain text for a terminal: what a person
@@ -122,4 +123,64 @@ func Offered(r Reply) []Choice {
 	default:
 		return r.Choices
 	}
+}
+
+// Wrap breaks each line of s at spaces so that no line is wider than width
+// runes, for a terminal. A word longer than width (a URL) is never broken:
+// it gets a line of its own. Continuation lines keep the line's indent,
+// and hang under the text of a list item ("  - ", "  1. "). A width below
+// 20 leaves s as it is.
+func Wrap(s string, width int) string {
+	if width < 20 {
+		return s
+	}
+	var sb strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			sb.WriteByte('\n')
+		}
+		wrapLine(&sb, line, width)
+	}
+	return sb.String()
+}
+
+func wrapLine(sb *strings.Builder, line string, width int) {
+	if utf8.RuneCountInString(line) <= width {
+		sb.WriteString(line)
+		return
+	}
+	body := strings.TrimLeft(line, " ")
+	indent := len(line) - len(body)
+	hang := indent + listMarker(body)
+	words := strings.Fields(body)
+	col := indent
+	sb.WriteString(line[:indent])
+	for i, w := range words {
+		n := utf8.RuneCountInString(w)
+		if i > 0 && col+1+n > width {
+			sb.WriteString("\n" + strings.Repeat(" ", hang))
+			col = hang
+		} else if i > 0 {
+			sb.WriteByte(' ')
+			col++
+		}
+		sb.WriteString(w)
+		col += n
+	}
+}
+
+// listMarker is the width of a list item's marker and its space ("- ",
+// "12. "), or 0.
+func listMarker(s string) int {
+	if strings.HasPrefix(s, "- ") {
+		return 2
+	}
+	digits := 0
+	for digits < len(s) && s[digits] >= '0' && s[digits] <= '9' {
+		digits++
+	}
+	if digits > 0 && strings.HasPrefix(s[digits:], ". ") {
+		return digits + 2
+	}
+	return 0
 }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// chatWith runs a chat over stdin with $COLUMNS set to columns.
+func chatWith(t *testing.T, stdin string, columns string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		if k == "COLUMNS" {
+			return columns
+		}
+		return ""
+	}
+	m := &Main{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: getenv}
+	if err := m.Run(context.Background(), []string{"chat"}); err != nil {
+		t.Fatalf("chat: %v (%s)", err, errb.String())
+	}
+	return out.String()
+}
+
+func TestChatPicks(t *testing.T) {
+	consulate := "How do I contact the U.S. Consulate General in Milan?\n\n"
+	tests := []struct {
+		name, stdin string
+		want        []string
+		notWant     []string
+	}{
+		{"an out-of-range pick keeps the list", "/topics\n17\n2\n", []string{"Pick 1-16", consulate}, []string{"Sorry, I don't have an answer"}},
+		{"1. is a pick", "/topics\n2.\n", []string{consulate}, nil},
+		{"#1 is a pick", "/topics\n#2\n", []string{consulate}, nil},
+		{"a number with no list is a question", "17\n", nil, []string{"Pick 1-"}},
+		{"quit ends the chat", "quit\nHow do I enroll in STEP?\n", nil, []string{"Smart Traveler Enrollment Program"}},
+		{"exit ends the chat", "EXIT\nHow do I enroll in STEP?\n", nil, []string{"Smart Traveler Enrollment Program"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := chatWith(t, tt.stdin, "")
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("output has %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// Lines wrap at word boundaries to the terminal's width; a URL longer than
+// the width is kept whole.
+func TestChatWraps(t *testing.T) {
+	out := chatWith(t, "whats the consulat adress in milano\n", "40")
+	words := 0
+	for _, line := range strings.Split(out, "\n") {
+		if n := utf8.RuneCountInString(line); n > 40 && !strings.Contains(line, "https://") {
+			t.Errorf("line of %d runes: %q", n, line)
+		}
+		words += len(strings.Fields(line))
+	}
+	if !strings.Contains(out, "https://it.usembassy.gov/") {
+		t.Errorf("the consulate's page is missing or broken:\n%s", out)
+	}
+	// nothing was cut mid-word: every word of the unwrapped reply is there
+	unwrapped := chatWith(t, "whats the consulat adress in milano\n", "1000")
+	if want := len(strings.Fields(unwrapped)); words != want {
+		t.Errorf("%d words wrapped, %d unwrapped", words, want)
+	}
+}
