@@ -33,6 +33,9 @@ func TestPrivateQuestionGetsAnswerWithSourcesAndFollowUps(t *testing.T) {
 	if m.ParseMode != "HTML" {
 		t.Errorf("parse_mode = %q, want HTML", m.ParseMode)
 	}
+	if m.Previews {
+		t.Error("link previews left on: want link_preview_options with is_disabled")
+	}
 	for _, want := range []string{
 		consulateQ + "\n", // the question as the title line
 		`Bring <b>ID</b> & your </a> passport; "walk-ins" < appointments > none.`, // FAQ text shown as text
@@ -386,11 +389,13 @@ func TestEmergencyFirstLineSaysCall112(t *testing.T) {
 		})
 	}
 
-	// The real bot, through a button press on the emergency entry.
+	// The real bot, through a button press on the emergency entry: a
+	// chosen entry, not a message describing an emergency, so it is shown
+	// like any entry, and its answer says 112.
 	e := start(t, nil, nil)
 	e.fake.Enqueue(telegramtest.Callback(1, 310, "e:emergency-112"))
-	if line := firstLine(e.waitSent(310, 1)[0]); !strings.Contains(line, "112") {
-		t.Errorf("emergency entry: first line %q does not say 112", line)
+	if m := e.waitSent(310, 1)[0]; !strings.Contains(m.Visible, "112") {
+		t.Errorf("emergency entry: %q does not say 112", m.Visible)
 	}
 }
 

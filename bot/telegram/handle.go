@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -251,7 +252,7 @@ func (a *Adapter) onCallback(ctx context.Context, q *tgbotapi.CallbackQuery) boo
 		// A button on a message too old for Telegram to tell us where it
 		// is: show the answer in the callback alert (200 characters).
 		d, _ := compose(reply)
-		return a.answerCallback(ctx, q.ID, truncateRunes(strings.Join(strings.Fields(d.plain()), " "), 200), true)
+		return a.answerCallback(ctx, q.ID, truncateUnits(strings.Join(strings.Fields(d.plain()), " "), 200), true)
 	}
 	// Answer the callback first: it stops the button's spinner, and it
 	// expires within seconds while the answer may wait on rate limits.
@@ -316,7 +317,7 @@ func (a *Adapter) onInline(ctx context.Context, q *tgbotapi.InlineQuery) bool {
 
 // inlineArticle is one inline result: the entry's whole answer as one HTML
 // message (shortened if it would not fit in one).
-func (a *Adapter) inlineArticle(id string, c bot.Choice, r bot.Reply) tgbotapi.InlineQueryResultArticle {
+func (a *Adapter) inlineArticle(id string, c bot.Choice, r bot.Reply) article {
 	d, _ := compose(r)
 	p := d.plain()
 	parts := splitPlain(p, maxVisible-20)
@@ -327,10 +328,42 @@ func (a *Adapter) inlineArticle(id string, c bot.Choice, r bot.Reply) tgbotapi.I
 			text += "\n…"
 		}
 	}
-	art := tgbotapi.NewInlineQueryResultArticleHTML(id, truncateRunes(label(c.Question, c.ID), maxInlineTitle), text)
-	art.InputMessageContent = tgbotapi.InputTextMessageContent{Text: text, ParseMode: tgbotapi.ModeHTML, DisableWebPagePreview: true}
-	art.Description = truncateRunes(strings.Join(strings.Fields(clean(r.Answer+" "+r.Text)), " "), maxInlineDesc)
-	return art
+	return article{
+		Type:  "article",
+		ID:    id,
+		Title: truncateUnits(label(c.Question, c.ID), maxInlineTitle),
+		Content: textContent{
+			Text:        text,
+			ParseMode:   tgbotapi.ModeHTML,
+			LinkPreview: linkPreview{IsDisabled: true},
+		},
+		Description: truncateUnits(strings.Join(strings.Fields(clean(r.Answer+" "+r.Text)), " "), maxInlineDesc),
+	}
+}
+
+// article is InlineQueryResultArticle as Bot API 10 documents it. The
+// library's InlineQueryResultArticle is not used: its
+// InputTextMessageContent only has disable_web_page_preview, which Bot API
+// 7.0 replaced by link_preview_options. InlineConfig marshals whatever its
+// Results hold, so this type goes through the library unchanged.
+type article struct {
+	Type        string      `json:"type"`
+	ID          string      `json:"id"`
+	Title       string      `json:"title"`
+	Content     textContent `json:"input_message_content"`
+	Description string      `json:"description,omitempty"`
+}
+
+// textContent is InputTextMessageContent.
+type textContent struct {
+	Text        string      `json:"message_text"`
+	ParseMode   string      `json:"parse_mode,omitempty"`
+	LinkPreview linkPreview `json:"link_preview_options"`
+}
+
+// linkPreview is LinkPreviewOptions.
+type linkPreview struct {
+	IsDisabled bool `json:"is_disabled"`
 }
 
 // deliver renders and sends a reply, part by part, in order. It reports
@@ -339,17 +372,11 @@ func (a *Adapter) inlineArticle(id string, c bot.Choice, r bot.Reply) tgbotapi.I
 func (a *Adapter) deliver(ctx context.Context, t target, r bot.Reply) bool {
 	urgent := r.Emergency || r.Urgent != ""
 	for i, m := range a.render(r) {
-		cfg := tgbotapi.NewMessage(t.chatID, m.html)
-		cfg.ParseMode = tgbotapi.ModeHTML
-		cfg.DisableWebPagePreview = true
-		if m.keyboard != nil {
-			cfg.ReplyMarkup = m.keyboard
+		o := outgoing{chatID: t.chatID, text: m.html, parseMode: tgbotapi.ModeHTML, keyboard: m.keyboard}
+		if i == 0 {
+			o.replyTo = t.replyTo
 		}
-		if i == 0 && t.replyTo != 0 {
-			cfg.ReplyToMessageID = t.replyTo
-			cfg.AllowSendingWithoutReply = true
-		}
-		err := a.send(ctx, t, cfg, m.plain, urgent)
+		err := a.send(ctx, t, o, m.plain, urgent)
 		if err != nil {
 			if ctx.Err() != nil {
 				return false
@@ -361,16 +388,67 @@ func (a *Adapter) deliver(ctx context.Context, t target, r bot.Reply) bool {
 	return true
 }
 
+// outgoing is one sendMessage call.
+//
+// The library's MessageConfig is not used for it: telegram-bot-api v5.5.1
+// knows Bot API 5.x, so it always sends disable_web_page_preview, and for a
+// reply reply_to_message_id and allow_sending_without_reply, all three
+// replaced in Bot API 7.0 by link_preview_options and reply_parameters
+// (Telegram ignores what it no longer knows, so previews would come back and
+// replies lose their quote); and it sends entities=null for a message
+// without entities. The library cannot be configured otherwise, so the
+// parameters are built here and sent verbatim with MakeRequest.
+type outgoing struct {
+	chatID    int64
+	text      string
+	parseMode string // "" for plain text
+	keyboard  *tgbotapi.InlineKeyboardMarkup
+	replyTo   int // message to reply to, 0 for none
+}
+
+// noPreview is link_preview_options for every message: the links are
+// sources, and a preview card of the first one would bury the answer.
+const noPreview = `{"is_disabled":true}`
+
+func (o outgoing) params() (tgbotapi.Params, error) {
+	p := tgbotapi.Params{
+		"chat_id":              strconv.FormatInt(o.chatID, 10),
+		"text":                 o.text,
+		"link_preview_options": noPreview,
+	}
+	p.AddNonEmpty("parse_mode", o.parseMode)
+	if o.replyTo != 0 {
+		// allow_sending_without_reply: the answer still goes out if the
+		// question was deleted meanwhile.
+		rp, err := json.Marshal(struct {
+			MessageID                int  `json:"message_id"`
+			AllowSendingWithoutReply bool `json:"allow_sending_without_reply"`
+		}{o.replyTo, true})
+		if err != nil {
+			return nil, fmt.Errorf("reply_parameters: %w", err)
+		}
+		p["reply_parameters"] = string(rp)
+	}
+	if err := p.AddInterface("reply_markup", o.keyboard); err != nil {
+		return nil, fmt.Errorf("reply_markup: %w", err)
+	}
+	return p, nil
+}
+
 // send sends one message with retries. If Telegram cannot parse the HTML
 // (it should never happen: everything is escaped) the part is sent once
 // more as plain text rather than lost. A group that became a supergroup
 // gets the message at its new id.
-func (a *Adapter) send(ctx context.Context, t target, cfg tgbotapi.MessageConfig, plain string, urgent bool) error {
+func (a *Adapter) send(ctx context.Context, t target, o outgoing, plain string, urgent bool) error {
 	for range 3 {
-		err := a.call(ctx, "sendMessage", func(ctx context.Context) error {
-			return a.out.wait(ctx, cfg.ChatID, t.group, urgent)
+		params, err := o.params()
+		if err != nil {
+			return fmt.Errorf("sendMessage: %w", err)
+		}
+		err = a.call(ctx, "sendMessage", func(ctx context.Context) error {
+			return a.out.wait(ctx, o.chatID, t.group, urgent)
 		}, func(api *tgbotapi.BotAPI) error {
-			_, err := api.Request(cfg)
+			_, err := api.MakeRequest("sendMessage", params)
 			return err
 		})
 		var te *tgbotapi.Error
@@ -379,26 +457,29 @@ func (a *Adapter) send(ctx context.Context, t target, cfg tgbotapi.MessageConfig
 			return nil
 		case !errors.As(err, &te):
 			return err
-		case te.MigrateToChatID != 0 && te.MigrateToChatID != cfg.ChatID:
-			cfg.ChatID = te.MigrateToChatID
-		case te.Code == 400 && strings.Contains(te.Message, "can't parse entities") && cfg.ParseMode != "":
+		case te.MigrateToChatID != 0 && te.MigrateToChatID != o.chatID:
+			o.chatID = te.MigrateToChatID
+		case te.Code == 400 && strings.Contains(te.Message, "can't parse entities") && o.parseMode != "":
 			a.log.Error("Telegram could not parse a reply; sending it as plain text", "err", err)
-			cfg.Text, cfg.ParseMode = plain, ""
+			o.text, o.parseMode = plain, ""
 		default:
 			return err
 		}
 	}
-	return errors.New("telegram sendMessage: gave up")
+	return errors.New("sendMessage: gave up")
 }
 
 // sendPlain sends a fixed text, for the apology after a panic.
 func (a *Adapter) sendPlain(ctx context.Context, chatID int64, text string) {
 	defer func() { _ = recover() }()
-	cfg := tgbotapi.NewMessage(chatID, text)
+	params, err := outgoing{chatID: chatID, text: text}.params()
+	if err != nil {
+		return
+	}
 	_ = a.call(ctx, "sendMessage", func(ctx context.Context) error {
 		return a.out.wait(ctx, chatID, chatID < 0, false)
 	}, func(api *tgbotapi.BotAPI) error {
-		_, err := api.Request(cfg)
+		_, err := api.MakeRequest("sendMessage", params)
 		return err
 	})
 }

@@ -25,12 +25,19 @@ const batchLimit = 100
 // updates from the offset, which stays at the lowest one in flight.)
 const maxInFlight = batchLimit
 
-// repollInterval is how soon the loop polls again when getUpdates returned
-// only updates it is already handling. Telegram returns those at once for
-// as long as the offset stays behind them, so this, not the long-poll
-// timeout, is how fast new updates from other chats are seen while one
-// chat works through a queue.
-const repollInterval = 250 * time.Millisecond
+// repollMin and repollMax pace getUpdates while updates are in flight.
+// Every call long-polls (the Bot API reserves short polling for testing),
+// but while the offset is held behind an update being handled, Telegram
+// answers at once with that update again, so the timeout never comes into
+// play: the loop itself must wait. It polls again as soon as an update
+// finishes (the offset may move), or else after a wait that doubles from
+// repollMin to repollMax while nothing new arrives, so that new updates
+// from other chats are still seen while one chat works through a slow
+// queue, without a call every 250 ms for as long as that lasts.
+const (
+	repollMin = 250 * time.Millisecond
+	repollMax = 2 * time.Second
+)
 
 // poll is the long-polling loop. It replaces the library's GetUpdatesChan,
 // which confirms updates to Telegram before they are handled (a crash loses
@@ -70,6 +77,8 @@ func (a *Adapter) poll(ctx context.Context) error {
 		return true
 	})
 	confirmed, failures := 0, 0
+	repoll := repollMin
+	timeout := int(a.pollTimeout / time.Second)
 	for ctx.Err() == nil {
 		progress := track.changes()
 		if track.busy() >= maxInFlight {
@@ -77,12 +86,6 @@ func (a *Adapter) poll(ctx context.Context) error {
 				break
 			}
 			continue
-		}
-		// While updates are in flight Telegram has them queued, so it
-		// answers at once; a long poll would only matter without them.
-		timeout := int(a.pollTimeout / time.Second)
-		if track.busy() > 0 {
-			timeout = 0
 		}
 		offset := track.nextOffset()
 		updates, err := a.getUpdates(ctx, offset, timeout)
@@ -119,14 +122,17 @@ func (a *Adapter) poll(ctx context.Context) error {
 				queues.push(u)
 			}
 		}
-		if fresh == 0 && (len(updates) > 0 || track.busy() > 0) {
-			// Nothing new: poll again when an update finishes (the
-			// offset may move) or after a short while (new updates
-			// from other chats), not in a hot loop.
-			if waitFor(ctx, progress, repollInterval) != nil {
-				break
-			}
+		if fresh > 0 || (len(updates) == 0 && track.busy() == 0) {
+			repoll = repollMin
+			continue
 		}
+		// Nothing new: poll again when an update finishes (the offset
+		// may move) or after a while (new updates from other chats),
+		// not in a hot loop.
+		if waitFor(ctx, progress, repoll) != nil {
+			break
+		}
+		repoll = min(2*repoll, repollMax)
 	}
 	queues.wait()
 	if offset := track.nextOffset(); offset > confirmed {
@@ -168,12 +174,13 @@ func (a *Adapter) getUpdates(ctx context.Context, offset, timeout int) ([]tgbota
 
 // confirm tells Telegram, at shutdown, that everything below offset was
 // handled, so the next process does not answer it again. It is one
-// getUpdates call that waits for nothing; the updates it returns are left
-// unconfirmed for the next process.
+// getUpdates call with the shortest long poll there is (1 s: the Bot API
+// reserves short polling for testing), which returns at once when updates
+// are left; those are left unconfirmed for the next process.
 func (a *Adapter) confirm(ctx context.Context, offset int) {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second+5*time.Second)
 	defer cancel()
-	cfg := tgbotapi.UpdateConfig{Offset: offset, Limit: 1, Timeout: 0, AllowedUpdates: allowedUpdates}
+	cfg := tgbotapi.UpdateConfig{Offset: offset, Limit: 1, Timeout: 1, AllowedUpdates: allowedUpdates}
 	if _, err := a.botFor(cctx).GetUpdates(cfg); err != nil {
 		a.log.Warn("could not confirm the last updates; they may be answered again after restart", "err", a.wrap("getUpdates", err))
 	}

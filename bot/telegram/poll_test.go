@@ -69,6 +69,12 @@ func TestBusyChatDoesNotHoldUpOthers(t *testing.T) {
 	if n := len(fake.SentTo(other)); n != 1 {
 		t.Errorf("emergency answered %d times, want once", n)
 	}
+	// Every poll long-polled, also while the busy chat's updates were in
+	// flight (the fake refuses a getUpdates without a positive timeout).
+	if n := fake.ShortPolls(); n != 0 {
+		t.Errorf("%d getUpdates calls short-polled", n)
+	}
+	t.Logf("%d getUpdates calls", len(fake.Calls("getUpdates")))
 }
 
 // clock is a settable time source.

@@ -321,7 +321,7 @@ func (a *Adapter) keyboard(choices []bot.Choice) *tgbotapi.InlineKeyboardMarkup 
 	return &kb
 }
 
-// label is a one-line button caption of at most maxLabelRunes runes.
+// label is a one-line button caption of at most maxLabelRunes UTF-16 units.
 func label(question, id string) string {
 	s := strings.Join(strings.Fields(clean(question)), " ")
 	if s == "" {
@@ -330,15 +330,28 @@ func label(question, id string) string {
 	if s == "" {
 		s = "?"
 	}
-	return truncateRunes(s, maxLabelRunes)
+	return truncateUnits(s, maxLabelRunes)
 }
 
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+// truncateUnits cuts s to at most n UTF-16 code units, the unit Telegram
+// counts lengths in, ending it with "…" when it was cut.
+func truncateUnits(s string, n int) string {
+	if utf16Len(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
+	units, end := 0, 0
+	for i, r := range s {
+		u := utf16.RuneLen(r)
+		if u < 0 {
+			u = 2
+		}
+		if units+u > n-1 { // one unit for the "…"
+			break
+		}
+		units += u
+		end = i + utf8.RuneLen(r)
+	}
+	return strings.TrimSpace(s[:end]) + "…"
 }
 
 // Callback data: "e:<id>" when it fits in Telegram's 64 bytes, else

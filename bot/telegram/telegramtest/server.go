@@ -1,20 +1,30 @@
 // Package telegramtest is a fake Telegram Bot API server for tests. It
 // speaks the wire format the real telegram-bot-api client uses (form-encoded
 // POSTs to /bot<token>/<method>, JSON envelopes), keeps an update queue that
-// honours getUpdates' offset and timeout, validates what the bot sends the
-// way Telegram does (HTML parse mode, 4096-character texts, 64-byte callback
-// data), records every call, and can inject 429s, 5xx, dropped connections
-// and slow responses.
+// honours getUpdates' offset and timeout, records every call, and can inject
+// 429s, 5xx, dropped connections and slow responses.
+//
+// Every request is checked against the Bot API's own description (see Spec:
+// the method exists, its parameters are known, required ones present, types
+// right, JSON-serialized objects field by field) and against the rules the
+// documentation states only in words (see rules.go: the HTML subset, 4,096
+// characters after entity parsing counted in UTF-16 code units, 1-64 bytes of
+// callback_data, long polling). A request that breaks either fails the test
+// that started the server, naming the method and the field, and gets the 400
+// Telegram would answer (or, for a parameter Telegram silently ignores,
+// the 400 it should).
 //
 // All methods are safe for concurrent use.
 package telegramtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -74,7 +84,11 @@ type Sent struct {
 	ParseMode string
 	Visible   string // the text as the user sees it
 	Buttons   [][]tgbotapi.InlineKeyboardButton
-	ReplyTo   int
+	// ReplyTo is reply_parameters.message_id (0: not a reply).
+	ReplyTo int
+	// Previews reports whether link previews were left on (no
+	// link_preview_options with is_disabled).
+	Previews bool
 }
 
 // Server is the fake. Create it with New.
@@ -84,6 +98,8 @@ type Server struct {
 
 	token string
 	srv   *httptest.Server
+	tb    testing.TB
+	spec  *Spec // nil: the spec file is not there; only the explicit rules apply
 
 	mu         sync.Mutex
 	queue      []queued
@@ -97,6 +113,9 @@ type Server struct {
 	nextMsg    int
 	webhookURL string
 	secret     string
+	collect    bool     // violations are expected: record them, do not fail the test
+	violations []string // every violation seen, in order
+	shortPolls int      // getUpdates calls without a positive timeout
 }
 
 type queued struct {
@@ -104,9 +123,22 @@ type queued struct {
 	raw json.RawMessage
 }
 
-// New starts a fake server that is closed when the test ends.
+// New starts a fake server that is closed when the test ends. It checks
+// requests against the Bot API spec when the spec file is there (see
+// LoadSpec); in CI (the CI environment variable set) a missing spec fails
+// the test, elsewhere it is logged and only the explicit rules apply.
 func New(tb testing.TB) *Server {
+	tb.Helper()
+	spec, err := LoadSpec()
+	if err != nil {
+		if !errors.Is(err, ErrNoSpec) || os.Getenv("CI") != "" {
+			tb.Fatalf("%v", err)
+		}
+		tb.Logf("%v: requests are checked against the explicit rules only", err)
+	}
 	s := &Server{
+		tb:         tb,
+		spec:       spec,
 		token:      Token,
 		faults:     map[string][]Fault{},
 		changed:    make(chan struct{}),
@@ -138,6 +170,23 @@ func (s *Server) Webhook() (u, secret string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.webhookURL, s.secret
+}
+
+// ExpectViolations makes protocol violations expected: they are still
+// refused with 400 and recorded (see Violations), but no longer fail the
+// test. Tests that show the fake catching a bad request use it.
+func (s *Server) ExpectViolations() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.collect = true
+}
+
+// Violations returns every protocol violation seen so far, each naming the
+// method and the parameter or field.
+func (s *Server) Violations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.violations...)
 }
 
 // Fail queues faults for the next calls of method, one per call, in order.
@@ -282,35 +331,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + err.Error()})
 		return
 	}
+	if problems := s.check(method, r.Form); len(problems) > 0 {
+		desc := "Bad Request: " + problems[0]
+		s.record(Call{Method: method, Form: r.Form, Code: 400, Description: desc})
+		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": desc})
+		return
+	}
 	if f, ok := s.takeFault(method); ok {
 		if s.applyFault(w, r, method, f) {
 			return
 		}
 	}
-	var (
-		result any
-		code   int
-		desc   string
-	)
+	var result any
 	switch method {
 	case "getMe":
 		result = Me
 	case "getUpdates":
+		var code int
+		var desc string
 		result, code, desc = s.getUpdates(r)
-	case "sendMessage":
-		result, code, desc = s.sendMessage(r.Form)
-	case "answerCallbackQuery":
-		if r.Form.Get("callback_query_id") == "" {
-			code, desc = 400, "Bad Request: query_id_invalid"
-		} else if len([]rune(r.Form.Get("text"))) > 200 {
-			code, desc = 400, "Bad Request: callback answer text is too long"
-		} else {
-			result = true
+		if code != 0 {
+			s.record(Call{Method: method, Form: r.Form, Code: code, Description: desc})
+			writeJSON(w, code, map[string]any{"ok": false, "error_code": code, "description": desc})
+			return
 		}
-	case "answerInlineQuery":
-		result, code, desc = answerInline(r.Form)
-	case "setMyCommands":
-		result, code, desc = setMyCommands(r.Form)
+	case "sendMessage":
+		result = s.sendMessage(r.Form)
 	case "setWebhook":
 		s.mu.Lock()
 		s.webhookURL, s.secret = r.Form.Get("url"), r.Form.Get("secret_token")
@@ -325,15 +371,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		result = true
 	default:
-		code, desc = 404, "Not Found: method not found"
+		// answerCallbackQuery, answerInlineQuery, setMyCommands,
+		// editMessageReplyMarkup and the rest: checked, recorded, true.
+		result = true
 	}
 	raw, _ := json.Marshal(result)
-	s.record(Call{Method: method, Form: r.Form, Code: code, Description: desc, Result: raw})
-	if code != 0 {
-		writeJSON(w, code, map[string]any{"ok": false, "error_code": code, "description": desc})
-		return
-	}
+	s.record(Call{Method: method, Form: r.Form, Result: raw})
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": json.RawMessage(raw)})
+}
+
+// check returns the request's protocol violations: against the spec, then
+// the explicit rules. Unless they are expected, each fails the test.
+func (s *Server) check(method string, form url.Values) []string {
+	var problems []string
+	if s.spec != nil {
+		problems = s.spec.CheckRequest(method, form)
+		if !s.spec.HasMethod(method) {
+			return s.violate(problems)
+		}
+	}
+	problems = append(problems, checkRules(method, form)...)
+	return s.violate(problems)
+}
+
+func (s *Server) violate(problems []string) []string {
+	if len(problems) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	s.violations = append(s.violations, problems...)
+	collect := s.collect
+	s.mu.Unlock()
+	if !collect {
+		for _, p := range problems {
+			s.tb.Errorf("telegramtest: the bot broke the Bot API: %s", p)
+		}
+	}
+	return problems
 }
 
 func (s *Server) takeFault(method string) (Fault, bool) {
@@ -403,11 +477,10 @@ func (s *Server) getUpdates(r *http.Request) (any, int, string) {
 		limit = 100
 	}
 	timeout, _ := strconv.Atoi(r.Form.Get("timeout"))
-	if a := r.Form.Get("allowed_updates"); a != "" && a != "null" {
-		var list []string
-		if err := json.Unmarshal([]byte(a), &list); err != nil {
-			return nil, 400, "Bad Request: can't parse allowed_updates"
-		}
+	if timeout <= 0 {
+		s.mu.Lock()
+		s.shortPolls++
+		s.mu.Unlock()
 	}
 	deadline := time.NewTimer(time.Duration(timeout) * time.Second)
 	defer deadline.Stop()
@@ -463,72 +536,53 @@ func (s *Server) dropBelowLocked(offset int) {
 	s.queue = kept
 }
 
-var chatIDPattern = regexp.MustCompile(`^-?[0-9]+$`)
-
-func (s *Server) sendMessage(form url.Values) (any, int, string) {
-	chat := form.Get("chat_id")
-	if !chatIDPattern.MatchString(chat) {
-		return nil, 400, "Bad Request: chat not found"
-	}
-	chatID, _ := strconv.ParseInt(chat, 10, 64)
+func (s *Server) sendMessage(form url.Values) any {
+	chatID, _ := strconv.ParseInt(form.Get("chat_id"), 10, 64)
 	text := form.Get("text")
-	if strings.TrimSpace(text) == "" {
-		return nil, 400, "Bad Request: message text is empty"
-	}
-	visible := text
 	mode := form.Get("parse_mode")
-	switch mode {
-	case "":
-	case "HTML":
-		v, err := CheckHTML(text)
-		if err != nil {
-			return nil, 400, "Bad Request: can't parse entities: " + err.Error()
-		}
-		visible = v
-	default:
-		return nil, 400, "Bad Request: unsupported parse_mode " + mode
-	}
-	if UTF16Len(visible) > 4096 {
-		return nil, 400, "Bad Request: message is too long"
-	}
-	if strings.TrimSpace(visible) == "" {
-		return nil, 400, "Bad Request: message text is empty"
+	visible := text
+	if mode == "HTML" {
+		visible, _ = CheckHTML(text) // checked by the rules already
 	}
 	var buttons [][]tgbotapi.InlineKeyboardButton
-	if rm := form.Get("reply_markup"); rm != "" && rm != "null" {
+	if rm := form.Get("reply_markup"); rm != "" {
 		var kb tgbotapi.InlineKeyboardMarkup
-		if err := json.Unmarshal([]byte(rm), &kb); err != nil {
-			return nil, 400, "Bad Request: can't parse reply keyboard markup JSON object"
+		if json.Unmarshal([]byte(rm), &kb) == nil {
+			buttons = kb.InlineKeyboard
 		}
-		n := 0
-		for _, row := range kb.InlineKeyboard {
-			for _, b := range row {
-				n++
-				if b.Text == "" {
-					return nil, 400, "Bad Request: text buttons are unallowed in the inline keyboard"
-				}
-				if b.CallbackData != nil && (len(*b.CallbackData) == 0 || len(*b.CallbackData) > 64) {
-					return nil, 400, "Bad Request: BUTTON_DATA_INVALID"
-				}
-			}
-		}
-		if n > 100 {
-			return nil, 400, "Bad Request: reply markup is too long"
-		}
-		buttons = kb.InlineKeyboard
 	}
-	replyTo, _ := strconv.Atoi(form.Get("reply_to_message_id"))
+	var reply struct {
+		MessageID int `json:"message_id"`
+	}
+	if rp := form.Get("reply_parameters"); rp != "" {
+		_ = json.Unmarshal([]byte(rp), &reply)
+	}
+	var preview struct {
+		IsDisabled bool `json:"is_disabled"`
+	}
+	if lp := form.Get("link_preview_options"); lp != "" {
+		_ = json.Unmarshal([]byte(lp), &preview)
+	}
 	s.mu.Lock()
 	s.nextMsg++
 	id := s.nextMsg
-	s.sent = append(s.sent, Sent{At: time.Now(), MessageID: id, ChatID: chatID, Text: text, ParseMode: mode, Visible: visible, Buttons: buttons, ReplyTo: replyTo})
+	s.sent = append(s.sent, Sent{At: time.Now(), MessageID: id, ChatID: chatID, Text: text, ParseMode: mode, Visible: visible,
+		Buttons: buttons, ReplyTo: reply.MessageID, Previews: !preview.IsDisabled})
 	s.mu.Unlock()
 	chatType := "private"
 	if chatID < 0 {
 		chatType = "supergroup"
 	}
 	me := Me
-	return tgbotapi.Message{MessageID: id, From: &me, Date: int(time.Now().Unix()), Chat: &tgbotapi.Chat{ID: chatID, Type: chatType}, Text: visible}, 0, ""
+	return tgbotapi.Message{MessageID: id, From: &me, Date: int(time.Now().Unix()), Chat: &tgbotapi.Chat{ID: chatID, Type: chatType}, Text: visible}
+}
+
+// ShortPolls is the number of getUpdates calls made without a positive
+// timeout (which the rules also report as violations).
+func (s *Server) ShortPolls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shortPolls
 }
 
 // InlineResult is one article of an answerInlineQuery call, decoded.
@@ -538,8 +592,11 @@ type InlineResult struct {
 	Title               string `json:"title"`
 	Description         string `json:"description"`
 	InputMessageContent struct {
-		Text      string `json:"message_text"`
-		ParseMode string `json:"parse_mode"`
+		Text               string `json:"message_text"`
+		ParseMode          string `json:"parse_mode"`
+		LinkPreviewOptions *struct {
+			IsDisabled bool `json:"is_disabled"`
+		} `json:"link_preview_options"`
 	} `json:"input_message_content"`
 }
 
@@ -548,62 +605,6 @@ func InlineResults(c Call) ([]InlineResult, error) {
 	var rs []InlineResult
 	err := json.Unmarshal([]byte(c.Form.Get("results")), &rs)
 	return rs, err
-}
-
-func answerInline(form url.Values) (any, int, string) {
-	if form.Get("inline_query_id") == "" {
-		return nil, 400, "Bad Request: query_id_invalid"
-	}
-	var rs []InlineResult
-	if err := json.Unmarshal([]byte(form.Get("results")), &rs); err != nil || rs == nil {
-		return nil, 400, "Bad Request: can't parse inline query results"
-	}
-	if len(rs) > 50 {
-		return nil, 400, "Bad Request: RESULTS_TOO_MUCH"
-	}
-	seen := map[string]bool{}
-	for i, r := range rs {
-		if r.Type != "article" || r.Title == "" {
-			return nil, 400, fmt.Sprintf("Bad Request: result %d: bad article", i)
-		}
-		if len(r.ID) == 0 || len(r.ID) > 64 || seen[r.ID] {
-			return nil, 400, fmt.Sprintf("Bad Request: result %d: RESULT_ID_INVALID", i)
-		}
-		seen[r.ID] = true
-		text := r.InputMessageContent.Text
-		if r.InputMessageContent.ParseMode == "HTML" {
-			v, err := CheckHTML(text)
-			if err != nil {
-				return nil, 400, fmt.Sprintf("Bad Request: result %d: can't parse entities: %v", i, err)
-			}
-			text = v
-		}
-		if n := UTF16Len(text); n == 0 || n > 4096 {
-			return nil, 400, fmt.Sprintf("Bad Request: result %d: MESSAGE_TOO_LONG", i)
-		}
-	}
-	return true, 0, ""
-}
-
-var commandPattern = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
-
-func setMyCommands(form url.Values) (any, int, string) {
-	var cmds []tgbotapi.BotCommand
-	if err := json.Unmarshal([]byte(form.Get("commands")), &cmds); err != nil {
-		return nil, 400, "Bad Request: can't parse commands"
-	}
-	if len(cmds) > 100 {
-		return nil, 400, "Bad Request: too many commands"
-	}
-	for _, c := range cmds {
-		if !commandPattern.MatchString(c.Command) {
-			return nil, 400, "Bad Request: BOT_COMMAND_INVALID"
-		}
-		if n := len([]rune(c.Description)); n == 0 || n > 256 {
-			return nil, 400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"
-		}
-	}
-	return true, 0, ""
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
