@@ -28,6 +28,7 @@ func TestImportArrowsPointInward(t *testing.T) {
 		"travelbot/bot/telegram/telegramtest": nil,
 		"travelbot/bot/discord":               {"travelbot/bot"},
 		"travelbot/bot/discord/discordtest":   nil,
+		"travelbot/bot/redact":                nil,
 		"travelbot/bot/store":                 nil,
 		"travelbot/bot/store/sqlite":          {"travelbot/bot/store"},
 		"travelbot/bot/store/storetest":       {"travelbot/bot/store"},

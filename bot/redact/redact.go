@@ -1,0 +1,636 @@
+// Package redact removes personal data from what travelers type before
+// travelbot keeps any of it: e-mail addresses, phone numbers in the common
+// U.S., Italian and international formats, passport numbers, payment card
+// numbers (those with a valid Luhn check digit), street addresses after
+// "I'm at", "staying at", "my address is" and the like, URLs' query strings
+// and fragments, and @handles. What a question is about stays: dates,
+// times, "112", bib and gate numbers, years and prices are left alone.
+//
+// It is written as small scanners rather than regular expressions because
+// it runs on the reply path for every recorded question; a question with no
+// digit, '@', URL or address phrase costs one pass over its bytes.
+package redact
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+)
+
+// The placeholders that replace what is removed.
+const (
+	Email    = "[email]"
+	Phone    = "[phone]"
+	Passport = "[passport]"
+	Card     = "[card]"
+	Address  = "[address]"
+	Handle   = "[handle]"
+	Query    = "?[query]"
+)
+
+// Text returns s with personal data replaced by the placeholders above. It
+// never fails; text that needs nothing is returned as it is, without
+// allocating.
+func Text(s string) string {
+	var digit, at, dot bool
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c == '@':
+			at = true
+		case c == '.' || c == ':':
+			dot = true // "www." and "://"
+		}
+	}
+	if dot {
+		s = urls(s)
+	}
+	if at {
+		s = emailsAndHandles(s)
+	}
+	s = addresses(s, digit)
+	if digit {
+		s = passports(s)
+		s = numbers(s)
+	}
+	return s
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+func isAlnum(c byte) bool { return isDigit(c) || isLetter(c) }
+
+// lower returns s with ASCII letters lowered, byte for byte (so offsets in
+// it are offsets in s), into buf when it fits.
+func lower(s string, buf []byte) []byte {
+	b := buf[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// urls cuts the query string and fragment off every URL, and any user
+// name and password in it.
+func urls(s string) string {
+	if !strings.Contains(s, "://") && !strings.Contains(s, "www.") && !strings.Contains(s, "WWW.") {
+		return s
+	}
+	var sb strings.Builder
+	i := 0
+	for i < len(s) {
+		start := urlStart(s, i)
+		if start < 0 {
+			break
+		}
+		end := start
+		for end < len(s) && s[end] != ' ' && s[end] != '\n' && s[end] != '\t' && s[end] != '"' && s[end] != '<' && s[end] != '>' {
+			end++
+		}
+		u := s[start:end]
+		// trailing punctuation belongs to the sentence
+		trail := ""
+		for len(u) > 0 && strings.ContainsRune(".,;:!)", rune(u[len(u)-1])) {
+			trail = u[len(u)-1:] + trail
+			u = u[:len(u)-1]
+		}
+		sb.WriteString(s[i:start])
+		sb.WriteString(cleanURL(u))
+		sb.WriteString(trail)
+		i = end
+	}
+	if i == 0 {
+		return s
+	}
+	sb.WriteString(s[i:])
+	return sb.String()
+}
+
+func urlStart(s string, from int) int {
+	best := -1
+	for _, p := range []string{"https://", "http://", "HTTPS://", "HTTP://", "Https://", "Http://", "www.", "WWW."} {
+		if j := strings.Index(s[from:], p); j >= 0 && (best < 0 || from+j < best) {
+			best = from + j
+		}
+	}
+	return best
+}
+
+func cleanURL(u string) string {
+	if k := strings.Index(u, "://"); k >= 0 {
+		rest := u[k+3:]
+		host, path := rest, ""
+		if slash := strings.IndexAny(rest, "/?#"); slash >= 0 {
+			host, path = rest[:slash], rest[slash:]
+		}
+		if at := strings.LastIndexByte(host, '@'); at >= 0 {
+			host = host[at+1:]
+		}
+		u = u[:k+3] + host + path
+	}
+	if q := strings.IndexAny(u, "?#"); q >= 0 {
+		if q == len(u)-1 && u[q] == '?' {
+			return u // a question mark ending the sentence
+		}
+		return u[:q] + Query
+	}
+	return u
+}
+
+func isEmailLocal(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+func isDomain(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
+
+// emailsAndHandles replaces e-mail addresses, then @handles and Discord
+// mentions.
+func emailsAndHandles(s string) string {
+	var sb strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '@' {
+			continue
+		}
+		l := i
+		for l > last && isEmailLocal(s[l-1]) {
+			l--
+		}
+		r := i + 1
+		for r < len(s) && isDomain(s[r]) {
+			r++
+		}
+		dom := strings.TrimRight(s[i+1:r], ".-")
+		r = i + 1 + len(dom)
+		if l < i && validDomain(dom) {
+			for l < i && (s[l] == '.' || s[l] == '-') {
+				l++
+			}
+			sb.WriteString(s[last:l])
+			sb.WriteString(Email)
+			last, i = r, r-1
+			continue
+		}
+		// @handle: '@' at a word start, then 2-32 name characters; a
+		// Discord mention <@123> or <@!123>.
+		if l == i && (i == 0 || !isAlnum(s[i-1])) {
+			h := i + 1
+			if h < len(s) && s[h] == '!' && i > 0 && s[i-1] == '<' {
+				h++
+			}
+			e := h
+			for e < len(s) && (isAlnum(s[e]) || s[e] == '_') && e-h < 33 {
+				e++
+			}
+			if e-h >= 2 && (e == len(s) || (!isAlnum(s[e]) && s[e] != '@')) {
+				start := i
+				if i > 0 && s[i-1] == '<' && e < len(s) && s[e] == '>' {
+					start, e = i-1, e+1
+				}
+				sb.WriteString(s[last:start])
+				sb.WriteString(Handle)
+				last, i = e, e-1
+			}
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	sb.WriteString(s[last:])
+	return sb.String()
+}
+
+// validDomain reports whether d looks like a mail domain: labels joined by
+// dots ending in a top-level domain of at least two letters.
+func validDomain(d string) bool {
+	dot := strings.LastIndexByte(d, '.')
+	if dot <= 0 || len(d)-dot-1 < 2 {
+		return false
+	}
+	for i := dot + 1; i < len(d); i++ {
+		if !isLetter(d[i]) {
+			return false
+		}
+	}
+	return !strings.Contains(d, "..")
+}
+
+// addressTriggers are the phrases after which a traveler gives where they
+// are or stay. Matched lowercased, at a word start.
+var addressTriggers = []string{
+	"i'm at ", "i’m at ", "im at ", "i am at ", "we're at ", "we’re at ", "we are at ",
+	"staying at ", "stay at ", "i live at ", "we live at ", "my address is ", "the address is ",
+	"address: ", "my hotel is at ", "our hotel is at ", "i'm staying in ", "we're staying in ",
+	"il mio indirizzo è ", "indirizzo: ", "abito in ", "alloggio in ", "sto in via ", "sono in via ",
+}
+
+// addressTriggerBytes are addressTriggers as bytes, to search without
+// converting.
+var addressTriggerBytes = func() [][]byte {
+	out := make([][]byte, len(addressTriggers))
+	for i, t := range addressTriggers {
+		out[i] = []byte(t)
+	}
+	return out
+}()
+
+// mayHoldAddress is a quick test that every trigger passes: each holds
+// one of these.
+func mayHoldAddress(low []byte) bool {
+	for _, k := range [][]byte{[]byte("at "), []byte("address"), []byte("indirizzo"), []byte("ing in "), []byte("abito in "), []byte("alloggio in "), []byte("in via ")} {
+		if bytes.Contains(low, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// streetWords mark a span as a street address even without a house number.
+var streetWords = []string{
+	"via ", "viale ", "piazza ", "piazzale ", "corso ", "largo ", "vicolo ", "strada ", "località ",
+	" street", " st ", " st.", " avenue", " ave", " road", " rd", " boulevard", " blvd", " lane", " drive", " apt", " apartment", " suite",
+}
+
+// addresses replaces what follows an address phrase, when it looks like an
+// address: it has a number, or a street word. The span ends at the end of
+// the sentence or clause; one comma followed by a house number
+// ("Via Roma, 12") stays inside it.
+func addresses(s string, digit bool) string {
+	var buf [256]byte
+	low := lower(s, buf[:])
+	if !mayHoldAddress(low) {
+		return s
+	}
+	var sb strings.Builder
+	last := 0
+	for {
+		at, trig := -1, ""
+		for i, t := range addressTriggerBytes {
+			if j := bytes.Index(low[last:], t); j >= 0 && (at < 0 || last+j < at) {
+				if k := last + j; k == 0 || !isAlnum(low[k-1]) {
+					at, trig = k, addressTriggers[i]
+				}
+			}
+		}
+		if at < 0 {
+			break
+		}
+		start := at + len(trig)
+		end := start
+		commas := 0
+		for end < len(s) && end-start < 80 {
+			c := s[end]
+			if c == '?' || c == '!' || c == ';' || c == '\n' || c == '(' {
+				break
+			}
+			if c == '.' && (end+1 == len(s) || s[end+1] == ' ') && !precededByAbbrev(low, start, end) {
+				break
+			}
+			if c == ',' {
+				j := end + 1
+				for j < len(s) && s[j] == ' ' {
+					j++
+				}
+				if commas > 0 || j >= len(s) || !isDigit(s[j]) {
+					break
+				}
+				commas++
+			}
+			if c == ' ' && commas > 0 && isDigit(s[end-1]) {
+				break // "Via Roma, 12" ends with its number
+			}
+			if c == ' ' && endsClause(low[end:]) {
+				break
+			}
+			end++
+		}
+		span := strings.TrimRight(s[start:end], " ,")
+		end = start + len(span)
+		if looksLikeAddress(string(low[start:end]), digit) {
+			sb.WriteString(s[last:start])
+			sb.WriteString(Address)
+			last = end
+		} else {
+			sb.WriteString(s[last:start])
+			last = start
+		}
+		if last >= len(s) {
+			break
+		}
+	}
+	if sb.Len() == 0 {
+		return s
+	}
+	sb.WriteString(s[last:])
+	out := sb.String()
+	if !strings.Contains(out, Address) {
+		return s
+	}
+	return out
+}
+
+// endsClause reports whether rest, starting at a space, starts a new
+// clause: " and ", " but ", " how ", " where ", " - ".
+func endsClause(rest []byte) bool {
+	for _, w := range []string{" and ", " but ", " how ", " where ", " - "} {
+		if len(rest) >= len(w) && string(rest[:len(w)]) == w {
+			return true
+		}
+	}
+	return false
+}
+
+func precededByAbbrev(low []byte, start, dot int) bool {
+	w := dot
+	for w > start && isLetter(low[w-1]) {
+		w--
+	}
+	switch string(low[w:dot]) {
+	case "st", "ave", "rd", "blvd", "apt", "no", "n", "p.za", "v":
+		return true
+	}
+	return false
+}
+
+func looksLikeAddress(span string, digit bool) bool {
+	if span == "" {
+		return false
+	}
+	if digit {
+		for i := 0; i < len(span); i++ {
+			if isDigit(span[i]) {
+				return true
+			}
+		}
+	}
+	padded := " " + span + " "
+	for _, w := range streetWords {
+		if strings.Contains(padded, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// passportWords put a document number in context: after one, a token of
+// six to nine letters and digits with at least five digits is a passport
+// number.
+var passportWords = []string{"passport", "passaporto", "passeport", "pasaporte", "reisepass"}
+
+// passports replaces passport numbers: a letter or two then 7-8 digits
+// (U.S. next-generation and Italian passports, "YA1234567") anywhere, and
+// any document-number-like token once a passport is mentioned.
+func passports(s string) string {
+	var buf [256]byte
+	low := string(lower(s, buf[:]))
+	context := -1
+	for _, w := range passportWords {
+		if j := strings.Index(low, w); j >= 0 && (context < 0 || j < context) {
+			context = j
+		}
+	}
+	var sb strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isAlnum(s[i]) || (i > 0 && isAlnum(s[i-1])) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isAlnum(s[j]) {
+			j++
+		}
+		if isPassport(s[i:j], context >= 0 && i > context) && (j == len(s) || s[j] != '@') {
+			sb.WriteString(s[last:i])
+			sb.WriteString(Passport)
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	sb.WriteString(s[last:])
+	return sb.String()
+}
+
+func isPassport(tok string, inContext bool) bool {
+	letters, digits, mixed := 0, 0, false
+	for i := 0; i < len(tok); i++ {
+		switch {
+		case isDigit(tok[i]):
+			digits++
+		case digits == 0:
+			letters++
+		default:
+			mixed = true
+		}
+	}
+	if !mixed && (letters == 1 || letters == 2) && (digits == 7 || digits == 8) {
+		return true
+	}
+	return inContext && len(tok) >= 6 && len(tok) <= 9 && digits >= 5 && len(tok)-digits <= 2
+}
+
+// numbers replaces phone and card numbers among the runs of digits.
+func numbers(s string) string {
+	var sb strings.Builder
+	var r run
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		startsRun := isDigit(c) || ((c == '+' || c == '(') && i+1 < len(s) && isDigit(s[i+1]))
+		if !startsRun || (i > 0 && (isAlnum(s[i-1]) || s[i-1] == '+' || s[i-1] == '$' || s[i-1] == '#' || s[i-1] == '.' || s[i-1] == ',' || s[i-1] == ':' || s[i-1] == '/')) || strings.HasPrefix(s[max(0, i-3):i], "€") {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			continue
+		}
+		scanRun(s, i, &r)
+		if kind := r.classify(); kind != "" {
+			sb.WriteString(s[last:r.start])
+			sb.WriteString(kind)
+			last = r.end
+		}
+		i = max(r.end, i+1)
+	}
+	if last == 0 {
+		return s
+	}
+	sb.WriteString(s[last:])
+	return sb.String()
+}
+
+// run is a stretch of digit groups joined by short separators. Its
+// arrays keep scanning free of allocations.
+type run struct {
+	start, end int
+	plus       bool
+	paren      bool
+	ng, ns, nd int
+	groupArr   [maxGroups]int  // digits per group
+	sepArr     [maxGroups]byte // the first separator byte between groups
+	digitArr   [maxDigits]byte // every digit, in order
+}
+
+const (
+	maxGroups = 12
+	maxDigits = 20
+)
+
+func (r *run) groups() []int  { return r.groupArr[:r.ng] }
+func (r *run) seps() []byte   { return r.sepArr[:r.ns] }
+func (r *run) digits() []byte { return r.digitArr[:r.nd] }
+
+func isSep(c byte) bool { return c == ' ' || c == '.' || c == '-' || c == '/' || c == '(' || c == ')' }
+
+func scanRun(s string, i int, r *run) {
+	*r = run{start: i}
+	if s[i] == '+' {
+		r.plus = true
+		i++
+	}
+	if i < len(s) && s[i] == '(' {
+		r.paren = true
+		i++
+	}
+	for {
+		g := 0
+		for i < len(s) && isDigit(s[i]) {
+			if r.nd < maxDigits {
+				r.digitArr[r.nd] = s[i]
+			}
+			r.nd++
+			g++
+			i++
+		}
+		r.groupArr[r.ng] = g
+		r.ng++
+		r.end = i
+		// a separator of one or two bytes, then a digit
+		j := i
+		for j < len(s) && j-i < 2 && isSep(s[j]) {
+			j++
+		}
+		if j == i || j >= len(s) || !isDigit(s[j]) || r.nd >= maxDigits || r.ng == maxGroups {
+			break
+		}
+		if strings.IndexByte(s[i:j], '(') >= 0 {
+			r.paren = true
+		}
+		if strings.IndexByte(s[i:j], ')') >= 0 && !r.paren {
+			break
+		}
+		sep := s[i]
+		if sep == ')' || sep == '(' {
+			sep = ' '
+		}
+		r.sepArr[r.ns] = sep
+		r.ns++
+		i = j
+	}
+	if r.nd > maxDigits {
+		r.ng = 0 // too long to be a phone or a card
+	}
+	if r.paren && r.end < len(s) && s[r.end] == ')' && r.ng == 1 {
+		r.end++
+	}
+	// a run that ends inside a word ("3pm", "10km") is no number to hide
+	if r.end < len(s) && isAlnum(s[r.end]) {
+		r.ng = 0
+	}
+}
+
+func (r *run) allSeps(c byte) bool {
+	for _, s := range r.seps() {
+		if s != c {
+			return false
+		}
+	}
+	return true
+}
+
+// classify says what a run is: Card, Phone, or "" to keep it.
+func (r *run) classify() string {
+	n := r.nd
+	if r.ng == 0 || n < 7 {
+		return ""
+	}
+	d := r.digits()
+	if !r.plus && n >= 13 && n <= 19 && (r.allSeps(' ') || r.allSeps('-')) && luhn(d) {
+		return Card
+	}
+	if r.isDate() {
+		return ""
+	}
+	if r.plus {
+		if n >= 7 && n <= 15 {
+			return Phone
+		}
+		return ""
+	}
+	// groups after the first have two digits or more: "gates 3 4 5 6 7"
+	// is not a phone number
+	groups := r.groups()
+	for _, g := range groups[1:] {
+		if g < 2 {
+			return ""
+		}
+	}
+	for _, c := range r.seps() {
+		if c == '/' {
+			return "" // fractions, dates, ranges
+		}
+	}
+	switch {
+	case d[0] == '0' && d[1] == '0' && n >= 10 && n <= 15:
+		return Phone // 0039 02 1234 5678
+	case n == 10:
+		return Phone // U.S. (555) 123-4567, Italian 333 123 4567 or 02 1234 5678
+	case n == 11 && (d[0] == '1' || d[0] == '0'):
+		return Phone // 1-800-555-0199; an Italian landline
+	case (n == 12 || n == 13) && d[0] == '3' && d[1] == '9':
+		return Phone // 39 333 1234567
+	case n == 9 && (d[0] == '0' || d[0] == '3') && len(groups) > 1:
+		return Phone // 02 1234567, 333 123456
+	case n == 8 && d[0] == '0' && len(groups) > 1:
+		return Phone // 0471 1234
+	case n == 7 && len(groups) == 2 && groups[0] == 3 && (r.sepArr[0] == '-' || r.sepArr[0] == '.'):
+		return Phone // 555-0199
+	}
+	return ""
+}
+
+// isDate recognises 10/02/2026, 2026-02-10, 10.02.26 and the like.
+func (r *run) isDate() bool {
+	if r.ng != 3 || r.ns != 2 || r.sepArr[0] != r.sepArr[1] || r.sepArr[0] == ' ' {
+		return false
+	}
+	g := r.groups()
+	small := func(x int) bool { return x == 1 || x == 2 }
+	return (small(g[0]) && small(g[1]) && (g[2] == 4 || g[2] == 2)) || (g[0] == 4 && small(g[1]) && small(g[2]))
+}
+
+// luhn reports whether digits pass the Luhn check.
+func luhn(digits []byte) bool {
+	sum := 0
+	double := false
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
