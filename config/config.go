@@ -8,6 +8,8 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -41,8 +43,24 @@ type Config struct {
 	// reloaded, so an editor's burst of writes reloads once (yaml:
 	// reload_debounce, env: TRAVELBOT_RELOAD_DEBOUNCE, default 250ms).
 	ReloadDebounce time.Duration `yaml:"reload_debounce"`
-	// RateLimit is the per-user question budget.
+	// RateLimit is the per-user question budget in chat.
 	RateLimit RateLimit `yaml:"rate_limit"`
+	// APIRateLimit is the budget of POST /v1/ask, per API key when
+	// APIKeys are set, per client address otherwise (yaml:
+	// api_rate_limit.per_minute and .burst, env:
+	// TRAVELBOT_API_RATE_PER_MINUTE and TRAVELBOT_API_RATE_BURST, default
+	// 600 a minute in bursts of 60: an integrator's backend asks for many
+	// people at once).
+	APIRateLimit RateLimit `yaml:"api_rate_limit"`
+	// APIKeys are the bearer tokens integrators send to POST /v1/ask, comma-
+	// separated (env only: TRAVELBOT_API_KEYS). Set, /v1/ask requires one
+	// and rate-limits per key; unset, it is open and limited per address.
+	APIKeys Secret `yaml:"api_keys"`
+	// TrustedProxies are the CIDRs (or single addresses) of reverse proxies
+	// whose X-Forwarded-For header is believed for the client address
+	// (yaml: trusted_proxies, a list; env: TRAVELBOT_TRUSTED_PROXIES,
+	// comma-separated). Empty, the header is ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// ShutdownTimeout bounds how long SIGINT/SIGTERM waits for replies in
 	// flight (yaml: shutdown_timeout, env: TRAVELBOT_SHUTDOWN_TIMEOUT,
 	// default 10s).
@@ -50,6 +68,31 @@ type Config struct {
 	// AdminToken is the bearer token for POST /admin/reload (env only:
 	// TRAVELBOT_ADMIN_TOKEN). Unset, admin calls are refused.
 	AdminToken Secret `yaml:"admin_token"`
+	// DatabaseURL is a PostgreSQL connection URL (env only:
+	// TRAVELBOT_DATABASE_URL, postgres://user:pass@host:5432/db). Set, the
+	// learning loop's records, the FAQ versions, the exactly-once claims and
+	// the leader lock live there, shared by every replica; unset, the
+	// embedded single-process default.
+	DatabaseURL Secret `yaml:"database_url"`
+	// ClaimTTL is the lease on a webhook update or interaction a replica is
+	// answering: renewed while it works, so when the replica dies another
+	// one answers after at most this long (yaml: claim_ttl, env:
+	// TRAVELBOT_CLAIM_TTL, default 15s; used only with DatabaseURL).
+	ClaimTTL time.Duration `yaml:"claim_ttl"`
+	// DataDir is where the embedded store keeps the learning loop's records
+	// and its user-hash key (yaml: data_dir, env: TRAVELBOT_DATA_DIR).
+	// Empty means DefaultDataDir: $XDG_STATE_HOME/travelbot, or
+	// ~/.local/state/travelbot. It is created on first use. A relative path
+	// in the config file is relative to the config file's directory.
+	DataDir string `yaml:"data_dir"`
+	// Retention is how long questions and feedback are kept before they are
+	// purged (yaml: retention, env: TRAVELBOT_RETENTION, default 720h, 30
+	// days; at least 1h).
+	Retention time.Duration `yaml:"retention"`
+	// LogQuestions keeps the (redacted) text of questions and notes; false
+	// keeps only counts of outcomes and votes, with no text and no user hash
+	// (yaml: log_questions, env: TRAVELBOT_LOG_QUESTIONS, default true).
+	LogQuestions bool `yaml:"log_questions"`
 	// Telegram configures the Telegram adapter; it runs when its token is set.
 	Telegram Telegram `yaml:"telegram"`
 	// Discord configures the Discord adapter; it runs when its token is set.
@@ -139,7 +182,11 @@ func Default() *Config {
 		Watch:           true,
 		ReloadDebounce:  250 * time.Millisecond,
 		RateLimit:       RateLimit{PerMinute: 20, Burst: 5},
+		APIRateLimit:    RateLimit{PerMinute: 600, Burst: 60},
 		ShutdownTimeout: 10 * time.Second,
+		ClaimTTL:        15 * time.Second,
+		Retention:       30 * 24 * time.Hour,
+		LogQuestions:    true,
 		Telegram:        Telegram{APIEndpoint: "https://api.telegram.org"},
 		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true},
 	}
@@ -172,8 +219,17 @@ func (c *Config) attrs() []slog.Attr {
 		slog.Duration("reload_debounce", c.ReloadDebounce),
 		slog.Float64("rate_limit.per_minute", c.RateLimit.PerMinute),
 		slog.Int("rate_limit.burst", c.RateLimit.Burst),
+		slog.Float64("api_rate_limit.per_minute", c.APIRateLimit.PerMinute),
+		slog.Int("api_rate_limit.burst", c.APIRateLimit.Burst),
+		slog.Any("api_keys", c.APIKeys),
+		slog.String("trusted_proxies", strings.Join(c.TrustedProxies, ",")),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Any("admin_token", c.AdminToken),
+		slog.Any("database_url", c.DatabaseURL),
+		slog.Duration("claim_ttl", c.ClaimTTL),
+		slog.String("data_dir", c.DataDir),
+		slog.Duration("retention", c.Retention),
+		slog.Bool("log_questions", c.LogQuestions),
 		slog.Any("telegram.token", c.Telegram.Token),
 		slog.String("telegram.api_endpoint", c.Telegram.APIEndpoint),
 		slog.String("telegram.admins", strings.Join(c.Telegram.Admins, ",")),
@@ -186,4 +242,48 @@ func (c *Config) attrs() []slog.Attr {
 		slog.Bool("discord.ephemeral", c.Discord.Ephemeral),
 		slog.Bool("discord.message_content", c.Discord.MessageContent),
 	}
+}
+
+// DefaultDataDir is the data directory when data_dir is not set:
+// $XDG_STATE_HOME/travelbot, or $HOME/.local/state/travelbot, or
+// ./travelbot-data when neither variable is set.
+func DefaultDataDir(getenv func(string) string) string {
+	if x := getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "travelbot")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", "travelbot")
+	}
+	return "travelbot-data"
+}
+
+// ParseProxy reads one trusted_proxies item: a CIDR ("10.0.0.0/8",
+// "fd00::/8") or a single address, which stands for itself alone.
+func ParseProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("trusted proxy: %w", err)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("trusted proxy: %w", err)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Keys returns the API keys, split at commas, blanks dropped. The values
+// are secrets: never log them.
+func (c *Config) Keys() []string {
+	var out []string
+	for _, k := range strings.Split(c.APIKeys.Value(), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }

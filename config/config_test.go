@@ -56,6 +56,9 @@ func normalize(c *Config) *Config {
 	if len(cp.Discord.Admins) == 0 {
 		cp.Discord.Admins = nil
 	}
+	if len(cp.TrustedProxies) == 0 {
+		cp.TrustedProxies = nil
+	}
 	return &cp
 }
 
@@ -69,7 +72,11 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := Config{HTTPAddr: "localhost:8080", LogFormat: "text", LogLevel: "info", Watch: true,
 		ReloadDebounce: 250 * time.Millisecond, RateLimit: RateLimit{PerMinute: 20, Burst: 5},
+		APIRateLimit:    RateLimit{PerMinute: 600, Burst: 60},
 		ShutdownTimeout: 10 * time.Second,
+		ClaimTTL:        15 * time.Second,
+		Retention:       30 * 24 * time.Hour,
+		LogQuestions:    true,
 		Telegram:        Telegram{APIEndpoint: "https://api.telegram.org"},
 		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true}}
 	if !reflect.DeepEqual(*c, want) {
@@ -549,5 +556,48 @@ func TestNotANumber(t *testing.T) {
 	p := writeFile(t, "thresholds:\n  answer: .nan\n")
 	if _, err := Load(p, env{}.get); err == nil {
 		t.Error("thresholds.answer: .nan accepted")
+	}
+}
+
+func TestAPISettings(t *testing.T) {
+	c, err := Load("", env{
+		"TRAVELBOT_TRUSTED_PROXIES":     "10.0.0.0/8, 127.0.0.1,",
+		"TRAVELBOT_API_KEYS":            "k1, k2",
+		"TRAVELBOT_API_RATE_PER_MINUTE": "1200",
+		"TRAVELBOT_API_RATE_BURST":      "100",
+	}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.TrustedProxies, []string{"10.0.0.0/8", "127.0.0.1"}) || !reflect.DeepEqual(c.Keys(), []string{"k1", "k2"}) {
+		t.Errorf("proxies %q, keys %d", c.TrustedProxies, len(c.Keys()))
+	}
+	if c.APIRateLimit != (RateLimit{PerMinute: 1200, Burst: 100}) {
+		t.Errorf("api_rate_limit = %+v", c.APIRateLimit)
+	}
+	if strings.Contains(c.String(), "k1") {
+		t.Errorf("the API keys leak into %s", c)
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"10.0.0.0/8", "10.0.0.0/8"},
+		{"10.1.2.3/8", "10.0.0.0/8"},
+		{"192.0.2.7", "192.0.2.7/32"},
+		{"::ffff:192.0.2.7", "192.0.2.7/32"},
+		{"fd00::/8", "fd00::/8"},
+	} {
+		if p, err := ParseProxy(tt.in); err != nil || p.String() != tt.want {
+			t.Errorf("ParseProxy(%q) = %v, %v; want %s", tt.in, p, err, tt.want)
+		}
+	}
+	_, err = Load("", env{"TRAVELBOT_TRUSTED_PROXIES": "10.0.0.0/33,proxy.local", "TRAVELBOT_API_RATE_BURST": "0"}.get)
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("bad proxies: %v, want a ValidationError", err)
+	}
+	got := ve.Error()
+	for _, want := range []string{`"10.0.0.0/33"`, `"proxy.local"`, "TRAVELBOT_API_RATE_BURST"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems %q lack %s", got, want)
+		}
 	}
 }

@@ -129,7 +129,14 @@ func (c *Config) settings() []setting {
 		{"reload_debounce", "TRAVELBOT_RELOAD_DEBOUNCE", setDuration(&c.ReloadDebounce)},
 		{"rate_limit.per_minute", "TRAVELBOT_RATE_PER_MINUTE", setFloat(&c.RateLimit.PerMinute)},
 		{"rate_limit.burst", "TRAVELBOT_RATE_BURST", setInt(&c.RateLimit.Burst)},
+		{"api_rate_limit.per_minute", "TRAVELBOT_API_RATE_PER_MINUTE", setFloat(&c.APIRateLimit.PerMinute)},
+		{"api_rate_limit.burst", "TRAVELBOT_API_RATE_BURST", setInt(&c.APIRateLimit.Burst)},
+		{"trusted_proxies", "TRAVELBOT_TRUSTED_PROXIES", setList(&c.TrustedProxies)},
 		{"shutdown_timeout", "TRAVELBOT_SHUTDOWN_TIMEOUT", setDuration(&c.ShutdownTimeout)},
+		{"claim_ttl", "TRAVELBOT_CLAIM_TTL", setDuration(&c.ClaimTTL)},
+		{"data_dir", "TRAVELBOT_DATA_DIR", setString(&c.DataDir)},
+		{"retention", "TRAVELBOT_RETENTION", setDuration(&c.Retention)},
+		{"log_questions", "TRAVELBOT_LOG_QUESTIONS", setBool(&c.LogQuestions)},
 		{"telegram.api_endpoint", "TRAVELBOT_TELEGRAM_API_ENDPOINT", setString(&c.Telegram.APIEndpoint)},
 		{"telegram.admins", "TRAVELBOT_TELEGRAM_ADMINS", setList(&c.Telegram.Admins)},
 		{"telegram.webhook_url", "TRAVELBOT_TELEGRAM_WEBHOOK_URL", setString(&c.Telegram.WebhookURL)},
@@ -144,6 +151,8 @@ func (c *Config) settings() []setting {
 func (c *Config) secrets() []secret {
 	return []secret{
 		{"admin_token", "TRAVELBOT_ADMIN_TOKEN", &c.AdminToken},
+		{"api_keys", "TRAVELBOT_API_KEYS", &c.APIKeys},
+		{"database_url", "TRAVELBOT_DATABASE_URL", &c.DatabaseURL},
 		{"telegram.token", "TRAVELBOT_TELEGRAM_TOKEN", &c.Telegram.Token},
 		{"telegram.webhook_secret", "TRAVELBOT_TELEGRAM_WEBHOOK_SECRET", &c.Telegram.WebhookSecret},
 		{"discord.token", "TRAVELBOT_DISCORD_TOKEN", &c.Discord.Token},
@@ -269,6 +278,9 @@ func (l *loader) readFile(path string) {
 	}
 	if l.c.FAQ != "" && !filepath.IsAbs(l.c.FAQ) {
 		l.c.FAQ = filepath.Join(filepath.Dir(path), l.c.FAQ)
+	}
+	if l.c.DataDir != "" && !filepath.IsAbs(l.c.DataDir) {
+		l.c.DataDir = filepath.Join(filepath.Dir(path), l.c.DataDir)
 	}
 }
 
@@ -398,8 +410,25 @@ func (l *loader) validate() {
 	if c.RateLimit.PerMinute > 0 && c.RateLimit.Burst < 1 {
 		l.problem("rate_limit.burst", "%d: must be at least 1", c.RateLimit.Burst)
 	}
+	if !(c.APIRateLimit.PerMinute >= 0) || math.IsInf(c.APIRateLimit.PerMinute, 0) {
+		l.problem("api_rate_limit.per_minute", "%g is negative (0 turns the API's rate limit off)", c.APIRateLimit.PerMinute)
+	}
+	if c.APIRateLimit.PerMinute > 0 && c.APIRateLimit.Burst < 1 {
+		l.problem("api_rate_limit.burst", "%d: must be at least 1", c.APIRateLimit.Burst)
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := ParseProxy(p); err != nil {
+			l.problem("trusted_proxies", "%q is not a CIDR such as 10.0.0.0/8 or an IP address", p)
+		}
+	}
 	if c.ShutdownTimeout <= 0 {
 		l.problem("shutdown_timeout", "%v: must be positive", c.ShutdownTimeout)
+	}
+	if c.ClaimTTL < time.Second {
+		l.problem("claim_ttl", "%v: must be at least 1s", c.ClaimTTL)
+	}
+	if c.Retention < time.Hour {
+		l.problem("retention", "%v: must be at least 1h (720h is 30 days)", c.Retention)
 	}
 
 	c.Telegram.APIEndpoint = l.origin("telegram.api_endpoint", c.Telegram.APIEndpoint)
