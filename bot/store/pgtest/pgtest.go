@@ -1,0 +1,201 @@
+// Package pgtest starts throwaway PostgreSQL clusters for tests, from the
+// server binaries of Debian's postgresql package (initdb and pg_ctl under
+// /usr/lib/postgresql/*/bin): a fresh data directory in a temp dir, a free
+// port on 127.0.0.1, trust authentication, fsync off, stopped and removed
+// when the test ends. Run as root, the cluster runs as the postgres user
+// (PostgreSQL refuses to run as root).
+//
+// Without PostgreSQL installed, Start skips the test with a message saying
+// how to install it; when the CI environment variable is set it fails the
+// test instead, so that CI never passes by skipping.
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrNotInstalled is returned by New when no PostgreSQL server binaries are
+// found.
+var ErrNotInstalled = errors.New("pgtest: PostgreSQL is not installed (apt-get install postgresql)")
+
+// Cluster is one running throwaway cluster. NewDatabase and Database are
+// safe for concurrent use; Close is not.
+type Cluster struct {
+	// DSN connects to the cluster's "postgres" database as the superuser.
+	DSN string
+
+	bin, dir, data string
+	port           int
+	runAs          []string // the command prefix that runs a binary as the cluster's owner
+	dbs            atomic.Int64
+}
+
+// Start starts a cluster for t and stops it when t ends. It skips t when
+// PostgreSQL is not installed, unless CI is set: then it fails t.
+func Start(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := New()
+	if errors.Is(err, ErrNotInstalled) {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%v, and CI is set: the PostgreSQL tests must run in CI", err)
+		}
+		t.Skipf("skipping: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// Installed reports whether PostgreSQL's server binaries are there.
+func Installed() bool {
+	_, err := binDir()
+	return err == nil
+}
+
+// binDir is the newest /usr/lib/postgresql/<version>/bin holding initdb.
+func binDir() (string, error) {
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(found) == 0 {
+		if p, err := exec.LookPath("initdb"); err == nil {
+			return filepath.Dir(p), nil
+		}
+		return "", ErrNotInstalled
+	}
+	version := func(p string) int {
+		n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(p))))
+		return n
+	}
+	sort.Slice(found, func(i, j int) bool { return version(found[i]) > version(found[j]) })
+	return filepath.Dir(found[0]), nil
+}
+
+// New starts a cluster; the caller must Close it. TestMain uses it; tests
+// use Start.
+func New() (*Cluster, error) {
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "pgtest-")
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	c := &Cluster{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
+	if os.Geteuid() == 0 {
+		owner, err := user.Lookup("postgres")
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("pgtest: running as root needs the postgres user (from the postgresql package): %w", err)
+		}
+		uid, _ := strconv.Atoi(owner.Uid)
+		gid, _ := strconv.Atoi(owner.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("pgtest: %w", err)
+		}
+		c.runAs = []string{"runuser", "-u", "postgres", "--"}
+	}
+	if out, err := c.run("initdb", "-D", c.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
+	}
+	// A free port can be taken by someone else between our probe and the
+	// server's bind: try a few.
+	for attempt := 1; ; attempt++ {
+		c.port, err = freePort()
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("pgtest: %w", err)
+		}
+		opts := strings.Join([]string{
+			"-p " + strconv.Itoa(c.port), "-c listen_addresses=127.0.0.1", "-k " + c.dir,
+			"-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
+			"-c max_connections=200", "-c shared_buffers=32MB",
+		}, " ")
+		out, err := c.run("pg_ctl", "-D", c.data, "-l", filepath.Join(c.dir, "log"), "-o", opts, "-w", "-t", "60", "start")
+		if err == nil {
+			break
+		}
+		if attempt == 3 {
+			log, _ := os.ReadFile(filepath.Join(c.dir, "log"))
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("pgtest: pg_ctl start: %w\n%s\n%s", err, out, log)
+		}
+	}
+	c.DSN = c.dsn("postgres")
+	return c, nil
+}
+
+func (c *Cluster) dsn(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, db)
+}
+
+func (c *Cluster) run(name string, args ...string) ([]byte, error) {
+	argv := append(append(append([]string{}, c.runAs...), filepath.Join(c.bin, name)), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = c.dir
+	return cmd.CombinedOutput()
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// NewDatabase creates an empty database on the cluster and returns its DSN.
+func (c *Cluster) NewDatabase(ctx context.Context) (string, error) {
+	name := fmt.Sprintf("test_%d", c.dbs.Add(1))
+	conn, err := pgx.Connect(ctx, c.DSN)
+	if err != nil {
+		return "", fmt.Errorf("pgtest: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("pgtest: create database: %w", err)
+	}
+	return c.dsn(name), nil
+}
+
+// Database is NewDatabase for a test: it fails t on error.
+func (c *Cluster) Database(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dsn, err := c.NewDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn
+}
+
+// Close stops the cluster at once (connections are cut) and removes its
+// files. It is safe to call more than once.
+func (c *Cluster) Close() {
+	if c.dir == "" {
+		return
+	}
+	_, _ = c.run("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop")
+	os.RemoveAll(c.dir)
+	c.dir = ""
+}
