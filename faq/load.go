@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -31,6 +32,24 @@ const (
 	// stops being read, and a hostile file could otherwise make one error
 	// per byte.
 	maxProblems = 1000
+
+	// MaxText caps the text a file decodes to, in bytes, counting a string
+	// again at every use of an alias to it: what Compile must read. A file
+	// without aliases decodes to less than its size.
+	MaxText = 2 * MaxFileSize
+
+	// MaxPhrasings caps the questions, alternates and negatives of one
+	// FAQ, which Compile trains on one by one.
+	MaxPhrasings = 100_000
+
+	// MaxPhrasingRunes caps one phrasing: the matcher reads a question's
+	// first maxClassifiedRunes characters only, so a longer phrasing is a
+	// mistake (or an attack), not a way people ask.
+	MaxPhrasingRunes = maxClassifiedRunes
+
+	// MaxFeatures caps the (estimated) features Compile extracts from all
+	// phrasings before it trains: the bulk of its memory.
+	MaxFeatures = 30_000_000
 )
 
 // ValidationError lists every problem found in an FAQ file that failed to
@@ -70,20 +89,78 @@ func Parse(name string, data []byte) (*FAQ, error) {
 
 // Load reads the FAQ file at path and parses it with Parse, naming problems
 // after path. A file that cannot be read gives an error wrapping the os
-// error (which names the path); a file that does not validate gives a
-// *ValidationError.
+// error (which names the path), or ErrNotRegular; a file that does not
+// validate gives a *ValidationError. Load never blocks on a FIFO or a
+// device and never reads more than MaxFileSize+1 bytes.
 func Load(path string) (*FAQ, error) {
-	file, err := os.Open(path)
+	data, err := ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("load faq: %w", err)
-	}
-	defer file.Close()
-	// Read one byte past the limit so Parse can tell "too big" from "just fits".
-	data, err := io.ReadAll(io.LimitReader(file, MaxFileSize+1))
-	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("load faq: %w", err)
 	}
 	return Parse(path, data)
+}
+
+// ErrNotRegular is wrapped by the errors of ReadFile and Load for a path
+// that is not a regular file (a FIFO, a device, a directory), which an FAQ
+// is never read from: a FIFO would block, /dev/zero never ends.
+var ErrNotRegular = errors.New("not a regular file")
+
+// ReadFile reads the FAQ file at path, following symlinks, without
+// blocking: it opens with O_NONBLOCK, refuses what is not a regular file
+// (ErrNotRegular), refuses a file over MaxFileSize by its size alone (a
+// *ValidationError at 1:1), and stops reading past the cap whatever the
+// size said.
+func ReadFile(path string) ([]byte, error) {
+	file, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, describeMode(info.Mode()))
+	}
+	if info.Size() > MaxFileSize {
+		return nil, tooBig(path)
+	}
+	// Read one byte past the limit so "too big" is told from "just fits",
+	// even when the file grew after the stat.
+	data, err := io.ReadAll(io.LimitReader(file, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, tooBig(path)
+	}
+	return data, nil
+}
+
+func tooBig(name string) error {
+	ps := &problems{file: name}
+	ps.errorf(mark{line: 1, col: 1}, "the file is over the %d MiB limit", MaxFileSize>>20)
+	return &ValidationError{Problems: ps.sorted()}
+}
+
+// describeMode names a file type for ErrNotRegular.
+func describeMode(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "mode " + m.String()
 }
 
 // parse runs the three stages (YAML syntax, schema walk, validation) and
@@ -101,6 +178,13 @@ func parse(data []byte, ps *problems) *FAQ {
 	w := &walker{ps: ps}
 	f, lay, ok := w.file(root)
 	if !ok || w.tooComplex {
+		return nil
+	}
+	if w.features > MaxFeatures {
+		// Known only once every phrasing is counted; still before any
+		// of validation's or Compile's work on them.
+		ps.errorf(lay.root, "the file has too much to learn: about %d features from %d phrasings, over the limit of %d; split long phrasings or drop some",
+			w.features, w.nPhrasings, MaxFeatures)
 		return nil
 	}
 	validate(f, lay, ps)
@@ -162,10 +246,9 @@ func syntaxProblem(err error, data []byte) Problem {
 	msg := err.Error()
 	at := mark{line: 1, col: 1}
 	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
-		if n, convErr := strconv.Atoi(m[1]); convErr == nil && n > 0 {
-			at.line = n
-		}
+		n, _ := strconv.Atoi(m[1])
 		msg = m[2]
+		at = locateSyntax(msg, n, data)
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
@@ -174,6 +257,8 @@ func syntaxProblem(err error, data []byte) Problem {
 			}
 		} else if l, ok := findBadByte(data); ok {
 			at = l
+		} else {
+			at = locateSyntax(msg, 0, data)
 		}
 	}
 	return Problem{Line: at.line, Col: at.col, Msg: "YAML syntax error: " + msg}
@@ -356,6 +441,12 @@ type walker struct {
 	ps         *problems
 	nodes      int
 	tooComplex bool
+	// text is the bytes of strings decoded so far, each use of an alias
+	// counted again; phrasings and features count what Compile will
+	// train on. All three stop or refuse the file at their caps.
+	text       int
+	nPhrasings int
+	features   int
 	// via is the alias being walked through, if any: problems inside an
 	// aliased value are reported where it is used, since the anchor's own
 	// place is already reported when the anchor itself is walked.
@@ -404,7 +495,7 @@ func (w *walker) file(n *yaml.Node) (*FAQ, *layout, bool) {
 		{"sources", func(v *yaml.Node) { w.sources(v, f, lay) }},
 		{"entries", func(v *yaml.Node) { w.entries(v, f, lay) }},
 		{"synonyms", func(v *yaml.Node) { w.synonyms(v, f, lay) }},
-		{"negatives", func(v *yaml.Node) { lay.negatives = w.strings(v, "negatives", "negative", &f.Negatives) }},
+		{"negatives", func(v *yaml.Node) { lay.negatives = w.phrasings(v, "negatives", "negative", &f.Negatives) }},
 		{"thresholds", func(v *yaml.Node) { w.thresholds(v, f, lay) }},
 	})
 	return f, lay, true
@@ -436,8 +527,8 @@ func (w *walker) entries(n *yaml.Node, f *FAQ, lay *layout) {
 		l := entryLayout{at: w.at(item)}
 		ok := w.mapping(item, "each entry", []schemaField{
 			{"id", func(v *yaml.Node) { l.id = w.str(v, "id", &e.ID) }},
-			{"question", func(v *yaml.Node) { l.question = w.str(v, "question", &e.Question) }},
-			{"alternates", func(v *yaml.Node) { l.alternates = w.strings(v, "alternates", "alternate", &e.Alternates) }},
+			{"question", func(v *yaml.Node) { l.question = w.phrasing(v, "question", &e.Question) }},
+			{"alternates", func(v *yaml.Node) { l.alternates = w.phrasings(v, "alternates", "alternate", &e.Alternates) }},
 			{"answer", func(v *yaml.Node) { l.answer = w.str(v, "answer", &e.Answer) }},
 			{"citations", func(v *yaml.Node) { w.citations(v, &e, &l) }},
 			{"tags", func(v *yaml.Node) { w.strings(v, "tags", "tag", &e.Tags) }},
@@ -610,10 +701,20 @@ func (w *walker) list(n *yaml.Node, what string, each func(*yaml.Node)) mark {
 // are not strings. It returns the marks of the items kept, nil if n was not
 // a list.
 func (w *walker) strings(n *yaml.Node, what, item string, dst *[]string) []mark {
+	return w.stringList(n, what, item, dst, w.str)
+}
+
+// phrasings is strings for a list of phrasings, each counted and capped
+// as phrasing does.
+func (w *walker) phrasings(n *yaml.Node, what, item string, dst *[]string) []mark {
+	return w.stringList(n, what, item, dst, w.phrasing)
+}
+
+func (w *walker) stringList(n *yaml.Node, what, item string, dst *[]string, str func(*yaml.Node, string, *string) mark) []mark {
 	var marks []mark
 	at := w.list(n, what, func(c *yaml.Node) {
 		var s string
-		if m := w.str(c, "each "+item, &s); m.ok() {
+		if m := str(c, "each "+item, &s); m.ok() {
 			*dst = append(*dst, s)
 			marks = append(marks, m)
 		}
@@ -642,9 +743,49 @@ func (w *walker) str(n *yaml.Node, what string, dst *string) mark {
 		return at
 	}
 	if !isNullNode(n) {
+		w.text += len(n.Value)
+		if w.text > MaxText {
+			w.tooComplex = true
+			w.ps.errorf(at, "the file is too big once its aliases are expanded: over %d MiB of text, counting each use of an alias", MaxText>>20)
+			at.bad = true
+			return at
+		}
 		*dst = n.Value
 	}
 	return at
+}
+
+// phrasing decodes a question, alternate or negative: a string that
+// Compile trains on. It counts it against MaxPhrasings and MaxFeatures,
+// and refuses one over MaxPhrasingRunes, before anything reads it twice.
+func (w *walker) phrasing(n *yaml.Node, what string, dst *string) mark {
+	var s string
+	at := w.str(n, what, &s)
+	if !at.ok() {
+		return at
+	}
+	if w.nPhrasings++; w.nPhrasings > MaxPhrasings {
+		w.tooComplex = true
+		w.ps.errorf(at, "the file has too many phrasings: over %d questions, alternates and negatives, counting each use of an alias", MaxPhrasings)
+		at.bad = true
+		return at
+	}
+	if len(s) > MaxPhrasingRunes && utf8.RuneCountInString(s) > MaxPhrasingRunes {
+		w.ps.errorf(at, "%s is over %d characters: a phrasing is a way to ask, the answer goes under answer", what, MaxPhrasingRunes)
+		at.bad = true
+		return at
+	}
+	w.features += estimateFeatures(s)
+	*dst = s
+	return at
+}
+
+// estimateFeatures bounds from above what extract makes of a phrasing of
+// this length: per word a word and a pair feature, per character (spaces
+// around words included) one character n-gram of each length.
+func estimateFeatures(s string) int {
+	words := strings.Count(s, " ") + 1
+	return 2*words + (maxGram-minGram+1)*(len(s)+2*words)
 }
 
 func (w *walker) integer(n *yaml.Node, what string, dst *int) mark {

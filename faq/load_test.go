@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -295,7 +297,7 @@ func TestLoad(t *testing.T) {
 		{name: "missing file", path: missing, wantIs: fs.ErrNotExist, wantText: missing},
 		{name: "a directory", path: dir, wantText: dir},
 		{name: "too big", path: big, wantText: big + ":1:1: the file is over the 8 MiB limit"},
-		{name: "invalid file", path: loadDir + "/syntax-indent.yaml", wantText: loadDir + "/syntax-indent.yaml:2:1: YAML syntax error"},
+		{name: "invalid file", path: loadDir + "/syntax-indent.yaml", wantText: loadDir + "/syntax-indent.yaml:5:4: YAML syntax error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,18 +321,44 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestPhrasingKey checks the one normalisation of phrasings that the
+// validator's duplicate check and the matcher's exact-phrase map share.
 func TestPhrasingKey(t *testing.T) {
 	tests := []struct{ a, b string }{
 		{"How do I buy tickets?", "how do i buy tickets"},
 		{"  HOW   do\tI buy\ntickets!!", "how do i buy tickets"},
 		{"What's the weather?", "whats the weather"},
-		{"Où est l'ambassade ?", "où est lambassade"},
+		{"Où est l'ambassade ?", "ou est l ambassade"},
+		{"Where is the café?", "where is the cafe"},
 		{"???", ""},
 	}
 	for _, tt := range tests {
 		if got := phrasingKey(tt.a); got != tt.b {
 			t.Errorf("phrasingKey(%q) = %q, want %q", tt.a, got, tt.b)
 		}
+	}
+}
+
+// TestCafeIsADuplicate is issue 14's case: two phrasings the matcher reads
+// as one, under two entries, are refused naming both lines.
+func TestCafeIsADuplicate(t *testing.T) {
+	data := []byte(`version: 1
+entries:
+  - id: a
+    question: Where is the café?
+    answer: x
+  - id: b
+    question: where is the cafe
+    answer: y
+`)
+	_, err := Parse("f.yaml", data)
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Parse = %v, want a *ValidationError", err)
+	}
+	want := `f.yaml:7:15: entry "b" has the phrasing "where is the cafe", already under entry "a" (line 4)`
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("problems:\n%v\nwant one to be\n%s", err, want)
 	}
 }
 
@@ -403,5 +431,137 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse("big.yaml", data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// aliasBomb is issue 15's file: an about string of words words, aliased
+// uses times as negatives. It is small on disk and huge once expanded.
+func aliasBomb(words, uses int) []byte {
+	var b bytes.Buffer
+	b.WriteString("version: 1\nabout: &about ")
+	for i := range words {
+		fmt.Fprintf(&b, "w%d ", i%997)
+	}
+	b.WriteString("\nentries:\n  - {id: a, question: q, answer: x}\nnegatives:\n")
+	b.WriteString(strings.Repeat("  - *about\n", uses))
+	return b.Bytes()
+}
+
+// TestAliasBombRefusedCheaply checks that the bomb is refused by the walk,
+// before validation or Compile read any of it, with little memory; the
+// time it takes is BenchmarkAliasBomb's.
+func TestAliasBombRefusedCheaply(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bomb.yaml")
+	if err := os.WriteFile(path, aliasBomb(20_000, 5_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f, err := Load(path)
+	runtime.ReadMemStats(&after)
+	var ve *ValidationError
+	if f != nil || !errors.As(err, &ve) {
+		t.Fatalf("Load = %v, %v; want a *ValidationError", f, err)
+	}
+	if !strings.Contains(err.Error(), "once its aliases are expanded") || !strings.HasPrefix(err.Error(), path+":") {
+		t.Errorf("error = %v; want the expansion cap, at FILE:LINE:COL", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 50<<20 {
+		t.Errorf("refusing it allocated %d MB, want under 50 MB", alloc>>20)
+	}
+}
+
+func BenchmarkAliasBomb(b *testing.B) {
+	data := aliasBomb(20_000, 5_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("bomb.yaml", data); err == nil {
+			b.Fatal("the bomb parsed")
+		}
+	}
+}
+
+// TestParseCaps checks each cap on what a file expands to, at its place.
+func TestParseCaps(t *testing.T) {
+	long := strings.Repeat("word ", MaxPhrasingRunes/5+1)
+	manyAliases := func(n int) []byte {
+		return []byte("version: 1\nentries:\n  - {id: a, question: q, answer: x}\nnegatives:\n  - &n not this\n" +
+			strings.Repeat("  - *n\n", n))
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"a phrasing too long", []byte("version: 1\nentries:\n  - {id: a, question: q, answer: x, alternates: [" + long + "]}\n"),
+			fmt.Sprintf("f.yaml:3:50: each alternate is over %d characters", MaxPhrasingRunes)},
+		{"too many phrasings by alias", manyAliases(MaxPhrasings),
+			fmt.Sprintf("f.yaml:%d:5: the file has too many phrasings: over %d", 5+MaxPhrasings-1, MaxPhrasings)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("f.yaml", tt.data)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse = %v, want a problem %q", err, tt.want)
+			}
+		})
+	}
+	// Just under the phrasing cap parses (and is refused by nothing else).
+	if _, err := Parse("f.yaml", manyAliases(MaxPhrasings-2)); err != nil && !strings.Contains(err.Error(), "warning") {
+		t.Errorf("a file just under the phrasing cap: %v", err)
+	}
+}
+
+// TestReadFileRefusesWhatIsNotAFile checks that a FIFO, a device behind a
+// symlink and a sparse file far over the cap are refused without blocking
+// and without reading them.
+func TestReadFileRefusesWhatIsNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	zero := filepath.Join(dir, "zero.yaml")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	sparse := filepath.Join(dir, "sparse.yaml")
+	sf, err := os.Create(sparse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sf.Truncate(2 << 30); err != nil {
+		t.Fatal(err)
+	}
+	sf.Close()
+	tests := []struct {
+		name, path string
+		wantIs     error
+		wantText   string
+	}{
+		{"fifo", fifo, ErrNotRegular, "a FIFO"},
+		{"symlink to /dev/zero", zero, ErrNotRegular, "a device"},
+		{"2 GiB sparse file", sparse, nil, sparse + ":1:1: the file is over the 8 MiB limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			f, err := Load(tt.path) // blocks forever on the FIFO if it opens it for a plain read
+			runtime.ReadMemStats(&after)
+			if f != nil || err == nil {
+				t.Fatalf("Load = %v, %v; want an error", f, err)
+			}
+			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+				t.Errorf("error %v does not wrap %v", err, tt.wantIs)
+			}
+			if !strings.Contains(err.Error(), tt.wantText) {
+				t.Errorf("error %q does not mention %q", err, tt.wantText)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+				t.Errorf("refusing it allocated %d KB, want under 1 MB", alloc>>10)
+			}
+		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"travelbot/faq/emergency"
 )
 
 // How a match decides, in short:
@@ -21,8 +23,11 @@ import (
 //     discounted for the share of the question's content words the FAQ has
 //     never seen. Thresholds, and a runner-up close behind, decide between
 //     answer, clarify and none.
-//  4. An emergency lexicon overrides everything: a message that reads like
-//     an emergency gets the emergency entry.
+//  4. The emergency detector (package emergency: a model trained on
+//     messages in eight languages, over a lexicon of unmistakable cries)
+//     reads the whole message and grades it urgent, possible or none. An
+//     urgent message gets the emergency entry whatever the classifier
+//     said; a possible one keeps its answer and carries the level.
 
 // matcher is the compiled matching state of a table.
 type matcher struct {
@@ -47,6 +52,7 @@ const negativeClass = -1
 
 func newMatcher(f *FAQ, entries []*Entry) *matcher {
 	englishOnce.Do(loadEnglish) // here, not on the first question
+	emergency.Default()         // trained once, on the first compile
 	m := &matcher{a: newAnalyzer(f.Synonyms), entries: len(entries), exact: make(map[string]int)}
 	var texts []string
 	var labels []int
@@ -83,7 +89,7 @@ func newMatcher(f *FAQ, entries []*Entry) *matcher {
 	for i, t := range texts {
 		an := m.a.analyze(t)
 		docs[i] = extract(an, nil)
-		key := strings.Join(an.raw, " ")
+		key := phrasingKey(t)
 		if labels[i] >= len(entries) {
 			m.exact[key] = negativeClass
 		} else if _, dup := m.exact[key]; !dup {
@@ -158,24 +164,18 @@ func (m *matcher) confidence(p, cov float64) float64 {
 }
 
 // Match answers one free-text question. It never panics, whatever the
-// input, and is safe for concurrent use.
+// input, and is safe for concurrent use. The emergency detector reads the
+// whole message (up to emergency.MaxBytes), the intent classifier its first
+// maxClassifiedRunes runes; both in time linear in what they read.
 func (t *Table) Match(question string) Result {
-	m := t.m
-	an, ranked, oos := m.classify(question)
-	if len(an.raw) == 0 {
-		return Result{Outcome: None, Urgency: UrgencyNone, Language: "en"}
+	det := emergency.Default().Detect(question)
+	an, ranked, oos := t.m.classify(firstRunes(question, maxClassifiedRunes))
+	res := Result{Outcome: None}
+	if len(an.raw) > 0 {
+		res = t.decide(an, ranked, oos)
 	}
-	level := detectEmergency(question, an, m.a.stemOf)
-	res := t.applyEmergency(t.decide(an, ranked, oos), level, ranked)
-	res.Language = "en"
-	switch {
-	case res.Emergency:
-		res.Urgency = UrgencyUrgent
-	case level >= maybeUrgent:
-		res.Urgency = UrgencyPossible
-	default:
-		res.Urgency = UrgencyNone
-	}
+	res = t.applyEmergency(res, det.Level, ranked, an.raw)
+	res.Language = det.Language
 	return res
 }
 
@@ -219,39 +219,6 @@ func (t *Table) decide(an analysis, ranked []scored, oos float64) Result {
 // corpora it trades far less in-scope accuracy for out-of-scope recall than
 // a higher answer threshold does.
 const runnerUpRatio = 0.6
-
-// overruleEmergency is the confidence at which the classifier's ordinary
-// answer wins over a likely (not certain) emergency.
-const overruleEmergency = 0.7
-
-// applyEmergency routes messages that read like an emergency to the
-// emergency entry and flags every reply that leads with 112.
-func (t *Table) applyEmergency(res Result, level urgency, ranked []scored) Result {
-	em := t.emergency
-	switch {
-	case level == urgent:
-		res.Emergency = true
-		if em != nil && res.Entry != em {
-			res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, 0.9), Emergency: true}
-		}
-	case level == likelyUrgent && !(res.Outcome == Answer && res.Confidence >= overruleEmergency):
-		// "my friend is hurt": an emergency unless the classifier is sure
-		// it is an ordinary question ("got injured last week, can the
-		// consulate help me").
-		res.Emergency = true
-		if em != nil && res.Entry != em {
-			res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, t.thresholds.Answer), Emergency: true}
-		}
-	case em == nil:
-	case res.Outcome == Answer && res.Entry == em:
-		res.Emergency = true
-	case level >= maybeUrgent && res.Outcome == Clarify && t.m.classes[ranked[0].class] == em:
-		// an emergency word, and the emergency entry is the best guess:
-		// better to answer it than to ask
-		res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, t.thresholds.Answer), Emergency: true}
-	}
-	return res
-}
 
 // rank returns the n entries most likely meant by q, best first, whatever
 // their confidence: Suggest uses it when typed letters match no question.

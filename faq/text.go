@@ -132,6 +132,12 @@ func foldRune(r rune, sb *strings.Builder) bool {
 	return wrote
 }
 
+// phrasingKey is what makes two phrasings "the same", for the validator's
+// duplicate check and the matcher's exact-phrase map alike: the words fold
+// gives (case, diacritics and punctuation do not count), as many as a
+// question is matched on.
+func phrasingKey(s string) string { return strings.Join(tokens(fold(s), maxQueryTokens), " ") }
+
 // tokens splits folded text into at most max words.
 func tokens(folded string, max int) []string {
 	out := make([]string, 0, 16)

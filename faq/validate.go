@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -251,7 +250,7 @@ type firstPhrasing struct {
 // phrasings finds the same phrasing under two entries (an error: the
 // matcher could not tell them apart), twice under one entry (a warning),
 // and negatives that are phrasings (an error: the FAQ contradicts itself).
-// "The same" ignores case, spacing and punctuation, as the matcher does.
+// "The same" is phrasingKey: what the matcher's exact-phrase map sees.
 func (v *validator) phrasings() {
 	seen := make(map[string]firstPhrasing)
 	for i, e := range v.f.Entries {
@@ -338,29 +337,6 @@ func quoteShort(s string) string {
 		s = string([]rune(s)[:max]) + "..."
 	}
 	return fmt.Sprintf("%q", s)
-}
-
-// phrasingKey is what makes two phrasings "the same": case, runs of
-// whitespace and punctuation do not count.
-func phrasingKey(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		r = unicode.ToLower(r)
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-		case unicode.IsPunct(r):
-		default:
-			if space {
-				b.WriteByte(' ')
-				space = false
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // validDate reports whether s is a real calendar date written YYYY-MM-DD.
