@@ -746,6 +746,33 @@ func TestTokenNeverInLogsOrErrors(t *testing.T) {
 	if !errors.As(err, &te) || te.Code != 401 {
 		t.Errorf("error %v does not wrap the 401", err)
 	}
+
+	// Telegram (or a proxy) echoing the path, token percent-encoded, in a
+	// 404: Run fails on the rejected token; neither its error nor the log
+	// has the token in any form, and the 404 is still there to inspect.
+	echo := telegramtest.New(t)
+	echo.Fail("getMe", telegramtest.Fault{Code: 404, Description: "Not Found: /bot" + url.QueryEscape(telegramtest.Token) + "/getMe and " + url.PathEscape(telegramtest.Token+" ")})
+	o = options(echo, &fakeConv{}, &events{errors: map[string]int{}, retries: map[string]int{}}, sl, logs)
+	o.Token = telegramtest.Token + "\n" // as read from a file: trimmed
+	a, err = telegram.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(context.Background())
+	if err == nil {
+		t.Fatal("Run with a 404 on getMe returned nil")
+	}
+	for _, form := range []string{"s3cr3t", "123456%3ATEST", "123456:TEST"} {
+		if strings.Contains(err.Error(), form) || strings.Contains(logs.String(), form) {
+			t.Errorf("the token's form %q leaked: %v", form, err)
+		}
+	}
+	if !errors.As(err, &te) || te.Code != 404 {
+		t.Errorf("error %v does not wrap the 404", err)
+	}
+	if strings.HasPrefix(err.Error(), "telegram") {
+		t.Errorf("error %q names the package: the caller (cmd) does", err)
+	}
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
@@ -756,19 +783,23 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		want string
 	}{
 		{"no token", telegram.Options{Conversation: conv}, "token"},
-		{"no conversation", telegram.Options{Token: "t"}, "conversation"},
-		{"endpoint with path", telegram.Options{Token: "t", Conversation: conv, Endpoint: "https://api.example/bot"}, "origin"},
-		{"endpoint ftp", telegram.Options{Token: "t", Conversation: conv, Endpoint: "ftp://api.example"}, "origin"},
-		{"relative webhook", telegram.Options{Token: "t", Conversation: conv, WebhookURL: "/hook"}, "webhook URL"},
-		{"bad secret", telegram.Options{Token: "t", Conversation: conv, WebhookURL: "https://x.example/h", WebhookSecret: "has space"}, "secret"},
+		{"token of another shape", telegram.Options{Token: "not a token", Conversation: conv}, "BotFather"},
+		{"no conversation", telegram.Options{Token: "1:t"}, "conversation"},
+		{"endpoint with path", telegram.Options{Token: "1:t", Conversation: conv, Endpoint: "https://api.example/bot"}, "origin"},
+		{"endpoint ftp", telegram.Options{Token: "1:t", Conversation: conv, Endpoint: "ftp://api.example"}, "origin"},
+		{"relative webhook", telegram.Options{Token: "1:t", Conversation: conv, WebhookURL: "/hook"}, "webhook URL"},
+		{"bad secret", telegram.Options{Token: "1:t", Conversation: conv, WebhookURL: "https://x.example/h", WebhookSecret: "has space"}, "secret"},
 	}
 	for _, tc := range cases {
 		_, err := telegram.New(tc.o)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.want)
 		}
+		if err != nil && (strings.HasPrefix(err.Error(), "telegram") || (tc.o.Token != "" && strings.Contains(err.Error(), tc.o.Token))) {
+			t.Errorf("%s: err = %v: the caller names the adapter, and the token is never echoed", tc.name, err)
+		}
 	}
-	a, err := telegram.New(telegram.Options{Token: "t", Conversation: conv, Endpoint: "http://127.0.0.1:8081/"})
+	a, err := telegram.New(telegram.Options{Token: "1:t", Conversation: conv, Endpoint: "http://127.0.0.1:8081/"})
 	if err != nil || a.Name() != "telegram" || a.WebhookPath() != "" {
 		t.Errorf("valid options: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -20,46 +21,109 @@ import (
 // not be cancelled) and takes the token out of transport errors, which
 // net/http reports with the full URL, /bot<token>/ included.
 type ctxClient struct {
-	ctx   context.Context
-	base  HTTPClient
-	token string
+	ctx    context.Context
+	base   HTTPClient
+	secret *redactor
 }
 
 func (c *ctxClient) Do(r *http.Request) (*http.Response, error) {
 	resp, err := c.base.Do(r.WithContext(c.ctx))
 	if err != nil {
-		return nil, redactErr(err, c.token)
+		return nil, c.secret.redact(err)
 	}
 	return resp, nil
 }
 
-// redactErr rebuilds a *url.Error without the token in its URL; anything
-// else that mentions the token is replaced by a scrubbed copy.
-func redactErr(err error, token string) error {
-	if token == "" {
-		return err
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		clean := &url.Error{Op: ue.Op, URL: strings.ReplaceAll(ue.URL, token, "<token>"), Err: ue.Err}
-		if !strings.Contains(clean.Error(), token) {
-			return clean
+// redactedToken replaces the token wherever it would appear.
+const redactedToken = "<token>"
+
+// redactor takes a bot token out of errors in every form it can take in
+// one: as is; percent-encoded the way a URL path or query carries it (the
+// colon as %3A or %3a, a stray space as %20 or +); and its secret part (after
+// the colon) on its own, which survives any of those encodings.
+type redactor struct {
+	forms []string // longest first
+}
+
+func newRedactor(token string) *redactor {
+	seen := map[string]bool{}
+	var forms []string
+	add := func(s string) {
+		if len(s) >= 4 && !seen[s] {
+			seen[s] = true
+			forms = append(forms, s)
 		}
 	}
-	if strings.Contains(err.Error(), token) {
-		return &scrubbedError{msg: strings.ReplaceAll(err.Error(), token, "<token>"), kind: classify(err)}
+	for _, t := range []string{token, strings.TrimSpace(token)} {
+		for _, f := range []string{t, url.PathEscape(t), url.QueryEscape(t), strings.ReplaceAll(url.PathEscape(t), ":", "%3A")} {
+			add(f)
+			add(strings.ReplaceAll(f, "%3A", "%3a"))
+			add(strings.ReplaceAll(f, " ", "%20"))
+		}
+		if _, secret, ok := strings.Cut(t, ":"); ok && len(secret) >= 8 {
+			add(secret)
+			add(url.PathEscape(secret))
+			add(url.QueryEscape(secret))
+		}
 	}
-	return err
+	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	return &redactor{forms: forms}
 }
 
-// scrubbedError stands in for an error whose text contained the token. It
-// keeps only the text (scrubbed) and whether the failure was a network one.
-type scrubbedError struct {
-	msg  string
-	kind errorKind
+// scrub replaces every form of the token in s.
+func (r *redactor) scrub(s string) string {
+	for _, f := range r.forms {
+		s = strings.ReplaceAll(s, f, redactedToken)
+	}
+	return s
 }
 
-func (e *scrubbedError) Error() string { return e.msg }
+func (r *redactor) leaks(s string) bool {
+	for _, f := range r.forms {
+		if strings.Contains(s, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// redact returns err with the token taken out of its text and out of every
+// error it wraps, keeping the chain: errors.Is and errors.As still find the
+// *url.Error (with a scrubbed URL), the *tgbotapi.Error (with a scrubbed
+// description), context.DeadlineExceeded and the network errors. An error
+// whose text carries no form of the token is returned as is.
+func (r *redactor) redact(err error) error {
+	if err == nil || !r.leaks(err.Error()) {
+		return err
+	}
+	switch e := err.(type) {
+	case *url.Error:
+		return &url.Error{Op: e.Op, URL: r.scrub(e.URL), Err: r.redact(e.Err)}
+	case *tgbotapi.Error:
+		return &tgbotapi.Error{Code: e.Code, Message: r.scrub(e.Message), ResponseParameters: e.ResponseParameters}
+	}
+	re := &redactedError{msg: r.scrub(err.Error())}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		re.causes = []error{r.redact(u.Unwrap())}
+	case interface{ Unwrap() []error }:
+		for _, c := range u.Unwrap() {
+			re.causes = append(re.causes, r.redact(c))
+		}
+	}
+	return re
+}
+
+// redactedError stands in for an error whose own text carried the token:
+// its text is scrubbed, and it wraps the scrubbed versions of what the
+// original wrapped.
+type redactedError struct {
+	msg    string
+	causes []error
+}
+
+func (e *redactedError) Error() string   { return e.msg }
+func (e *redactedError) Unwrap() []error { return e.causes }
 
 func redactURL(u *url.URL) string {
 	c := *u
@@ -72,17 +136,15 @@ func redactURL(u *url.URL) string {
 // ctx. The BotAPI holds no mutable state we use, so copies are safe.
 func (a *Adapter) botFor(ctx context.Context) *tgbotapi.BotAPI {
 	c := *a.api.Load()
-	c.Client = &ctxClient{ctx: ctx, base: a.http, token: a.token}
+	c.Client = &ctxClient{ctx: ctx, base: a.http, secret: a.secret}
 	return &c
 }
 
 // wrap prefixes err with the method and guarantees the token is not in it.
+// The package name is not repeated: the caller of Run and New says which
+// adapter failed.
 func (a *Adapter) wrap(method string, err error) error {
-	err = fmt.Errorf("telegram %s: %w", method, redactErr(err, a.token))
-	if strings.Contains(err.Error(), a.token) {
-		return &scrubbedError{msg: strings.ReplaceAll(err.Error(), a.token, "<token>"), kind: classify(err)}
-	}
-	return err
+	return fmt.Errorf("%s: %w", method, a.secret.redact(err))
 }
 
 type errorKind int
@@ -106,10 +168,6 @@ func classify(err error) errorKind {
 		default:
 			return errPermanent
 		}
-	}
-	var se *scrubbedError
-	if errors.As(err, &se) {
-		return se.kind
 	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -147,7 +205,7 @@ func (a *Adapter) call(ctx context.Context, method string, wait func(context.Con
 	for attempt := 1; ; attempt++ {
 		if wait != nil {
 			if err := wait(ctx); err != nil {
-				return fmt.Errorf("telegram %s: %w", method, err)
+				return fmt.Errorf("%s: %w", method, err)
 			}
 		}
 		actx, cancel := context.WithTimeout(ctx, a.sendTimeout)
@@ -158,7 +216,7 @@ func (a *Adapter) call(ctx context.Context, method string, wait func(context.Con
 		}
 		err = a.wrap(method, err)
 		if ctx.Err() != nil {
-			return fmt.Errorf("telegram %s: %w", method, ctx.Err())
+			return fmt.Errorf("%s: %w", method, ctx.Err())
 		}
 		a.events.APIError(Channel, method)
 		if classify(err) == errPermanent || attempt >= a.maxAttempts {
@@ -168,7 +226,7 @@ func (a *Adapter) call(ctx context.Context, method string, wait func(context.Con
 		a.events.APIRetry(Channel, method)
 		a.log.Warn("API call failed; retrying", "method", method, "attempt", attempt, "in", d, "err", err)
 		if err := a.sleep(ctx, d); err != nil {
-			return fmt.Errorf("telegram %s: %w", method, err)
+			return fmt.Errorf("%s: %w", method, err)
 		}
 	}
 }

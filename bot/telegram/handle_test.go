@@ -3,7 +3,9 @@ package telegram
 import (
 	"context"
 	"errors"
+	"fmt"
 	"go/build"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -90,8 +92,8 @@ func (failingClient) Do(r *http.Request) (*http.Response, error) {
 }
 
 func TestTokenIsRedactedFromTransportErrors(t *testing.T) {
-	const tok = "123:SECRET"
-	c := &ctxClient{ctx: context.Background(), base: failingClient{}, token: tok}
+	const tok = "123:SECRET-secret_0123"
+	c := &ctxClient{ctx: context.Background(), base: failingClient{}, secret: newRedactor(tok)}
 	req, _ := http.NewRequest("POST", "https://api.telegram.org/bot"+tok+"/getMe", nil)
 	_, err := c.Do(req)
 	for e := err; e != nil; e = errors.Unwrap(e) {
@@ -106,11 +108,76 @@ func TestTokenIsRedactedFromTransportErrors(t *testing.T) {
 	if classify(err) != errNetwork {
 		t.Errorf("redacted transport error classified as %v, want a network error", classify(err))
 	}
+}
 
-	a := testAdapter(t, nil)
-	a.token = tok
-	odd := errors.New("something mentioning " + tok)
-	if got := a.wrap("getMe", odd).Error(); strings.Contains(got, tok) {
-		t.Errorf("wrap kept the token: %s", got)
+// TestRedactionCoversEveryFormAndKeepsTheCause: the token in any encoding a
+// URL gives it is taken out, at every level of the chain, and the chain's
+// types survive for errors.Is and errors.As.
+func TestRedactionCoversEveryFormAndKeepsTheCause(t *testing.T) {
+	const tok = "7000001:SECRET-abc_DEF-123"
+	forms := []string{
+		tok,
+		"7000001%3ASECRET-abc_DEF-123",
+		"7000001%3aSECRET-abc_DEF-123",
+		url.PathEscape(tok + " "),  // a trailing space: ...%20
+		url.QueryEscape(tok + " "), // %3A and +
+		"SECRET-abc_DEF-123",
+	}
+	// The adapter is given the token with a trailing space, as read from a
+	// file: the space-encoded forms must still be caught.
+	r := newRedactor(tok + " ")
+	for _, f := range forms {
+		cases := []struct {
+			name string
+			err  error
+			// check is what must survive redaction.
+			check func(error) bool
+		}{
+			{"plain", errors.New("echo /bot" + f + "/getMe"), func(error) bool { return true }},
+			{"url.Error", &url.Error{Op: "Post", URL: "https://x/bot" + f + "/getMe", Err: context.DeadlineExceeded},
+				func(e error) bool {
+					var ue *url.Error
+					return errors.As(e, &ue) && errors.Is(e, context.DeadlineExceeded) && ue.Op == "Post"
+				}},
+			{"tgbotapi.Error", fmt.Errorf("getMe: %w", &tgbotapi.Error{Code: 404, Message: "Not Found: /bot" + f + "/getMe"}),
+				func(e error) bool {
+					var te *tgbotapi.Error
+					return errors.As(e, &te) && te.Code == 404 && rejectedToken(e)
+				}},
+			{"joined", errors.Join(errors.New("first "+f), io.ErrUnexpectedEOF),
+				func(e error) bool { return errors.Is(e, io.ErrUnexpectedEOF) }},
+		}
+		for _, tc := range cases {
+			got := r.redact(tc.err)
+			var walk func(e error)
+			walk = func(e error) {
+				if e == nil {
+					return
+				}
+				for _, leak := range forms {
+					if strings.Contains(e.Error(), leak) {
+						t.Errorf("%s with %q: %q still has %q", tc.name, f, e.Error(), leak)
+					}
+				}
+				switch u := e.(type) {
+				case interface{ Unwrap() error }:
+					walk(u.Unwrap())
+				case interface{ Unwrap() []error }:
+					for _, c := range u.Unwrap() {
+						walk(c)
+					}
+				}
+			}
+			walk(got)
+			if !strings.Contains(got.Error(), redactedToken) {
+				t.Errorf("%s with %q: %q does not say where the token was", tc.name, f, got)
+			}
+			if !tc.check(got) {
+				t.Errorf("%s with %q: redaction lost the cause: %#v", tc.name, f, got)
+			}
+		}
+	}
+	if clean := errors.New("nothing secret"); r.redact(clean) != clean {
+		t.Error("an error without the token was rebuilt")
 	}
 }

@@ -153,6 +153,7 @@ type Options struct {
 // concurrent use (ServeHTTP runs on the HTTP server's goroutines).
 type Adapter struct {
 	token       string
+	secret      *redactor // takes the token out of errors
 	endpoint    string
 	conv        Conversation
 	log         *slog.Logger
@@ -160,7 +161,7 @@ type Adapter struct {
 	http        HTTPClient
 	webhookURL  string
 	webhookPath string
-	secret      string
+	hookSecret  string
 	pollTimeout time.Duration
 	sendTimeout time.Duration
 	maxAttempts int
@@ -181,14 +182,26 @@ type Adapter struct {
 	hookWait  time.Duration
 }
 
-var secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+var (
+	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	// tokenPattern is the shape of a BotFather token: the bot's id, a
+	// colon, the secret.
+	tokenPattern = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
+)
 
 // New checks the options and returns an Adapter. It does no I/O: the token is
-// checked by Run (getMe).
+// checked by Run (getMe). Spaces and newlines around the token (a token file
+// with a trailing newline) are trimmed; a token of any other shape than
+// BotFather's digits:secret is refused, without echoing it. Its errors do
+// not name the package: the caller says which adapter failed.
 func New(o Options) (*Adapter, error) {
 	var problems []error
-	if strings.TrimSpace(o.Token) == "" {
+	o.Token = strings.TrimSpace(o.Token)
+	switch {
+	case o.Token == "":
 		problems = append(problems, errors.New("the bot token is empty"))
+	case !tokenPattern.MatchString(o.Token):
+		problems = append(problems, errors.New("the bot token does not look like one from BotFather (digits, a colon, then letters, digits, _ and -)"))
 	}
 	if o.Conversation == nil {
 		problems = append(problems, errors.New("no conversation"))
@@ -199,13 +212,14 @@ func New(o Options) (*Adapter, error) {
 	}
 	a := &Adapter{
 		token:       o.Token,
+		secret:      newRedactor(o.Token),
 		endpoint:    endpoint,
 		conv:        o.Conversation,
 		log:         o.Logger,
 		events:      o.Events,
 		http:        o.HTTPClient,
 		webhookURL:  o.WebhookURL,
-		secret:      o.WebhookSecret,
+		hookSecret:  o.WebhookSecret,
 		pollTimeout: o.PollTimeout,
 		sendTimeout: o.SendTimeout,
 		maxAttempts: o.MaxAttempts,
@@ -229,14 +243,14 @@ func New(o Options) (*Adapter, error) {
 				a.webhookPath = "/"
 			}
 		}
-		if a.secret == "" {
-			a.secret = randomSecret()
-		} else if !secretPattern.MatchString(a.secret) {
+		if a.hookSecret == "" {
+			a.hookSecret = randomSecret()
+		} else if !secretPattern.MatchString(a.hookSecret) {
 			problems = append(problems, errors.New("the webhook secret must be 1-256 characters of A-Za-z0-9_-"))
 		}
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("telegram: %w", errors.Join(problems...))
+		return nil, errors.Join(problems...)
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -310,7 +324,7 @@ func (a *Adapter) Connected() bool { return a.connected.Load() }
 // token is rejected, or Telegram refuses the webhook. Run may be called once.
 func (a *Adapter) Run(ctx context.Context) error {
 	if !a.running.CompareAndSwap(false, true) {
-		return errors.New("telegram: Run called twice")
+		return errors.New("Run called twice")
 	}
 	defer a.connected.Store(false)
 	api, err := a.connect(ctx)
@@ -347,7 +361,7 @@ func (a *Adapter) mode() string {
 func (a *Adapter) connect(ctx context.Context) (*tgbotapi.BotAPI, error) {
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, a.sendTimeout)
-		api, err := tgbotapi.NewBotAPIWithClient(a.token, a.endpoint+"/bot%s/%s", &ctxClient{ctx: actx, base: a.http, token: a.token})
+		api, err := tgbotapi.NewBotAPIWithClient(a.token, a.endpoint+"/bot%s/%s", &ctxClient{ctx: actx, base: a.http, secret: a.secret})
 		cancel()
 		if err == nil {
 			return api, nil
@@ -358,7 +372,7 @@ func (a *Adapter) connect(ctx context.Context) (*tgbotapi.BotAPI, error) {
 		}
 		a.events.APIError(Channel, "getMe")
 		if rejectedToken(err) {
-			return nil, fmt.Errorf("telegram: the bot token was rejected: %w", err)
+			return nil, fmt.Errorf("the bot token was rejected: %w", err)
 		}
 		d := a.retryDelay(err, attempt)
 		a.log.Warn("cannot reach the Bot API; retrying", "err", err, "in", d)

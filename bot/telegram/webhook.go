@@ -41,7 +41,7 @@ func (a *Adapter) runWebhook(ctx context.Context) error {
 	allowed, _ := json.Marshal(allowedUpdates)
 	params := tgbotapi.Params{
 		"url":             a.webhookURL,
-		"secret_token":    a.secret, // the library's WebhookConfig has no field for it
+		"secret_token":    a.hookSecret, // the library's WebhookConfig has no field for it
 		"allowed_updates": string(allowed),
 	}
 	err := a.call(ctx, "setWebhook", nil, func(api *tgbotapi.BotAPI) error {
@@ -52,7 +52,7 @@ func (a *Adapter) runWebhook(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("telegram: setting the webhook: %w", err)
+		return fmt.Errorf("setting the webhook: %w", err)
 	}
 	a.connected.Store(true)
 	<-ctx.Done()
@@ -90,7 +90,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	got := sha256.Sum256([]byte(r.Header.Get("X-Telegram-Bot-Api-Secret-Token")))
-	want := sha256.Sum256([]byte(a.secret))
+	want := sha256.Sum256([]byte(a.hookSecret))
 	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
