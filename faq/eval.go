@@ -13,15 +13,22 @@ import (
 // ExpectNone in a case means the question is out of scope.
 const ExpectNone = "none"
 
-// Case is one regression question: the entry it should get, or ExpectNone.
+// Case is one regression question: the entry it should get, or ExpectNone;
+// and, for emergency corpora, the language it is written in and whether it
+// describes an emergency in progress (UrgencyUrgent) or not (UrgencyNone).
+// Expect is optional when Urgency is given.
 type Case struct {
-	Question string `yaml:"question"`
-	Expect   string `yaml:"expect"`
-	Line     int    `yaml:"-"`
+	Question string  `yaml:"question"`
+	Expect   string  `yaml:"expect"`
+	Lang     string  `yaml:"lang"`
+	Urgency  Urgency `yaml:"urgency"`
+	Line     int     `yaml:"-"`
 }
 
-// ParseCases decodes a cases file (`cases: [{question, expect}]`), strictly.
-// Problems are reported all at once as a *ValidationError.
+// ParseCases decodes a cases file (`cases: [{question, expect, lang,
+// urgency}]`), strictly: a case needs a question, and an expect or an
+// urgency (urgent or none). Problems are reported all at once as a
+// *ValidationError.
 func ParseCases(name string, data []byte) ([]Case, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -64,15 +71,25 @@ func ParseCases(name string, data []byte) ([]Case, error) {
 				c.Question = v.Value
 			case "expect":
 				c.Expect = v.Value
+			case "lang":
+				c.Lang = v.Value
+				if v.Value == "" {
+					bad(v, "lang is empty (an ISO 639-1 code such as en, it, zh)")
+				}
+			case "urgency":
+				c.Urgency = Urgency(v.Value)
+				if c.Urgency != UrgencyUrgent && c.Urgency != UrgencyNone {
+					bad(v, "urgency %q is not urgent or none", v.Value)
+				}
 			default:
-				bad(k, "unknown key %q (a case has question and expect)", k.Value)
+				bad(k, "unknown key %q (a case has question, expect, lang and urgency)", k.Value)
 			}
 		}
 		if strings.TrimSpace(c.Question) == "" {
 			bad(n, "case has no question")
 		}
-		if c.Expect == "" {
-			bad(n, "case has no expect (an entry id, or none)")
+		if c.Expect == "" && c.Urgency == "" {
+			bad(n, "case has no expect (an entry id, or none) and no urgency")
 		}
 		cases = append(cases, c)
 	}
@@ -84,22 +101,51 @@ func ParseCases(name string, data []byte) ([]Case, error) {
 
 // Report is what Evaluate measured. Rates are in [0,1]; a rate with nothing
 // to measure is 0.
+//
+// Emergency cases are those with urgency urgent, and, in a file that gives
+// no urgency, those expecting the table's emergency entry; every other case
+// is non-urgent. An emergency is caught when its reply leads with 112: it is
+// urgent, or possible (the caller shows the 112 line over the answer), or
+// answered by the emergency entry. A false alarm is a non-urgent case routed
+// as urgent; banner noise, a non-urgent case graded possible.
 type Report struct {
-	Cases           int         `json:"cases"`
-	InScope         int         `json:"in_scope"`
-	OutOfScope      int         `json:"out_of_scope"`
-	EmergencyCases  int         `json:"emergency_cases"`
-	InScopeAccuracy float64     `json:"in_scope_accuracy"`
-	OOSRecall       float64     `json:"oos_recall"`
-	OOSPrecision    float64     `json:"oos_precision"`
-	EmergencyRecall float64     `json:"emergency_recall"`
-	ClarifyRate     float64     `json:"clarify_rate"`
-	HitRate         float64     `json:"answer_or_suggested"` // in-scope: expected id answered or suggested
-	P50us           float64     `json:"p50_us"`
-	P99us           float64     `json:"p99_us"`
-	MatchesPerSec   float64     `json:"matches_per_second"`
-	Confusions      []Confusion `json:"confusions"`
-	Errors          []CaseError `json:"errors"`
+	Cases            int         `json:"cases"`
+	InScope          int         `json:"in_scope"`
+	OutOfScope       int         `json:"out_of_scope"`
+	EmergencyCases   int         `json:"emergency_cases"`
+	NonUrgentCases   int         `json:"non_urgent_cases"`
+	InScopeAccuracy  float64     `json:"in_scope_accuracy"`
+	OOSRecall        float64     `json:"oos_recall"`
+	OOSPrecision     float64     `json:"oos_precision"`
+	EmergencyRecall  float64     `json:"emergency_recall"`
+	FalseAlarms      float64     `json:"false_alarms"`
+	BannerNoise      float64     `json:"banner_noise"`
+	LanguageCases    int         `json:"language_cases"`    // cases that give their lang
+	LanguageAccuracy float64     `json:"language_accuracy"` // of those, the share whose language was identified
+	ByLanguage       []LangStats `json:"by_language"`
+	ClarifyRate      float64     `json:"clarify_rate"`
+	HitRate          float64     `json:"answer_or_suggested"` // in-scope: expected id answered or suggested
+	P50us            float64     `json:"p50_us"`
+	P99us            float64     `json:"p99_us"`
+	MatchesPerSec    float64     `json:"matches_per_second"`
+	Confusions       []Confusion `json:"confusions"`
+	Errors           []CaseError `json:"errors"`
+}
+
+// LangStats are the emergency figures of the cases in one language: the
+// case's lang, or the language Match identified when the case gives none.
+type LangStats struct {
+	Lang             string  `json:"lang"`
+	Cases            int     `json:"cases"`
+	EmergencyCases   int     `json:"emergency_cases"`
+	NonUrgentCases   int     `json:"non_urgent_cases"`
+	EmergencyRecall  float64 `json:"emergency_recall"`
+	FalseAlarms      float64 `json:"false_alarms"`
+	BannerNoise      float64 `json:"banner_noise"`
+	LanguageAccuracy float64 `json:"language_accuracy"` // 0 when no case gives its lang
+	caught, alarms   int
+	noise, langOK    int
+	langCases        int
 }
 
 // Confusion counts cases that expected one thing and got another.
@@ -109,37 +155,43 @@ type Confusion struct {
 	Count  int    `json:"count"`
 }
 
-// CaseError is a failed case and what came back.
+// CaseError is a failed case and what came back: a wrong entry, an
+// emergency whose reply does not lead with 112, or a false alarm.
 type CaseError struct {
 	Line        int      `json:"line"`
 	Question    string   `json:"question"`
-	Expect      string   `json:"expect"`
+	Expect      string   `json:"expect,omitempty"`
 	Outcome     Outcome  `json:"outcome"`
 	Got         string   `json:"got,omitempty"`
 	Confidence  float64  `json:"confidence"`
 	Suggestions []string `json:"suggestions,omitempty"`
 	Emergency   bool     `json:"emergency"`
+	Urgency     Urgency  `json:"urgency,omitempty"` // what the case expects
+	GotUrgency  Urgency  `json:"got_urgency"`
+	Lang        string   `json:"lang,omitempty"`
+	GotLang     string   `json:"got_lang"`
 }
 
 // Evaluate runs every case against the table. A case whose expect names no
 // entry is an error, reported before anything runs. Scoring: an in-scope case
 // is correct only when the outcome is Answer with the expected entry; an
-// out-of-scope case is declined when the outcome is None or Clarify.
-// Emergency cases are those expecting the table's emergency entry; they pass
-// when the reply leads with 112 (Result.Emergency).
+// out-of-scope case is declined when the outcome is None or Clarify. See
+// Report for the emergency figures.
 func Evaluate(t *Table, cases []Case) (*Report, error) {
 	var unknown []string
 	for _, c := range cases {
-		if c.Expect != ExpectNone && t.Entry(c.Expect) == nil {
+		if c.Expect != "" && c.Expect != ExpectNone && t.Entry(c.Expect) == nil {
 			unknown = append(unknown, fmt.Sprintf("line %d: expect %q is not an entry id", c.Line, c.Expect))
 		}
 	}
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("evaluate: %s", strings.Join(unknown, "; "))
 	}
-	r := &Report{Cases: len(cases), Confusions: []Confusion{}, Errors: []CaseError{}}
+	r := &Report{Cases: len(cases), Confusions: []Confusion{}, Errors: []CaseError{}, ByLanguage: []LangStats{}}
 	lat := make([]time.Duration, len(cases))
-	var correct, declinedOOS, declinedAll, emergHits, clarify, hits int
+	var correct, declinedOOS, declinedAll, clarify, hits int
+	var caught, alarms, noise, langOK int
+	byLang := map[string]*LangStats{}
 	confusions := map[[2]string]int{}
 	start := time.Now()
 	for i, c := range cases {
@@ -157,35 +209,78 @@ func Evaluate(t *Table, cases []Case) (*Report, error) {
 		if declined {
 			declinedAll++
 		}
-		ok := false
-		if c.Expect == ExpectNone {
+		ok := true
+		switch c.Expect {
+		case "":
+		case ExpectNone:
 			r.OutOfScope++
 			if declined {
 				declinedOOS++
-				ok = true
+			} else {
+				ok = false
 			}
-		} else {
+		default:
 			r.InScope++
 			if res.Outcome == Answer && res.Entry.ID == c.Expect {
 				correct++
-				ok = true
+			} else {
+				ok = false
 			}
 			if ok || slices.ContainsFunc(res.Suggestions, func(s Suggestion) bool { return s.Entry.ID == c.Expect }) {
 				hits++
 			}
-			if t.emergency != nil && c.Expect == t.emergency.ID {
-				r.EmergencyCases++
-				if res.Emergency {
-					emergHits++
-				}
+		}
+		lang := cmp.Or(c.Lang, res.Language)
+		ls := byLang[lang]
+		if ls == nil {
+			ls = &LangStats{Lang: lang}
+			byLang[lang] = ls
+		}
+		ls.Cases++
+		if c.Lang != "" {
+			r.LanguageCases++
+			ls.langCases++
+			if res.Language == c.Lang {
+				langOK++
+				ls.langOK++
 			}
 		}
-		if !ok {
-			if res.Outcome == Clarify {
-				got = "clarify"
+		urgentCase := c.Urgency == UrgencyUrgent ||
+			c.Urgency == "" && t.emergency != nil && c.Expect == t.emergency.ID
+		leads112 := res.Urgency != UrgencyNone || res.Outcome == Answer && res.Entry == t.emergency && t.emergency != nil
+		urgencyOK := true
+		if urgentCase {
+			r.EmergencyCases++
+			ls.EmergencyCases++
+			if leads112 {
+				caught++
+				ls.caught++
+			} else {
+				urgencyOK = false
 			}
-			confusions[[2]string{c.Expect, got}]++
-			ce := CaseError{Line: c.Line, Question: c.Question, Expect: c.Expect, Outcome: res.Outcome, Confidence: res.Confidence, Emergency: res.Emergency}
+		} else {
+			r.NonUrgentCases++
+			ls.NonUrgentCases++
+			if res.Emergency {
+				alarms++
+				ls.alarms++
+				urgencyOK = c.Urgency == "" // only emergency corpora say what is not urgent
+			}
+			if res.Urgency == UrgencyPossible {
+				noise++
+				ls.noise++
+			}
+		}
+		if !ok && c.Expect != "" {
+			g := got
+			if res.Outcome == Clarify {
+				g = "clarify"
+			}
+			confusions[[2]string{c.Expect, g}]++
+		}
+		if !ok || !urgencyOK {
+			ce := CaseError{Line: c.Line, Question: c.Question, Expect: c.Expect, Outcome: res.Outcome, Confidence: res.Confidence,
+				Emergency: res.Emergency, Urgency: c.Urgency, GotUrgency: res.Urgency, Lang: c.Lang, GotLang: res.Language}
 			if res.Entry != nil {
 				ce.Got = res.Entry.ID
 			}
@@ -199,9 +294,20 @@ func Evaluate(t *Table, cases []Case) (*Report, error) {
 	r.InScopeAccuracy = ratio(correct, r.InScope)
 	r.OOSRecall = ratio(declinedOOS, r.OutOfScope)
 	r.OOSPrecision = ratio(declinedOOS, declinedAll)
-	r.EmergencyRecall = ratio(emergHits, r.EmergencyCases)
+	r.EmergencyRecall = ratio(caught, r.EmergencyCases)
+	r.FalseAlarms = ratio(alarms, r.NonUrgentCases)
+	r.BannerNoise = ratio(noise, r.NonUrgentCases)
+	r.LanguageAccuracy = ratio(langOK, r.LanguageCases)
 	r.ClarifyRate = ratio(clarify, len(cases))
 	r.HitRate = ratio(hits, r.InScope)
+	for _, ls := range byLang {
+		ls.EmergencyRecall = ratio(ls.caught, ls.EmergencyCases)
+		ls.FalseAlarms = ratio(ls.alarms, ls.NonUrgentCases)
+		ls.BannerNoise = ratio(ls.noise, ls.NonUrgentCases)
+		ls.LanguageAccuracy = ratio(ls.langOK, ls.langCases)
+		r.ByLanguage = append(r.ByLanguage, *ls)
+	}
+	slices.SortFunc(r.ByLanguage, func(a, b LangStats) int { return cmp.Compare(a.Lang, b.Lang) })
 	if len(lat) > 0 {
 		slices.Sort(lat)
 		r.P50us = float64(lat[len(lat)/2].Nanoseconds()) / 1e3

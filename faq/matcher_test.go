@@ -48,8 +48,10 @@ func TestMatchDefault(t *testing.T) {
 		id        string
 		emergency bool
 	}{
-		{"exact", "What should I do in an emergency in Italy?", faq.Answer, "emergency-112", true},
-		{"exact, shouted", "WHAT SHOULD I DO IN AN EMERGENCY IN ITALY", faq.Answer, "emergency-112", true},
+		// a calm question about emergencies is answered by the emergency
+		// entry, but is not an emergency in progress (issue 8)
+		{"exact", "What should I do in an emergency in Italy?", faq.Answer, "emergency-112", false},
+		{"exact, shouted", "WHAT SHOULD I DO IN AN EMERGENCY IN ITALY", faq.Answer, "emergency-112", false},
 		{"paraphrase", "how can I get in touch with the american consulate in milano", faq.Answer, "consulate-milan", false},
 		{"paraphrase 2", "is it worth registering my trip with the state department before flying", faq.Answer, "step-enrollment", false},
 		{"typos", "how do i enrol in the smart travler program", faq.Answer, "step-enrollment", false},

@@ -27,7 +27,7 @@ func (m *Main) eval(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	faqPath := fs.String("faq", "", "FAQ `file` (default: the embedded FAQ)")
-	casesPath := fs.String("cases", "", "cases `file`: cases: [{question: ..., expect: <entry id> | none}] (required)")
+	casesPath := fs.String("cases", "", "cases `file`: cases: [{question: ..., expect: <entry id> | none, lang: <code>, urgency: urgent | none}] (required)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	minAcc := fs.Float64("min-accuracy", 0, "exit 1 when in-scope accuracy is below `X` (0-1, or a percentage)")
 	showErrors := fs.Int("show-errors", 20, "how many failed cases to list in the text report")
@@ -83,14 +83,30 @@ func (m *Main) eval(ctx context.Context, args []string) error {
 func (m *Main) printEval(r evalReport, showErrors int) {
 	w := m.Stdout
 	fmt.Fprintf(w, "FAQ %s: %d entries, compiled in %.0f ms\n", r.FAQ, r.Entries, r.CompileMs)
-	fmt.Fprintf(w, "cases: %d (%d in scope, %d out of scope, %d emergencies)\n", r.Cases, r.InScope, r.OutOfScope, r.EmergencyCases)
+	fmt.Fprintf(w, "cases: %d (%d in scope, %d out of scope, %d emergencies, %d not urgent)\n", r.Cases, r.InScope, r.OutOfScope, r.EmergencyCases, r.NonUrgentCases)
 	fmt.Fprintf(w, "in-scope accuracy:    %5.1f%%\n", 100*r.InScopeAccuracy)
 	fmt.Fprintf(w, "answered or suggested:%5.1f%%\n", 100*r.HitRate)
 	fmt.Fprintf(w, "out-of-scope recall:  %5.1f%%\n", 100*r.OOSRecall)
 	fmt.Fprintf(w, "out-of-scope precision:%4.1f%%\n", 100*r.OOSPrecision)
-	fmt.Fprintf(w, "emergency recall:     %5.1f%%\n", 100*r.EmergencyRecall)
+	fmt.Fprintf(w, "emergency recall:     %5.1f%% (reply leads with 112)\n", 100*r.EmergencyRecall)
+	fmt.Fprintf(w, "false alarms:         %5.1f%% (not urgent, routed as urgent)\n", 100*r.FalseAlarms)
+	fmt.Fprintf(w, "banner noise:         %5.1f%% (not urgent, graded possible)\n", 100*r.BannerNoise)
+	if r.LanguageCases > 0 {
+		fmt.Fprintf(w, "language identified:  %5.1f%% of %d cases that give their lang\n", 100*r.LanguageAccuracy, r.LanguageCases)
+	}
 	fmt.Fprintf(w, "clarify rate:         %5.1f%%\n", 100*r.ClarifyRate)
 	fmt.Fprintf(w, "latency: p50 %.1f µs, p99 %.1f µs; %.0f matches/s\n", r.P50us, r.P99us, r.MatchesPerSec)
+	if len(r.ByLanguage) > 1 || r.LanguageCases > 0 {
+		fmt.Fprintln(w, "\nby language: emergencies (recall), not urgent (false alarms, banner noise), language identified")
+		for _, l := range r.ByLanguage {
+			fmt.Fprintf(w, "  %-3s %4d (%5.1f%%)  %4d (%4.1f%%, %4.1f%%)", l.Lang, l.EmergencyCases, 100*l.EmergencyRecall,
+				l.NonUrgentCases, 100*l.FalseAlarms, 100*l.BannerNoise)
+			if l.LanguageAccuracy > 0 || r.LanguageCases > 0 {
+				fmt.Fprintf(w, "  %5.1f%%", 100*l.LanguageAccuracy)
+			}
+			fmt.Fprintln(w)
+		}
+	}
 	if len(r.Confusions) > 0 {
 		fmt.Fprintln(w, "\nconfusions (expected -> got: count):")
 		for i, c := range r.Confusions {
@@ -112,7 +128,12 @@ func (m *Main) printEval(r evalReport, showErrors int) {
 			if e.Got != "" {
 				got = e.Got
 			}
-			fmt.Fprintf(w, "  line %d: %q: expected %s, got %s (%.2f)", e.Line, e.Question, e.Expect, got, e.Confidence)
+			want := e.Expect
+			if e.Urgency != "" {
+				want = string(e.Urgency)
+				got = string(e.GotUrgency) + " " + got
+			}
+			fmt.Fprintf(w, "  line %d: %q: expected %s, got %s (%.2f)", e.Line, e.Question, want, got, e.Confidence)
 			if len(e.Suggestions) > 0 {
 				fmt.Fprintf(w, " %v", e.Suggestions)
 			}

@@ -1,0 +1,317 @@
+// Package emergency tells whether a message describes an emergency in
+// progress, in any of eight languages, and which language it is written in.
+//
+// The detector is a logistic regression over hashed character n-grams of
+// folded words (character unigrams and bigrams for Chinese and Japanese),
+// word and word-pair features, and two punctuation flags. It is trained when
+// first used, in a few tens of milliseconds, from the corpus embedded from
+// train/*.tsv; training is deterministic. A long message is scored in
+// overlapping windows and its most alarming window decides, so an emergency
+// in the last sentence of a long message counts as much as one alone. Under
+// the model lies a small lexicon of unmistakable cries ("help!", "aiuto",
+// "socorro", "救命", "助けて", 🆘, 🚑), so that the few words everyone uses
+// never depend on what the model learnt.
+//
+// The package knows nothing of FAQs: it grades text. Everything here is safe
+// for concurrent use.
+package emergency
+
+import (
+	"math"
+	"sync"
+)
+
+// Level grades how much a message reads like an emergency in progress.
+type Level int
+
+// The three levels.
+const (
+	// None: nothing suggests danger.
+	None Level = iota
+	// Possible: a signal of danger, not a certain one.
+	Possible
+	// Urgent: an emergency in progress.
+	Urgent
+)
+
+// String is "none", "possible" or "urgent".
+func (l Level) String() string {
+	switch l {
+	case Urgent:
+		return "urgent"
+	case Possible:
+		return "possible"
+	}
+	return "none"
+}
+
+// Thresholds on the model's score that give the three levels. The score is
+// trained towards 1 for urgent messages, 0.5 for possible ones and 0 for
+// calm ones.
+const (
+	PossibleAt = 0.25
+	UrgentAt   = 0.8
+)
+
+// Window sizes, in tokens (a word, a CJK character or an emoji): a message
+// longer than window is scored in windows of that many tokens, each starting
+// stride tokens after the last, and the last ending with the message.
+const (
+	window = 24
+	stride = 12
+)
+
+// Assessment is what Detect found in a message.
+type Assessment struct {
+	Level Level
+	// Score is the model's score of the most alarming window, in [0, 1].
+	Score float64
+	// Floor is the lexicon's level, which Level never goes under.
+	Floor Level
+	// Language is the ISO 639-1 code of the message's language: one of
+	// en it es fr de pt zh ja, "en" when unsure.
+	Language string
+}
+
+// Detector grades messages. A Detector is immutable and safe for concurrent
+// use.
+type Detector struct {
+	w    []float32
+	bias float32
+	lang *langModel
+	pool sync.Pool
+}
+
+var (
+	defaultOnce sync.Once
+	defaultDet  *Detector
+)
+
+// Default returns the detector trained on the embedded corpus. The first
+// call trains it; later calls return the same one. Lines of the corpus that
+// do not parse are skipped (a test keeps the corpus clean).
+func Default() *Detector {
+	defaultOnce.Do(func() {
+		ex, _ := Corpus()
+		defaultDet = Train(ex)
+	})
+	return defaultDet
+}
+
+// Train builds a detector from labelled examples. Examples whose label is
+// not urgent, possible or calm are ignored; the language model learns from
+// the examples whose language is one of en it es fr de pt.
+func Train(examples []Example) *Detector {
+	s := new(scratch)
+	vs := make([]vector, 0, len(examples))
+	counts := make([]float32, (1<<langBits)*nLatin)
+	var totals [nLatin]float32
+	var perLabel [3]int
+	var labels []int
+	for _, e := range examples {
+		y, ok := targets[e.Label]
+		if !ok {
+			continue
+		}
+		s.tokenize(e.Text)
+		s.extract()
+		if l := latinIndex(e.Lang); l >= 0 {
+			s.countLang(counts, &totals, l)
+		}
+		if len(s.toks) == 0 {
+			continue
+		}
+		v := s.vectorize()
+		v.y = y
+		vs = append(vs, v)
+		labels = append(labels, labelIndex(e.Label))
+		perLabel[labelIndex(e.Label)]++
+	}
+	// Each label weighs as much in all as the others, whatever their counts.
+	var wt [3]float32
+	for i, n := range perLabel {
+		if n > 0 {
+			wt[i] = float32(len(vs)) / float32(3*n)
+		}
+	}
+	wt[2] *= calmWeight
+	for i, l := range labels {
+		vs[i].w = wt[l]
+	}
+	d := &Detector{lang: trainLang(counts, totals)}
+	var r []float32
+	if nbScale {
+		r = nbRatios(vs)
+		for i := range vs {
+			for k, f := range vs[i].idx {
+				vs[i].val[k] *= r[f]
+			}
+		}
+	}
+	d.w, d.bias = trainWeights(vs)
+	if r != nil {
+		for f := range d.w {
+			d.w[f] *= r[f]
+		}
+	}
+	d.pool.New = func() any { return new(scratch) }
+	return d
+}
+
+func labelIndex(label string) int {
+	switch label {
+	case LabelUrgent:
+		return 0
+	case LabelPossible:
+		return 1
+	}
+	return 2
+}
+
+// Detect grades a message and identifies its language. It reads the whole
+// message up to MaxBytes, in time linear in its length, and never fails.
+func (d *Detector) Detect(text string) Assessment {
+	s := d.pool.Get().(*scratch)
+	defer d.pool.Put(s)
+	s.tokenize(text)
+	s.extract()
+	a := Assessment{Floor: s.floor(), Language: d.language(s)}
+	a.Score = d.score(s)
+	switch {
+	case a.Score >= UrgentAt:
+		a.Level = Urgent
+	case a.Score >= PossibleAt:
+		a.Level = Possible
+	}
+	a.Level = max(a.Level, a.Floor)
+	return a
+}
+
+// Language returns the ISO 639-1 code of the language text is written in
+// (en it es fr de pt zh ja), or "en" when unsure.
+func (d *Detector) Language(text string) string {
+	s := d.pool.Get().(*scratch)
+	defer d.pool.Put(s)
+	s.tokenize(text)
+	s.extract()
+	return d.language(s)
+}
+
+// tokStat is a prefix sum over tokens of what a window's score needs.
+type tokStat struct {
+	sw, sc    float64 // weights of word-group and character-group features
+	nw, nc    float64 // their counts
+	bang, ask int32
+}
+
+// score returns the model's score of the most alarming window.
+func (d *Detector) score(s *scratch) float64 {
+	n := len(s.toks)
+	if n == 0 {
+		return 0
+	}
+	st := s.tokStats[:0]
+	st = append(st, make([]tokStat, n+1)...)
+	for _, f := range s.feats {
+		ts := &st[f.tok+1]
+		wv := float64(d.w[detIndex(f.h)])
+		if f.group == groupWord {
+			ts.sw += wv
+			ts.nw++
+		} else {
+			ts.sc += wv
+			ts.nc++
+		}
+	}
+	for i, t := range s.toks {
+		c, p := &st[i+1], st[i]
+		c.sw += p.sw
+		c.sc += p.sc
+		c.nw += p.nw
+		c.nc += p.nc
+		c.bang = p.bang
+		c.ask = p.ask
+		if t.bang {
+			c.bang++
+		}
+		if t.ask {
+			c.ask++
+		}
+	}
+	s.tokStats = st
+	wBang, wAsk := float64(d.w[detIndex(flagBang)]), float64(d.w[detIndex(flagAsk)])
+	best := math.Inf(-1)
+	for lo := 0; ; lo += stride {
+		hi := min(lo+window, n)
+		lo = max(0, min(lo, hi-window))
+		a, b := st[lo], st[hi]
+		sw, nw := b.sw-a.sw, b.nw-a.nw
+		if b.bang > a.bang && useFlags {
+			sw += wBang
+			nw++
+		}
+		if b.ask > a.ask && useFlags {
+			sw += wAsk
+			nw++
+		}
+		z := float64(d.bias)
+		if nw > 0.5 {
+			z += float64(wordWeight) * sw / math.Sqrt(nw)
+		}
+		if nc := b.nc - a.nc; nc > 0.5 {
+			z += float64(charWeight) * (b.sc - a.sc) / math.Sqrt(nc)
+		}
+		best = max(best, z)
+		if hi == n {
+			break
+		}
+	}
+	return sigmoid(best)
+}
+
+// langMargin is how much more likely (in nats) another language must be
+// than English for a Latin-script message to be called that language: a
+// short or mixed message stays English.
+const langMargin = 2.0
+
+// language identifies the language of tokenised text: by script for
+// Chinese and Japanese, by the language model for the others.
+func (d *Detector) language(s *scratch) string {
+	cjk := s.kana + s.han
+	if cjk > 0 && 3*cjk >= s.latin {
+		if s.kana > 0 {
+			return "ja"
+		}
+		return "zh"
+	}
+	if s.latin < 3 {
+		return "en"
+	}
+	var sc [nLatin]float64
+	lp := d.lang.logp
+	for _, f := range s.feats {
+		if s.toks[f.tok].kind != kindWord {
+			continue
+		}
+		row := lp[int(langIndex(f.h))*nLatin:][:nLatin]
+		for l := range sc {
+			sc[l] += float64(row[l])
+		}
+	}
+	for _, a := range s.langOnly {
+		row := lp[int(a&(1<<langBits-1))*nLatin:][:nLatin]
+		for l := range sc {
+			sc[l] += float64(row[l])
+		}
+	}
+	best := 0
+	for l := range sc {
+		if sc[l] > sc[best] {
+			best = l
+		}
+	}
+	if best != 0 && sc[best]-sc[0] < langMargin {
+		return "en"
+	}
+	return latinLangs[best]
+}

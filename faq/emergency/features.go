@@ -1,0 +1,163 @@
+package emergency
+
+import "math"
+
+// Features are hashed: no vocabulary is kept, and a word never seen in
+// training costs one lookup of a weight that is zero.
+const (
+	detectorBits = 20 // 1M weights, 4 MB
+	langBits     = 16 // 64K buckets per language
+)
+
+// Feature kinds, hashed into the feature so that the word "fire" and the
+// character trigram "fir" never collide.
+const (
+	fWord    = 'w'
+	fPair    = 'p'
+	fChar    = 'c'
+	fCJK     = 'u'
+	fEmoji   = 'e'
+	fFlag    = 'f'
+	fAccent  = 'a'
+	fConcept = 'k'
+)
+
+// Character n-gram lengths of Latin-script words, taken with the word's
+// boundaries (" fire " gives " fi", "fir", ..., "re "): they carry
+// inflections, typos and compounds across languages that word features miss.
+var (
+	minGram = 4
+	maxGram = 6
+)
+
+const maxWord = 24 // longer words are cut: a pasted URL is no signal
+
+// Feature groups: each is normalised to unit length on its own, so that the
+// many character n-grams do not drown the few word features.
+const (
+	groupWord uint8 = iota
+	groupChar
+)
+
+// feature is one hashed feature of one token.
+type feature struct {
+	h     uint64
+	tok   int32
+	group uint8
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashStart(kind byte) uint64 { return (fnvOffset ^ uint64(kind)) * fnvPrime }
+
+func hashBytes(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	return h
+}
+
+func hashRune(r rune) uint32 {
+	h := hashStart(fAccent)
+	for r > 0 {
+		h = (h ^ uint64(r&0xff)) * fnvPrime
+		r >>= 8
+	}
+	return uint32(h >> 32)
+}
+
+// mix finalises a hash so that its low and high bits are both usable.
+func mix(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return h
+}
+
+// Window-level flags.
+var (
+	flagBang = mix(hashBytes(hashStart(fFlag), []byte("!")))
+	flagAsk  = mix(hashBytes(hashStart(fFlag), []byte("?")))
+)
+
+// wordHash is the hash of a word token, also used by the lexicon.
+func wordHash(b []byte) uint64 { return mix(hashBytes(hashStart(fWord), b)) }
+
+// pairHash combines two word hashes into the hash of the pair.
+func pairHash(a, b uint64) uint64 { return mix(a*31 ^ b ^ uint64(fPair)<<56) }
+
+// extract lists the features of every token into s.feats.
+func (s *scratch) extract() {
+	s.feats = s.feats[:0]
+	var prev uint64 // hash of the previous word token, 0 if none
+	var buf [maxWord + 2]byte
+	for i, t := range s.toks {
+		ti := int32(i)
+		b := s.text(t)
+		switch t.kind {
+		case kindWord:
+			if len(b) > maxWord {
+				b = b[:maxWord]
+			}
+			wh := wordHash(b)
+			s.feats = append(s.feats, feature{h: wh, tok: ti})
+			if c, ok := conceptOf[wh]; ok && useConcepts {
+				s.feats = append(s.feats, feature{h: c, tok: ti})
+			}
+			if prev != 0 {
+				s.feats = append(s.feats, feature{h: pairHash(prev, wh), tok: ti})
+			}
+			prev = wh
+			g := buf[:0]
+			g = append(g, ' ')
+			g = append(g, b...)
+			g = append(g, ' ')
+			for lo := 0; lo+minGram <= len(g); lo++ {
+				h := hashStart(fChar)
+				for n := 1; n <= maxGram && lo+n <= len(g); n++ {
+					h = (h ^ uint64(g[lo+n-1])) * fnvPrime
+					if n >= minGram {
+						s.feats = append(s.feats, feature{h: mix(h), tok: ti, group: groupChar})
+					}
+				}
+			}
+		case kindCJK:
+			h := mix(hashBytes(hashStart(fCJK), b))
+			s.feats = append(s.feats, feature{h: h, tok: ti, group: groupChar})
+			if c, ok := conceptOf[h]; ok && useConcepts {
+				s.feats = append(s.feats, feature{h: c, tok: ti})
+			}
+			if t.joined {
+				p := s.toks[i-1]
+				h2 := mix(hashBytes(hashStart(fCJK), s.buf[p.start:t.end]))
+				s.feats = append(s.feats, feature{h: h2, tok: ti})
+				if c, ok := conceptOf[h2]; ok && useConcepts {
+					s.feats = append(s.feats, feature{h: c, tok: ti})
+				}
+			}
+			prev = 0
+		case kindEmoji:
+			wh := mix(hashBytes(hashStart(fEmoji), b))
+			s.feats = append(s.feats, feature{h: wh, tok: ti})
+			if c, ok := conceptOf[wh]; ok && useConcepts {
+				s.feats = append(s.feats, feature{h: c, tok: ti})
+			}
+			prev = 0
+		}
+	}
+}
+
+// detIndex and langIndex map a feature hash into the two models' tables.
+func detIndex(h uint64) uint32  { return uint32(h) & (1<<detectorBits - 1) }
+func langIndex(h uint64) uint32 { return uint32(h>>40) & (1<<langBits - 1) }
+
+// invSqrt is 1/sqrt(n), 0 for n = 0.
+func invSqrt(n float32) float32 {
+	if n <= 0 {
+		return 0
+	}
+	return float32(1 / math.Sqrt(float64(n)))
+}

@@ -1,0 +1,211 @@
+package emergency
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Labels of the training corpus and the soft targets the detector learns
+// for them: a "possible" message sits between the two.
+const (
+	LabelUrgent   = "urgent"
+	LabelPossible = "possible"
+	LabelCalm     = "calm"
+)
+
+var targets = map[string]float32{LabelUrgent: 1, LabelPossible: 0.5, LabelCalm: 0}
+
+// Training knobs. Training is plain stochastic gradient descent on the
+// logistic loss with L2 decay, in a fixed shuffled order: the same corpus
+// always gives the same weights.
+var (
+	epochs      = 12
+	rate0       = 0.4
+	lambda      = 1e-5
+	calmWeight  = float32(1)
+	fixedBias   = -2.0 // when not 0, the bias is held there, not learnt
+	useFlags    = true
+	nbScale     = false
+	useConcepts = true
+	nbInterp    = 0.0
+	wordWeight  = float32(3)
+	charWeight  = float32(3)
+)
+
+const (
+	seed    = 0x656d6572
+	nbAlpha = 0.1 // add-alpha smoothing of the language model's counts
+)
+
+// vector is one training text as the detector sees it.
+type vector struct {
+	idx []uint32
+	val []float32
+	y   float32
+	w   float32 // example weight, balancing the labels
+}
+
+// vectorize turns the features of a whole text into one normalised vector,
+// the same way window scores it (see windowScores).
+func (s *scratch) vectorize() vector {
+	var n [2]float32
+	bang, ask := false, false
+	for _, t := range s.toks {
+		bang = bang || t.bang
+		ask = ask || t.ask
+	}
+	for _, f := range s.feats {
+		n[f.group]++
+	}
+	bang, ask = bang && useFlags, ask && useFlags
+	if bang {
+		n[groupWord]++
+	}
+	if ask {
+		n[groupWord]++
+	}
+	norm := [2]float32{wordWeight * invSqrt(n[0]), charWeight * invSqrt(n[1])}
+	v := vector{idx: make([]uint32, 0, len(s.feats)+2), val: make([]float32, 0, len(s.feats)+2)}
+	for _, f := range s.feats {
+		v.idx = append(v.idx, detIndex(f.h))
+		v.val = append(v.val, norm[f.group])
+	}
+	if bang {
+		v.idx = append(v.idx, detIndex(flagBang))
+		v.val = append(v.val, norm[groupWord])
+	}
+	if ask {
+		v.idx = append(v.idx, detIndex(flagAsk))
+		v.val = append(v.val, norm[groupWord])
+	}
+	return v
+}
+
+// trainWeights fits the detector's logistic regression.
+func trainWeights(vs []vector) (w []float32, bias float32) {
+	w = make([]float32, 1<<detectorBits)
+	if len(vs) == 0 {
+		return w, 0
+	}
+	order := make([]int, len(vs))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	scale := 1.0 // w_true = scale * w, so that decay costs one multiplication
+	total := float64(epochs * len(vs))
+	step := 0
+	b := fixedBias
+	for range epochs {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			v := vs[i]
+			z := b
+			for k, f := range v.idx {
+				z += scale * float64(w[f]) * float64(v.val[k])
+			}
+			p := sigmoid(z)
+			g := (p - float64(v.y)) * float64(v.w)
+			eta := rate0 / (1 + 4*float64(step)/total)
+			step++
+			if fixedBias == 0 {
+				b -= eta * g
+			}
+			scale *= 1 - eta*lambda
+			if scale < 1e-6 {
+				for k := range w {
+					w[k] *= float32(scale)
+				}
+				scale = 1
+			}
+			d := float32(eta * g / scale)
+			for k, f := range v.idx {
+				w[f] -= d * v.val[k]
+			}
+		}
+	}
+	for k := range w {
+		w[k] *= float32(scale)
+	}
+	return w, float32(b)
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// latinLangs are the languages told apart by the language model; Chinese
+// and Japanese are told by their script.
+var latinLangs = [...]string{"en", "it", "es", "fr", "de", "pt"}
+
+const nLatin = len(latinLangs)
+
+func latinIndex(lang string) int {
+	for i, l := range latinLangs {
+		if l == lang {
+			return i
+		}
+	}
+	return -1
+}
+
+// langModel is a multinomial naive Bayes over the words, character n-grams
+// and accented letters of Latin-script text: logp[bucket*nLatin+lang].
+type langModel struct {
+	logp []float32
+}
+
+// trainLang counts features per language and turns the counts into
+// smoothed log probabilities.
+func trainLang(counts []float32, totals [nLatin]float32) *langModel {
+	m := &langModel{logp: make([]float32, len(counts))}
+	buckets := float64(len(counts) / nLatin)
+	for l := range nLatin {
+		den := math.Log(float64(totals[l]) + nbAlpha*buckets)
+		for bkt := 0; bkt < len(counts)/nLatin; bkt++ {
+			c := counts[bkt*nLatin+l]
+			m.logp[bkt*nLatin+l] = float32(math.Log(float64(c)+nbAlpha) - den)
+		}
+	}
+	return m
+}
+
+// countLang adds the language features of the tokenised text to counts.
+func (s *scratch) countLang(counts []float32, totals *[nLatin]float32, l int) {
+	for _, f := range s.feats {
+		if s.toks[f.tok].kind != kindWord {
+			continue
+		}
+		counts[int(langIndex(f.h))*nLatin+l]++
+		totals[l]++
+	}
+	for _, a := range s.langOnly {
+		counts[int(a&(1<<langBits-1))*nLatin+l]++
+		totals[l]++
+	}
+}
+
+// nbRatios are the naive Bayes log-count ratios of every feature, urgent
+// against calm (possible counts half to each): training on features scaled
+// by them (NBSVM, Wang and Manning 2012) is stronger on short texts than
+// either model alone. The ratios are folded into the weights after
+// training, so detection costs nothing more.
+func nbRatios(vs []vector) []float32 {
+	const alpha = 1
+	pos := make([]float32, 1<<detectorBits)
+	neg := make([]float32, 1<<detectorBits)
+	var np, nn float64
+	for _, v := range vs {
+		for _, f := range v.idx {
+			pos[f] += v.y
+			neg[f] += 1 - v.y
+		}
+		np += float64(v.y) * float64(len(v.idx))
+		nn += float64(1-v.y) * float64(len(v.idx))
+	}
+	r := pos // reused
+	for f := range r {
+		x := math.Log((float64(pos[f])+alpha)/(np+alpha)) - math.Log((float64(neg[f])+alpha)/(nn+alpha))
+		x = (1-nbInterp)*x + nbInterp
+		r[f] = float32(x)
+	}
+	return r
+}
