@@ -1,0 +1,129 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Claims makes each key (a Telegram update id, a Discord interaction id)
+// handled by one replica: the first to claim it holds a lease, renewed
+// while it works, and marks the key done when it has answered. A replica
+// that claims a key held by another waits until that one is done (and then
+// leaves it alone) or its lease runs out because it died (and then takes
+// it over). The database's clock decides expiry, so replicas' clocks do not
+// matter. Claims is safe for concurrent use.
+//
+// Exactly once holds except for one window: a replica killed after the
+// platform took its reply but before it marked the key done gets the key
+// retried by another replica, which answers it a second time.
+type Claims struct {
+	db    *DB
+	owner string
+	ttl   time.Duration
+	poll  time.Duration
+	log   *slog.Logger
+}
+
+// Claims returns the claims of owner (unique per process: a restarted
+// replica is another owner) with leases of ttl (at least a second).
+func (s *DB) Claims(owner string, ttl time.Duration, log *slog.Logger) *Claims {
+	ttl = max(ttl, time.Second)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Claims{db: s, owner: owner, ttl: ttl, poll: min(ttl/4, 100*time.Millisecond), log: log}
+}
+
+// Claim claims key for this replica. It returns a finish func when this
+// replica must handle the key: call it once, with handled true when the
+// reply went out (the key is done for good) or false to give the key up at
+// once for a retry. It returns nil, nil when the key was handled by a
+// replica already. While another replica holds a live lease on the key,
+// Claim waits; it returns ctx's error if ctx ends first, or the database's.
+func (c *Claims) Claim(ctx context.Context, key string) (finish func(handled bool), err error) {
+	if err := c.db.check(); err != nil {
+		return nil, err
+	}
+	ttl := c.ttl.Seconds()
+	for {
+		var mine bool
+		err := c.db.pool.QueryRow(ctx, `INSERT INTO claims (key, owner, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+			ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, attempts = claims.attempts + 1
+			WHERE NOT claims.done AND claims.expires_at < now()
+			RETURNING true`, key, c.owner, ttl).Scan(&mine)
+		if err == nil && mine {
+			return c.hold(key), nil
+		}
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("postgres: claim: %w", err)
+		}
+		var done bool
+		var left float64
+		err = c.db.pool.QueryRow(ctx, `SELECT done, EXTRACT(EPOCH FROM expires_at - now())::float8 FROM claims WHERE key = $1`, key).Scan(&done, &left)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			continue // purged in between: claim it afresh
+		case err != nil:
+			return nil, fmt.Errorf("postgres: claim: %w", err)
+		case done:
+			return nil, nil
+		}
+		wait := min(c.poll, max(time.Duration(left*float64(time.Second)), 10*time.Millisecond))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("postgres: claim: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// hold renews the lease on key until the returned finish is called.
+func (c *Claims) hold(key string) func(bool) {
+	stop := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(c.ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), c.ttl/3)
+				tag, err := c.db.pool.Exec(ctx, `UPDATE claims SET expires_at = now() + make_interval(secs => $3) WHERE key = $1 AND owner = $2 AND NOT done`, key, c.owner, c.ttl.Seconds())
+				cancel()
+				if err != nil {
+					c.log.Warn("cannot renew a claim; another replica may answer it too", "key", key, "err", err)
+				} else if tag.RowsAffected() == 0 {
+					c.log.Warn("lost a claim to another replica", "key", key)
+				}
+			}
+		}
+	}()
+	var once bool
+	return func(handled bool) {
+		if once {
+			return
+		}
+		once = true
+		close(stop)
+		<-stopped
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		q := `UPDATE claims SET done = true WHERE key = $1 AND owner = $2`
+		if !handled {
+			q = `UPDATE claims SET expires_at = now() WHERE key = $1 AND owner = $2 AND NOT done`
+		}
+		if _, err := c.db.pool.Exec(ctx, q, key, c.owner); err != nil {
+			c.log.Warn("cannot finish a claim", "key", key, "handled", handled, "err", err)
+		}
+	}
+}

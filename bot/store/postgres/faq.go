@@ -1,0 +1,115 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// faqChannel is the LISTEN/NOTIFY channel told of every FAQ version
+// published; the payload is the version.
+const faqChannel = "travelbot_faq"
+
+// FAQVersion is one FAQ kept in the database: the YAML as it was read, its
+// content version (faq.Table.Version) and where it came from.
+type FAQVersion struct {
+	Seq     int64 // increases with every publication
+	Version string
+	Name    string // the file name problems are reported against
+	YAML    []byte
+	Source  string // the trigger that made it: "start", "file", "http", "promote", ...
+	Time    time.Time
+}
+
+// PublishFAQ appends v as the latest FAQ version and notifies every replica
+// watching (WatchFAQ), in one transaction. It returns v's sequence number.
+func (s *DB) PublishFAQ(ctx context.Context, v FAQVersion) (int64, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	var seq int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO faq_versions (version, name, yaml, source) VALUES ($1, $2, $3, $4) RETURNING seq`,
+			v.Version, v.Name, v.YAML, v.Source).Scan(&seq); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, faqChannel, v.Version)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres: publish faq: %w", err)
+	}
+	return seq, nil
+}
+
+// LatestFAQ returns the latest FAQ version published; ok is false when none
+// was.
+func (s *DB) LatestFAQ(ctx context.Context) (v FAQVersion, ok bool, err error) {
+	if err := s.check(); err != nil {
+		return v, false, err
+	}
+	err = s.pool.QueryRow(ctx, `SELECT seq, version, name, yaml, source, at FROM faq_versions ORDER BY seq DESC LIMIT 1`).
+		Scan(&v.Seq, &v.Version, &v.Name, &v.YAML, &v.Source, &v.Time)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, false, nil
+	}
+	if err != nil {
+		return v, false, fmt.Errorf("postgres: latest faq: %w", err)
+	}
+	v.Time = v.Time.UTC()
+	return v, true, nil
+}
+
+// KnowsFAQ reports whether version was ever published.
+func (s *DB) KnowsFAQ(ctx context.Context, version string) (bool, error) {
+	if err := s.check(); err != nil {
+		return false, err
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM faq_versions WHERE version = $1`, version).Scan(&n); err != nil {
+		return false, fmt.Errorf("postgres: faq versions: %w", err)
+	}
+	return n > 0, nil
+}
+
+// WatchFAQ calls changed whenever a FAQ version may have been published:
+// on every notification, after every (re)connection (a notification sent
+// while disconnected is lost), and every recheck as a safety net. It holds
+// a connection of its own, reconnects with a capped backoff, and returns
+// when ctx ends. changed runs on WatchFAQ's goroutine, one call at a time.
+func (s *DB) WatchFAQ(ctx context.Context, recheck time.Duration, changed func(ctx context.Context)) {
+	backoff := 250 * time.Millisecond
+	for ctx.Err() == nil {
+		conn, err := pgx.Connect(ctx, s.dsn)
+		if err == nil {
+			_, err = conn.Exec(ctx, `LISTEN `+faqChannel)
+		}
+		if err != nil {
+			if conn != nil {
+				conn.Close(context.WithoutCancel(ctx))
+			}
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, 30*time.Second)
+			continue
+		}
+		backoff = 250 * time.Millisecond
+		changed(ctx)
+		for ctx.Err() == nil && !conn.IsClosed() {
+			wctx, cancel := context.WithTimeout(ctx, recheck)
+			_, err := conn.WaitForNotification(wctx)
+			cancel()
+			if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed() {
+				break // a broken connection: reconnect
+			}
+			if ctx.Err() == nil {
+				changed(ctx)
+			}
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		conn.Close(cctx)
+		cancel()
+	}
+}
