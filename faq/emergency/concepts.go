@@ -1,5 +1,7 @@
 package emergency
 
+import "slices"
+
 // Concepts are word classes shared by all languages: a feature for "lol" is
 // learnt from English messages only, the JEST concept from "lol", "jaja",
 // "mdr", "kkkk" and "哈哈" alike, so what the corpus teaches in one
@@ -41,6 +43,31 @@ var concepts = map[string][]string{
 		"hurry", "quick", "quickly", "asap", "pls", "plz", "please", "fast", "presto", "fate", "prego", "rapido", "rapida", "rapidos", "vite",
 		"schnell", "bitte", "depressa", "urgente", "urgent", "dringend", "快", "快点", "赶紧", "早く", "急いで", "お願い",
 	},
+	// all is well: "nobody hurt", "she's fine now"
+	"okay": {"fine", "ok", "okay", "safe", "alright", "nobody", "unhurt", "bene", "tranquillo", "nessuno", "illeso", "illesa", "bien", "tranquilo", "nadie", "ileso", "ilesa", "personne", "indemne", "gut", "niemand", "unverletzt", "bem", "ninguem", "tudo", "没事", "平安", "没有受伤", "大丈夫", "無事", "けがはない"},
+	// food and drink, the usual target of "the bomb", "killer", "to die for"
+	"food": {"pizza", "pasta", "coffee", "espresso", "cappuccino", "spritz", "wine", "beer", "cheese", "tiramisu", "gelato", "risotto", "food", "dessert", "caffe", "vino", "birra", "formaggio", "cibo", "cafe", "cerveza", "comida", "postre", "biere", "fromage", "repas", "kaffee", "bier", "wein", "kase", "essen", "cerveja", "comida", "sobremesa", "queijo", "咖啡", "披萨", "酒", "菜", "コーヒー", "ピザ", "ワイン", "料理"},
+	// tiredness, the usual sense of "dying" and "dead" in chat
+	"tired": {"tired", "exhausted", "sleepy", "hungover", "stanco", "stanca", "distrutto", "distrutta", "cansado", "cansada", "agotado", "agotada", "fatigue", "creve", "crevee", "epuise", "epuisee", "mude", "todmude", "kaputt", "cansado", "exausto", "exausta", "累", "困", "疲れ", "眠い"},
+	// asking for information
+	"ask": {"how", "what", "where", "when", "which", "can", "should", "does", "do", "is", "are", "come", "dove", "quando", "cosa", "quale", "posso", "como", "donde", "cuando", "que", "cual", "puedo", "comment", "ou", "quand", "quel", "quelle", "est", "peut", "wie", "wo", "wann", "was", "welche", "kann", "onde", "qual", "posso", "怎么", "哪里", "什么", "吗", "可以", "どこ", "どう", "ですか", "できますか"},
+	// things and events, the subjects of hyperbole: "my phone is dying",
+	// "this queue is killing me", "the fans were on fire"
+	"thing": {"phone", "battery", "wifi", "data", "queue", "line", "traffic", "train", "bus", "tram", "price", "prices", "bill", "wallet", "bank", "account", "emails", "work", "view", "weather", "hotel", "room", "legs", "feet", "thighs",
+		"telefono", "cellulare", "batteria", "coda", "fila", "traffico", "treno", "prezzo", "conto", "portafoglio", "vista", "gambe", "piedi",
+		"telefono", "celular", "movil", "bateria", "cola", "trafico", "tren", "precio", "cuenta", "cartera", "vista", "piernas", "pies",
+		"portable", "telephone", "batterie", "queue", "file", "trafic", "prix", "addition", "vue", "jambes", "pieds", "forfait",
+		"handy", "akku", "schlange", "stau", "zug", "preis", "rechnung", "aussicht", "beine", "fusse", "oberschenkel",
+		"bateria", "fila", "transito", "trem", "preco", "conta", "carteira", "pernas", "pes",
+		"手机", "电池", "排队", "价格", "堵车", "スマホ", "電池", "バッテリー", "行列", "値段", "渋滞"},
+	// the games themselves: athletes, races and teams on the screen
+	"sport": {"team", "game", "match", "race", "final", "goal", "scored", "medal", "medals", "skater", "goalie", "luge", "slalom", "downhill", "hockey", "fans", "crowd", "athlete", "snowboarder", "skier",
+		"squadra", "partita", "gara", "finale", "gol", "medaglia", "pattinatrice", "portiere", "slittino", "tifosi", "atleta", "sciatore",
+		"equipo", "partido", "carrera", "final", "medalla", "patinadora", "portero", "aficion", "atleta", "esquiador",
+		"equipe", "course", "finale", "but", "medaille", "patineuse", "gardien", "supporters", "athlete", "skieur",
+		"mannschaft", "spiel", "rennen", "finale", "tor", "medaille", "eiskunstlauferin", "torwart", "fans", "athlet", "skifahrer",
+		"time", "jogo", "corrida", "final", "gol", "medalha", "patinadora", "goleiro", "torcida", "atleta", "esquiador",
+		"比赛", "球队", "决赛", "金牌", "运动员", "選手", "試合", "決勝", "金メダル"},
 	// danger to a body or a life
 	"blood":     {"blood", "bleeding", "bleed", "bleeds", "bloody", "sangue", "sanguina", "sangre", "sangrando", "sangra", "sang", "saigne", "blut", "blutet", "blutung", "sangrando", "sangramento", "血", "流血", "出血"},
 	"breath":    {"breathe", "breathing", "breath", "respira", "respirare", "respiro", "respirar", "respire", "respirer", "atmet", "atmen", "luft", "atmung", "respirando", "呼吸", "喘不过气", "息", "呼吸"},
@@ -67,15 +94,28 @@ var concepts = map[string][]string{
 }
 
 // conceptOf maps the feature hash of a word (or CJK unigram or bigram) to
-// the feature hash of its concept.
-var conceptOf = buildConcepts()
+// its concept's index in conceptHash.
+var conceptOf, conceptHash = buildConcepts()
 
-func buildConcepts() map[uint64]uint64 {
-	m := make(map[uint64]uint64)
+// Window flags take the two concept bits after the last concept.
+var (
+	bitBang = uint64(1) << len(conceptHash)
+	bitAsk  = uint64(1) << (len(conceptHash) + 1)
+)
+
+func buildConcepts() (map[uint64]uint8, []uint64) {
+	m := make(map[uint64]uint8)
+	names := make([]string, 0, len(concepts))
+	for name := range concepts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	hashes := make([]uint64, len(names))
 	s := new(scratch)
-	for name, words := range concepts {
-		ch := mix(hashBytes(hashStart(fConcept), []byte(name)))
-		for _, w := range words {
+	for i, name := range names {
+		hashes[i] = mix(hashBytes(hashStart(fConcept), []byte(name)))
+		c := uint8(i)
+		for _, w := range concepts[name] {
 			s.tokenize(w)
 			if len(s.toks) == 0 {
 				continue
@@ -83,15 +123,32 @@ func buildConcepts() map[uint64]uint64 {
 			t := s.toks[0]
 			switch {
 			case t.kind == kindWord:
-				m[wordHash(s.text(t))] = ch
+				m[wordHash(s.text(t))] = c
 			case t.kind == kindEmoji:
-				m[mix(hashBytes(hashStart(fEmoji), s.text(t)))] = ch
+				m[mix(hashBytes(hashStart(fEmoji), s.text(t)))] = c
 			case len(s.toks) == 1:
-				m[mix(hashBytes(hashStart(fCJK), s.text(t)))] = ch
+				m[mix(hashBytes(hashStart(fCJK), s.text(t)))] = c
 			case len(s.toks) == 2:
-				m[mix(hashBytes(hashStart(fCJK), s.buf[t.start:s.toks[1].end]))] = ch
+				m[mix(hashBytes(hashStart(fCJK), s.buf[t.start:s.toks[1].end]))] = c
 			}
 		}
 	}
-	return m
+	return m, hashes
+}
+
+// conceptPairs appends to out the feature hashes of every pair of concepts
+// (and flags) in mask: "blood" with "past" or "media" is a story, "blood"
+// with "now" an emergency, which single features, added up, cannot say.
+func conceptPairs(mask uint64, out []uint64) []uint64 {
+	for i := 0; mask>>i != 0; i++ {
+		if mask&(1<<i) == 0 {
+			continue
+		}
+		for j := i + 1; mask>>j != 0; j++ {
+			if mask&(1<<j) != 0 {
+				out = append(out, mix(uint64(fConcept)<<56^uint64(i)<<8^uint64(j)))
+			}
+		}
+	}
+	return out
 }

@@ -254,6 +254,17 @@ func (d *Detector) score(s *scratch) float64 {
 			sw += wAsk
 			nw++
 		}
+		if usePairs {
+			var mask uint64
+			for _, m := range s.masks[lo:hi] {
+				mask |= m
+			}
+			s.pairs = conceptPairs(mask, s.pairs[:0])
+			for _, h := range s.pairs {
+				sw += float64(d.w[detIndex(h)])
+			}
+			nw += float64(len(s.pairs))
+		}
 		z := float64(d.bias)
 		if nw > 0.5 {
 			z += float64(wordWeight) * sw / math.Sqrt(nw)

@@ -176,8 +176,8 @@ func TestReadsUpToMaxBytes(t *testing.T) {
 	cry := " my friend fell and is bleeding"
 	filler := strings.Repeat("the weather was lovely and the food good ", MaxBytes/40)
 	near := filler[:MaxBytes-len(cry)-10] + cry
-	if a := d.Detect(near); a.Level != Urgent {
-		t.Errorf("emergency at the end of the first %d bytes: %v (%.2f), want urgent", MaxBytes, a.Level, a.Score)
+	if a := d.Detect(near); a.Level < Possible {
+		t.Errorf("emergency at the end of the first %d bytes: %v (%.2f), want it seen", MaxBytes, a.Level, a.Score)
 	}
 	far := filler[:MaxBytes] + cry
 	if a, b := d.Detect(far), d.Detect(filler[:MaxBytes]); a != b {

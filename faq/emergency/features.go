@@ -92,6 +92,15 @@ func pairHash(a, b uint64) uint64 { return mix(a*31 ^ b ^ uint64(fPair)<<56) }
 // extract lists the features of every token into s.feats.
 func (s *scratch) extract() {
 	s.feats = s.feats[:0]
+	s.masks = append(s.masks[:0], make([]uint64, len(s.toks))...)
+	for i, t := range s.toks {
+		if t.bang {
+			s.masks[i] |= bitBang
+		}
+		if t.ask {
+			s.masks[i] |= bitAsk
+		}
+	}
 	var prev uint64 // hash of the previous word token, 0 if none
 	var buf [maxWord + 2]byte
 	for i, t := range s.toks {
@@ -104,9 +113,7 @@ func (s *scratch) extract() {
 			}
 			wh := wordHash(b)
 			s.feats = append(s.feats, feature{h: wh, tok: ti})
-			if c, ok := conceptOf[wh]; ok && useConcepts {
-				s.feats = append(s.feats, feature{h: c, tok: ti})
-			}
+			s.concept(wh, ti)
 			if prev != 0 {
 				s.feats = append(s.feats, feature{h: pairHash(prev, wh), tok: ti})
 			}
@@ -127,26 +134,29 @@ func (s *scratch) extract() {
 		case kindCJK:
 			h := mix(hashBytes(hashStart(fCJK), b))
 			s.feats = append(s.feats, feature{h: h, tok: ti, group: groupChar})
-			if c, ok := conceptOf[h]; ok && useConcepts {
-				s.feats = append(s.feats, feature{h: c, tok: ti})
-			}
+			s.concept(h, ti)
 			if t.joined {
 				p := s.toks[i-1]
 				h2 := mix(hashBytes(hashStart(fCJK), s.buf[p.start:t.end]))
 				s.feats = append(s.feats, feature{h: h2, tok: ti})
-				if c, ok := conceptOf[h2]; ok && useConcepts {
-					s.feats = append(s.feats, feature{h: c, tok: ti})
-				}
+				s.concept(h2, ti)
 			}
 			prev = 0
 		case kindEmoji:
 			wh := mix(hashBytes(hashStart(fEmoji), b))
 			s.feats = append(s.feats, feature{h: wh, tok: ti})
-			if c, ok := conceptOf[wh]; ok && useConcepts {
-				s.feats = append(s.feats, feature{h: c, tok: ti})
-			}
+			s.concept(wh, ti)
 			prev = 0
 		}
+	}
+}
+
+// concept adds the concept feature of a word, if it has one, and marks
+// the token with it.
+func (s *scratch) concept(h uint64, ti int32) {
+	if c, ok := conceptOf[h]; ok && useConcepts {
+		s.feats = append(s.feats, feature{h: conceptHash[c], tok: ti})
+		s.masks[ti] |= 1 << c
 	}
 }
 

@@ -27,6 +27,7 @@ var (
 	useFlags    = true
 	nbScale     = false
 	useConcepts = true
+	usePairs    = true
 	nbInterp    = 0.0
 	wordWeight  = float32(3)
 	charWeight  = float32(3)
@@ -57,6 +58,15 @@ func (s *scratch) vectorize() vector {
 	for _, f := range s.feats {
 		n[f.group]++
 	}
+	var mask uint64
+	for _, m := range s.masks {
+		mask |= m
+	}
+	s.pairs = s.pairs[:0]
+	if usePairs {
+		s.pairs = conceptPairs(mask, s.pairs)
+	}
+	n[groupWord] += float32(len(s.pairs))
 	bang, ask = bang && useFlags, ask && useFlags
 	if bang {
 		n[groupWord]++
@@ -69,6 +79,10 @@ func (s *scratch) vectorize() vector {
 	for _, f := range s.feats {
 		v.idx = append(v.idx, detIndex(f.h))
 		v.val = append(v.val, norm[f.group])
+	}
+	for _, h := range s.pairs {
+		v.idx = append(v.idx, detIndex(h))
+		v.val = append(v.val, norm[groupWord])
 	}
 	if bang {
 		v.idx = append(v.idx, detIndex(flagBang))

@@ -44,6 +44,8 @@ type scratch struct {
 	latin    int
 	feats    []feature
 	tokStats []tokStat
+	masks    []uint64 // per token: its concepts and flags
+	pairs    []uint64
 }
 
 // tokenize folds text into tokens: lower case, diacritics removed,
