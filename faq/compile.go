@@ -1,6 +1,7 @@
 package faq
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -45,8 +46,38 @@ func WithThresholds(t Thresholds) Option {
 // Compile turns a validated FAQ into an intent table: it normalises and
 // indexes every phrasing and trains the classifier. It does not modify f and
 // the table does not share mutable state with it. It fails only on an FAQ
-// that has no entries or whose thresholds are out of range.
+// that has no entries or whose thresholds are out of range. Its time and
+// memory grow with the FAQ's phrasings, which Parse caps (MaxPhrasings,
+// MaxFeatures); see the README for the cost per 10,000 phrasings.
 func Compile(f *FAQ, opts ...Option) (*Table, error) {
+	return CompileContext(context.Background(), f, opts...)
+}
+
+// CompileContext is Compile, given up when ctx ends: it then returns
+// ctx's error at once. The work already started runs to its end in the
+// background (the caps bound it) and its table is dropped.
+func CompileContext(ctx context.Context, f *FAQ, opts ...Option) (*Table, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	type result struct {
+		t   *Table
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		t, err := compile(f, opts...)
+		done <- result{t, err}
+	}()
+	select {
+	case r := <-done:
+		return r.t, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("compile: %w", context.Cause(ctx))
+	}
+}
+
+func compile(f *FAQ, opts ...Option) (*Table, error) {
 	if f == nil || len(f.Entries) == 0 {
 		return nil, errors.New("compile: the FAQ has no entries")
 	}

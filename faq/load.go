@@ -115,31 +115,43 @@ var ErrNotRegular = errors.New("not a regular file")
 // *ValidationError at 1:1), and stops reading past the cap whatever the
 // size said.
 func ReadFile(path string) ([]byte, error) {
+	data, _, err := readFile(path, nil)
+	return data, err
+}
+
+// readFile is ReadFile; inspect, if not nil, sees the open file and its
+// stat before anything is read, and stops the read with its error.
+func readFile(path string, inspect func(*os.File, os.FileInfo) error) ([]byte, os.FileInfo, error) {
 	file, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer file.Close()
 	info, err := file.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, describeMode(info.Mode()))
+		return nil, info, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, describeMode(info.Mode()))
 	}
 	if info.Size() > MaxFileSize {
-		return nil, tooBig(path)
+		return nil, info, tooBig(path)
+	}
+	if inspect != nil {
+		if err := inspect(file, info); err != nil {
+			return nil, info, err
+		}
 	}
 	// Read one byte past the limit so "too big" is told from "just fits",
 	// even when the file grew after the stat.
 	data, err := io.ReadAll(io.LimitReader(file, MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, info, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(data) > MaxFileSize {
-		return nil, tooBig(path)
+		return nil, info, tooBig(path)
 	}
-	return data, nil
+	return data, info, nil
 }
 
 func tooBig(name string) error {

@@ -16,12 +16,25 @@ import (
 //
 // Reloads run one at a time; a trigger that arrives during a reload waits for
 // it and then reloads again, so it always sees the file as it was when it
-// asked. Reload is safe for concurrent use.
+// asked. Every reload has a deadline (Timeout): one whose load or compile
+// has not finished by then is reported as failed and abandoned, and the
+// next one runs, so a stuck file never stops reloading or shutdown. The
+// matcher never waits for a reload: the swap is one atomic store.
+//
+// A reload triggered by the file (TriggerFile) is refused when the new FAQ
+// has fewer than half the entries of the one serving: a file that lost half
+// its entries is more likely a mistake or a cut-off write than an edit. An
+// admin's reload (SIGHUP, HTTP, chat) loads it. Reload is safe for
+// concurrent use.
 type Reloader struct {
 	live *Live
 	load func(context.Context) (*FAQ, error)
 	opts []Option
 	sem  chan struct{} // a one-slot lock that a waiting caller can give up on
+
+	// Timeout bounds one reload, load and compile together
+	// (DefaultReloadTimeout unless set before the first Reload).
+	Timeout time.Duration
 
 	// OnReload, when set, is told about every attempt (after the swap, if
 	// any), for logs and metrics. Set it before the first Reload; it is
@@ -33,8 +46,16 @@ type Reloader struct {
 // the FAQ to serve (Parse and Load give problems as *ValidationError); opts
 // are the compile options every table is built with (WithThresholds).
 func NewReloader(live *Live, load func(context.Context) (*FAQ, error), opts ...Option) *Reloader {
-	return &Reloader{live: live, load: load, opts: opts, sem: make(chan struct{}, 1)}
+	return &Reloader{live: live, load: load, opts: opts, sem: make(chan struct{}, 1), Timeout: DefaultReloadTimeout}
 }
+
+// DefaultReloadTimeout is a Reloader's Timeout: several times what the
+// largest FAQ the caps accept takes to load and compile on a small machine.
+const DefaultReloadTimeout = 2 * time.Minute
+
+// TriggerFile is the trigger of a reload started by a change of the file,
+// to which the shrink rule applies.
+const TriggerFile = "file"
 
 // Reload runs one reload for trigger ("file", "signal", "http", "telegram",
 // ...) and reports it. It returns early, with Err set to the context's
@@ -49,7 +70,9 @@ func (r *Reloader) Reload(ctx context.Context, trigger string) ReloadResult {
 	defer func() { <-r.sem }()
 
 	start := time.Now()
-	res := r.reload(ctx)
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	res := r.reload(ctx, trigger)
 	res.Trigger = trigger
 	res.Duration = time.Since(start)
 	cur := r.live.Current()
@@ -60,9 +83,28 @@ func (r *Reloader) Reload(ctx context.Context, trigger string) ReloadResult {
 	return res
 }
 
-// reload does the work; Reload fills in what is serving afterwards.
-func (r *Reloader) reload(ctx context.Context) ReloadResult {
-	f, err := r.load(ctx)
+// loaded is what a load and compile made of the file.
+type loaded struct {
+	f       *FAQ
+	t       *Table // nil when the content is what is serving
+	loadErr error
+	err     error // compile error
+}
+
+// reload does the work; Reload fills in what is serving afterwards. The
+// load and compile run on their own goroutine so that the deadline is kept
+// even by a load that blocks; only this goroutine swaps a table in.
+func (r *Reloader) reload(ctx context.Context, trigger string) ReloadResult {
+	serving := r.live.Current()
+	done := make(chan loaded, 1) // an abandoned load still finishes, unread
+	go func() { done <- r.build(ctx, serving) }()
+	var l loaded
+	select {
+	case l = <-done:
+	case <-ctx.Done():
+		return ReloadResult{Err: fmt.Errorf("reload: gave up after %v: %w", r.Timeout, context.Cause(ctx))}
+	}
+	f, err := l.f, l.loadErr
 	if err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) && len(ve.Problems) > 0 {
@@ -80,15 +122,36 @@ func (r *Reloader) reload(ctx context.Context) ReloadResult {
 		}
 		return ReloadResult{Err: err}
 	}
-	// Hash what Compile hashes: its clone of f, whose empty lists are
-	// spelled the same whatever the loader produced.
-	if hashFAQ(cloneFAQ(f)) == r.live.Current().Version() {
+	if l.t == nil && l.err == nil {
 		return ReloadResult{OK: true}
 	}
-	t, err := Compile(f, r.opts...)
-	if err != nil {
-		return ReloadResult{Err: fmt.Errorf("%s: %w", f.File, err)}
+	if l.err != nil {
+		return ReloadResult{Err: fmt.Errorf("%s: %w", f.File, l.err)}
 	}
-	r.live.Store(t)
+	if n, was := len(f.Entries), serving.Len(); trigger == TriggerFile && 2*n < was {
+		return ReloadResult{Problems: []Problem{{File: f.File, Line: 1, Col: 1, Msg: fmt.Sprintf(
+			"the file has %d entries, under half of the %d serving: a file change does not load that (reload by SIGHUP, the admin call or chat to load it)", n, was)}}}
+	}
+	if r.live.Current() != serving {
+		// Cannot happen while reloads run one at a time; never swap out
+		// a table this reload did not compare against.
+		return ReloadResult{Err: errors.New("reload: the serving table changed during the reload")}
+	}
+	r.live.Store(l.t)
 	return ReloadResult{OK: true, Changed: true}
+}
+
+// build loads the FAQ and, unless its content is what is serving, compiles it.
+func (r *Reloader) build(ctx context.Context, serving *Table) loaded {
+	f, err := r.load(ctx)
+	if err != nil {
+		return loaded{loadErr: err}
+	}
+	// Hash what Compile hashes: its clone of f, whose empty lists are
+	// spelled the same whatever the loader produced.
+	if hashFAQ(cloneFAQ(f)) == serving.Version() {
+		return loaded{f: f}
+	}
+	t, err := CompileContext(ctx, f, r.opts...)
+	return loaded{f: f, t: t, err: err}
 }

@@ -367,3 +367,117 @@ func TestReloadReportsErrorsNotWarnings(t *testing.T) {
 		t.Errorf("reload of a broken file = %+v, want exactly the unknown-key error", res)
 	}
 }
+
+// TestReloadStuckLoadTimesOut checks the deadline: a load that never
+// returns fails the reload at its deadline, the old table keeps serving,
+// and the next reload runs (and succeeds) without waiting for it.
+func TestReloadStuckLoadTimesOut(t *testing.T) {
+	stuck := make(chan struct{})
+	defer close(stuck)
+	var calls atomic.Int32
+	load := func(ctx context.Context) (*FAQ, error) {
+		if calls.Add(1) == 1 {
+			<-stuck // ignores ctx, as a read of a FIFO would
+		}
+		return versionedFAQ("b"), nil
+	}
+	old := mustCompile(t, versionedFAQ("a"))
+	live := NewLive(old)
+	r := NewReloader(live, load)
+	r.Timeout = 50 * time.Millisecond
+	res := r.Reload(context.Background(), "signal")
+	if res.OK || !errors.Is(res.Err, context.DeadlineExceeded) || live.Current() != old {
+		t.Fatalf("stuck reload = %+v, want a deadline failure with the old table serving", res)
+	}
+	r.Timeout = DefaultReloadTimeout
+	if res := r.Reload(context.Background(), "signal"); !res.OK || !res.Changed || live.Current().Entry("b-e0") == nil {
+		t.Errorf("the reload after a stuck one = %+v, want b serving", res)
+	}
+}
+
+// TestReloadShrinkRule: a file change that loses half the entries is
+// refused, with the problem at the file; an admin's reload loads it.
+func TestReloadShrinkRule(t *testing.T) {
+	big := versionedFAQ("a")
+	for i := range 5 {
+		big.Entries = append(big.Entries, Entry{ID: fmt.Sprintf("a-x%d", i), Question: fmt.Sprintf("extra question %c", 'k'+i), Answer: "x"})
+	}
+	small := versionedFAQ("b") // 3 entries, under half of 8
+	live := NewLive(mustCompile(t, big))
+	r := NewReloader(live, fixedLoad(small, nil))
+	res := r.Reload(context.Background(), TriggerFile)
+	if res.OK || len(res.Problems) != 1 || !strings.HasPrefix(res.Problems[0].String(), "b.yaml:1:1: the file has 3 entries, under half of the 8 serving") {
+		t.Errorf("file reload of a halved FAQ = %+v, want the shrink problem", res)
+	}
+	if live.Current().Len() != 8 {
+		t.Errorf("the halved FAQ is serving")
+	}
+	if res := r.Reload(context.Background(), "http"); !res.OK || live.Current().Len() != 3 {
+		t.Errorf("admin reload of a halved FAQ = %+v, want it served", res)
+	}
+}
+
+// TestReloadComparesWithWhatIsServing is issue 15's B -> A -> B: the file
+// holds B, an admin loads A from elsewhere, the file is written with B
+// again: B serves.
+func TestReloadComparesWithWhatIsServing(t *testing.T) {
+	dir := t.TempDir()
+	path, other := filepath.Join(dir, "faq.yaml"), filepath.Join(dir, "a.yaml")
+	b, a := sampleFAQ("b", 3), sampleFAQ("a", 3)
+	write(t, path, b)
+	write(t, other, a)
+	var from atomic.Value
+	from.Store(path)
+	live := NewLive(mustCompile(t, mustLoad(t, path)))
+	r := NewReloader(live, func(context.Context) (*FAQ, error) { return Load(from.Load().(string)) })
+	results := make(chan ReloadResult, 10)
+	r.OnReload = func(res ReloadResult) { results <- res }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wt, err := NewWatcher(path, 10*time.Millisecond, func(ctx context.Context) { r.Reload(ctx, TriggerFile) }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go wt.Run(ctx)
+
+	from.Store(other)
+	if res := r.Reload(ctx, "signal"); !res.OK || live.Current().Entry("a-e0") == nil {
+		t.Fatalf("loading A = %+v", res)
+	}
+	<-results
+	from.Store(path)
+	write(t, path, b)
+	select {
+	case res := <-results:
+		if !res.OK || !res.Changed || live.Current().Entry("b-e0") == nil {
+			t.Errorf("B written again: %+v, want B serving", res)
+		}
+	case <-time.After(watchTimeout):
+		t.Fatal("no reload after B was written again")
+	}
+}
+
+// TestReloadRefusesAliasBombWithOldTableServing is the bomb as a live
+// reload: refused at its line by the loader, the old table serving.
+func TestReloadRefusesAliasBombWithOldTableServing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faq.yaml")
+	if err := os.WriteFile(path, aliasBomb(20_000, 5_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := mustCompile(t, versionedFAQ("a"))
+	live := NewLive(old)
+	r := NewReloader(live, func(context.Context) (*FAQ, error) { return Load(path) })
+	res := r.Reload(context.Background(), "http")
+	if res.OK || len(res.Problems) == 0 || !strings.HasPrefix(res.Problems[0].String(), path+":") || live.Current() != old {
+		t.Errorf("reload of the bomb = %+v, want its problem at FILE:LINE:COL and the old table serving", res)
+	}
+}
+
+func mustLoad(t testing.TB, path string) *FAQ {
+	t.Helper()
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

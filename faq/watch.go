@@ -1,6 +1,7 @@
 package faq
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -20,17 +21,34 @@ import (
 // writing a temporary file and renaming it over the original replace the
 // file (a watch on the old one would go quiet), and a Kubernetes ConfigMap
 // volume swaps a "..data" symlink in the directory, with the file itself a
-// symlink through it. After a burst of events has been quiet for the
-// debounce interval, the Watcher hashes the file as it resolves now and
-// calls reload only when the content differs from the last content it saw.
-// A missing file (halfway through a swap) or an unreadable one is logged and
-// waited out; when a directory watch is lost, it is re-added with backoff.
+// symlink through it. A missing file (halfway through a swap) or an
+// unreadable one is logged and waited out; when a directory watch is lost,
+// it is re-added with backoff.
+//
+// It hands over only content that has stopped changing, since a reload of
+// a half-written file would serve what is left of it:
+//   - the file must look the same (size, mtime and content) at two checks
+//     one debounce interval apart, with no event in between;
+//   - on Linux, no process may still have it open for writing (asked with
+//     a read lease, which the kernel grants only then);
+//   - it must end with a newline, as every editor and generator writes it:
+//     a write cut short (cp onto a full disk stops at a block boundary)
+//     almost never does;
+//   - it must not be a strict prefix of a longer version seen since the last
+//     hand-over (a file being rewritten in place, caught mid-way).
+//
+// Refused content is logged and the last good FAQ keeps serving; a reload
+// by SIGHUP, HTTP or chat loads it anyway. The Watcher does not remember
+// what it handed over: the Reloader compares what it loads with what is
+// serving, so content seen before (B, then A by SIGHUP, then B again) is
+// reloaded. Reads are bounded as ReadFile's: no FIFO, device or file over
+// MaxFileSize is ever read.
 type Watcher struct {
 	path     string // absolute; may be a symlink
 	dir      string // the directory of path, watched always
 	base     string
 	debounce time.Duration
-	reload   func()
+	reload   func(context.Context)
 	log      *slog.Logger
 	fs       *fsnotify.Watcher
 
@@ -38,16 +56,36 @@ type Watcher struct {
 	watched    map[string]bool // directories with a watch
 	targetDir  string          // where path resolves, when that is another directory
 	targetBase string
-	last       [sha256.Size]byte // content last seen; zero when never read
+	pending    snapshot // the file at the last check, to compare with the next
+	longest    []byte   // the longest content seen changing since the last hand-over
 
-	checked func() // tests: called after every check
+	checked func(checkOutcome) // tests: called after every check
+}
+
+// checkOutcome is what one check did.
+type checkOutcome int
+
+const (
+	checkUnreadable checkOutcome = iota // missing, unreadable, not a regular file, too big
+	checkWriting                        // a writer still has it open
+	checkChanging                       // it changed since the last check
+	checkMidLine                        // refused: it ends mid-line
+	checkPrefix                         // refused: a prefix of a longer version
+	checkHandedOver                     // reload was called
+)
+
+// snapshot is what a check saw of the file.
+type snapshot struct {
+	size  int64
+	mtime time.Time
+	sum   [sha256.Size]byte
 }
 
 // NewWatcher starts watching the directory of path: changes made after it
 // returns are seen by Run. reload is called from Run's goroutine, one call at
-// a time. Call Run once to deliver changes; it releases the watch when it
-// returns. Close releases it when Run is never called.
-func NewWatcher(path string, debounce time.Duration, reload func(), log *slog.Logger) (*Watcher, error) {
+// a time, with Run's context. Call Run once to deliver changes; it releases
+// the watch when it returns. Close releases it when Run is never called.
+func NewWatcher(path string, debounce time.Duration, reload func(context.Context), log *slog.Logger) (*Watcher, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", path, err)
@@ -68,7 +106,9 @@ func NewWatcher(path string, debounce time.Duration, reload func(), log *slog.Lo
 		fs.Close()
 		return nil, fmt.Errorf("watch %s: %w", w.dir, err)
 	}
-	w.last, _ = w.sum()
+	if _, snap, err := w.read(); err == nil {
+		w.pending = snap
+	}
 	return w, nil
 }
 
@@ -118,7 +158,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 			w.log.Warn("faq watch: event error; checking the file", "err", err)
 			settle.Reset(w.debounce)
 		case <-settle.C:
-			if err := w.check(); err != nil {
+			again, err := w.check(ctx)
+			if again {
+				settle.Reset(w.debounce)
+			}
+			if err != nil {
 				w.log.Warn("faq watch: cannot watch; retrying", "err", err, "retry_in", backoff)
 				retry.Reset(backoff)
 				backoff = min(2*backoff, maxRetry)
@@ -147,22 +191,45 @@ func (w *Watcher) relevant(name string) bool {
 	return false
 }
 
-// check brings the directory watches up to date and calls reload when the
-// content changed. Its error says a watch is missing and needs a retry.
-func (w *Watcher) check() error {
-	watchErr := w.sync()
-	sum, err := w.sum()
+// check brings the directory watches up to date and hands the file over
+// to reload once it has stopped changing. again asks for another check
+// after the debounce interval (the file was still changing); the error says
+// a watch is missing and needs a retry.
+func (w *Watcher) check(ctx context.Context) (again bool, watchErr error) {
+	watchErr = w.sync()
+	data, snap, err := w.read()
+	var outcome checkOutcome
 	switch {
+	case errors.Is(err, errStillWriting):
+		outcome = checkWriting
+		w.log.Debug("faq watch: the file is still open for writing; waiting")
+		again = true
 	case err != nil:
+		outcome = checkUnreadable
 		w.log.Warn("faq watch: cannot read the file; still serving the last good FAQ", "err", err)
-	case sum != w.last:
-		w.last = sum
-		w.reload()
+	case snap != w.pending:
+		outcome = checkChanging
+		// Changed since the last look: wait for it to stay put.
+		w.pending = snap
+		if len(data) > len(w.longest) {
+			w.longest = data
+		}
+		again = true
+	case len(data) > 0 && data[len(data)-1] != '\n':
+		outcome = checkMidLine
+		w.log.Warn("faq watch: the file ends mid-line, as a write cut short does; not loading it (save it with a final newline, or reload by SIGHUP or the admin call)", "bytes", len(data))
+	case len(data) < len(w.longest) && bytes.HasPrefix(w.longest, data):
+		outcome = checkPrefix
+		w.log.Warn("faq watch: the file is a strict prefix of a longer version seen during the write; not loading it (reload by SIGHUP or the admin call to load it anyway)", "bytes", len(data), "longest_bytes", len(w.longest))
+	default:
+		outcome = checkHandedOver
+		w.longest = nil
+		w.reload(ctx)
 	}
 	if w.checked != nil {
-		w.checked()
+		w.checked(outcome)
 	}
-	return watchErr
+	return again, watchErr
 }
 
 // sync watches the file's directory and, when the file is a symlink into
@@ -198,11 +265,21 @@ func (w *Watcher) sync() error {
 	return errors.Join(errs...)
 }
 
-// sum hashes the file's content, following symlinks.
-func (w *Watcher) sum() ([sha256.Size]byte, error) {
-	data, err := os.ReadFile(w.path)
+// errStillWriting is read's error for a file some process has open for
+// writing.
+var errStillWriting = errors.New("the file is open for writing")
+
+// read reads the file as ReadFile does (following symlinks, bounded, never
+// a FIFO or a device), unless a writer still has it open.
+func (w *Watcher) read() ([]byte, snapshot, error) {
+	data, info, err := readFile(w.path, func(f *os.File, _ os.FileInfo) error {
+		if open, ok := openForWriting(f); ok && open {
+			return errStillWriting
+		}
+		return nil
+	})
 	if err != nil {
-		return [sha256.Size]byte{}, err
+		return nil, snapshot{}, err
 	}
-	return sha256.Sum256(data), nil
+	return data, snapshot{size: info.Size(), mtime: info.ModTime(), sum: sha256.Sum256(data)}, nil
 }

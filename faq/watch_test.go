@@ -3,11 +3,13 @@ package faq
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -20,23 +22,23 @@ const watchTimeout = 10 * time.Second
 // (with the file's content at that moment) and each finished check.
 type watched struct {
 	reloads chan string
-	checks  chan struct{}
+	checks  chan checkOutcome
 	logs    *syncBuffer
 	done    chan error
 }
 
 func startWatch(t *testing.T, path string) *watched {
 	t.Helper()
-	w := &watched{reloads: make(chan string, 100), checks: make(chan struct{}, 100), logs: &syncBuffer{}, done: make(chan error, 1)}
+	w := &watched{reloads: make(chan string, 100), checks: make(chan checkOutcome, 100), logs: &syncBuffer{}, done: make(chan error, 1)}
 	log := slog.New(slog.NewTextHandler(w.logs, nil))
-	wt, err := NewWatcher(path, 10*time.Millisecond, func() {
+	wt, err := NewWatcher(path, 10*time.Millisecond, func(context.Context) {
 		data, _ := os.ReadFile(path)
 		w.reloads <- string(data)
 	}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wt.checked = func() { w.checks <- struct{}{} }
+	wt.checked = func(o checkOutcome) { w.checks <- o }
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { w.done <- wt.Run(ctx) }()
 	t.Cleanup(func() {
@@ -66,13 +68,16 @@ func (w *watched) wantReload(t *testing.T, content string) {
 	}
 }
 
-// settled waits for a check, then makes sure it reloaded nothing.
+// wantCheckWithoutReload waits for a check that came to a conclusion (the
+// file is not still changing), then makes sure nothing was reloaded.
 func (w *watched) wantCheckWithoutReload(t *testing.T) {
 	t.Helper()
-	select {
-	case <-w.checks:
-	case <-time.After(watchTimeout):
-		t.Fatalf("no check within %v", watchTimeout)
+	for o := checkChanging; o == checkChanging; {
+		select {
+		case o = <-w.checks:
+		case <-time.After(watchTimeout):
+			t.Fatalf("no check within %v", watchTimeout)
+		}
 	}
 	select {
 	case got := <-w.reloads:
@@ -111,18 +116,19 @@ func (s *syncBuffer) String() string {
 
 func TestWatchWriteInPlace(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "faq.yaml")
-	write(t, path, "one")
+	write(t, path, "one\n")
 	w := startWatch(t, path)
 
-	write(t, path, "two")
-	w.wantReload(t, "two")
+	write(t, path, "two\n")
+	w.wantReload(t, "two\n")
 
-	w.drainChecks()
-	write(t, path, "two") // same content: checked, not reloaded
-	w.wantCheckWithoutReload(t)
+	// The same content again is handed over too: the Reloader, not the
+	// watcher, knows what is serving (TestReloadSameContentSkipsCompile).
+	write(t, path, "two\n")
+	w.wantReload(t, "two\n")
 
-	write(t, path, "three")
-	w.wantReload(t, "three")
+	write(t, path, "three\n")
+	w.wantReload(t, "three\n")
 }
 
 // TestWatchRenameOver saves the way many editors do: write a temporary file
@@ -130,10 +136,10 @@ func TestWatchWriteInPlace(t *testing.T) {
 func TestWatchRenameOver(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "faq.yaml")
-	write(t, path, "one")
+	write(t, path, "one\n")
 	w := startWatch(t, path)
 
-	for _, content := range []string{"two", "three"} { // twice: the watch survives the first replacement
+	for _, content := range []string{"two\n", "three\n"} { // twice: the watch survives the first replacement
 		tmp := filepath.Join(dir, ".faq.yaml.swp")
 		write(t, tmp, content)
 		if err := os.Rename(tmp, path); err != nil {
@@ -168,7 +174,7 @@ func TestWatchConfigMapSwap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	version("..2026_01_01_00_00_00.1", "one")
+	version("..2026_01_01_00_00_00.1", "one\n")
 	if err := os.Symlink("..2026_01_01_00_00_00.1", filepath.Join(dir, "..data")); err != nil {
 		t.Fatal(err)
 	}
@@ -178,35 +184,35 @@ func TestWatchConfigMapSwap(t *testing.T) {
 	}
 	w := startWatch(t, path)
 
-	version("..2026_01_01_00_01_00.2", "two")
+	version("..2026_01_01_00_01_00.2", "two\n")
 	swap("..2026_01_01_00_01_00.2", "..2026_01_01_00_00_00.1")
-	w.wantReload(t, "two")
+	w.wantReload(t, "two\n")
 
-	version("..2026_01_01_00_02_00.3", "three")
+	version("..2026_01_01_00_02_00.3", "three\n")
 	swap("..2026_01_01_00_02_00.3", "..2026_01_01_00_01_00.2")
-	w.wantReload(t, "three")
+	w.wantReload(t, "three\n")
 }
 
 // TestWatchSymlinkIntoAnotherDirectory follows a file that is a symlink to
 // a file elsewhere, edited in place there.
 func TestWatchSymlinkIntoAnotherDirectory(t *testing.T) {
 	real := filepath.Join(t.TempDir(), "faq.yaml")
-	write(t, real, "one")
+	write(t, real, "one\n")
 	path := filepath.Join(t.TempDir(), "faq.yaml")
 	if err := os.Symlink(real, path); err != nil {
 		t.Fatal(err)
 	}
 	w := startWatch(t, path)
 
-	write(t, real, "two")
-	w.wantReload(t, "two")
+	write(t, real, "two\n")
+	w.wantReload(t, "two\n")
 }
 
 // TestWatchSurvivesAMissingFile removes the file (as a swap halfway through
 // would), then brings it back with new content.
 func TestWatchSurvivesAMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "faq.yaml")
-	write(t, path, "one")
+	write(t, path, "one\n")
 	w := startWatch(t, path)
 
 	w.drainChecks()
@@ -217,8 +223,8 @@ func TestWatchSurvivesAMissingFile(t *testing.T) {
 	if !strings.Contains(w.logs.String(), "cannot read the file") {
 		t.Errorf("the missing file was not logged:\n%s", w.logs)
 	}
-	write(t, path, "two")
-	w.wantReload(t, "two")
+	write(t, path, "two\n")
+	w.wantReload(t, "two\n")
 }
 
 // TestWatchSurvivesTheDirectoryGoing removes the whole directory; the
@@ -229,7 +235,7 @@ func TestWatchSurvivesTheDirectoryGoing(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "faq.yaml")
-	write(t, path, "one")
+	write(t, path, "one\n")
 	w := startWatch(t, path)
 
 	w.drainChecks()
@@ -240,14 +246,14 @@ func TestWatchSurvivesTheDirectoryGoing(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write(t, path, "two")
-	w.wantReload(t, "two")
-	write(t, path, "three") // and it is watching again, not just polling once
-	w.wantReload(t, "three")
+	write(t, path, "two\n")
+	w.wantReload(t, "two\n")
+	write(t, path, "three\n") // and it is watching again, not just polling once
+	w.wantReload(t, "three\n")
 }
 
 func TestWatchMissingDirectoryIsAnError(t *testing.T) {
-	_, err := NewWatcher(filepath.Join(t.TempDir(), "nope", "faq.yaml"), time.Millisecond, func() {}, nil)
+	_, err := NewWatcher(filepath.Join(t.TempDir(), "nope", "faq.yaml"), time.Millisecond, func(context.Context) {}, nil)
 	if err == nil {
 		t.Fatal("NewWatcher on a missing directory succeeded, want an error")
 	}
@@ -257,7 +263,7 @@ func TestWatchRelevant(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "faq.yaml")
 	write(t, path, "x")
-	w, err := NewWatcher(path, time.Millisecond, func() {}, nil)
+	w, err := NewWatcher(path, time.Millisecond, func(context.Context) {}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +309,7 @@ func TestWatchAndReloadKeepServingThroughABadFile(t *testing.T) {
 	r.OnReload = func(res ReloadResult) { results <- res }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	wt, err := NewWatcher(path, 10*time.Millisecond, func() { r.Reload(ctx, "file") }, nil)
+	wt, err := NewWatcher(path, 10*time.Millisecond, func(ctx context.Context) { r.Reload(ctx, "file") }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,4 +342,158 @@ func TestWatchAndReloadKeepServingThroughABadFile(t *testing.T) {
 	if got := live.Current().Entry("water").Answer; got != "Yes, it is." {
 		t.Errorf("serving answer %q after the fix", got)
 	}
+}
+
+// sampleFAQ is a valid FAQ of n entries, one line per field, so that many
+// of its prefixes cut at a line boundary are valid FAQs too.
+func sampleFAQ(v string, n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nentries:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - id: %s-e%d\n    question: %s question number %d\n    answer: %s answer %d\n", v, i, v, i, v, i)
+	}
+	return b.String()
+}
+
+// TestWatchNeverHandsOverAWriteInProgress rewrites the file in place the
+// slow way, one line at a time with the file held open, letting the
+// watcher check at every line boundary: nothing is handed over until the
+// writer closes the file, and then the whole file is.
+func TestWatchNeverHandsOverAWriteInProgress(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faq.yaml")
+	write(t, path, sampleFAQ("a", 3))
+	w := startWatch(t, path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	nextCheck := func() checkOutcome {
+		t.Helper()
+		select {
+		case o := <-w.checks:
+			return o
+		case <-time.After(watchTimeout):
+			t.Fatalf("no check within %v", watchTimeout)
+			return 0
+		}
+	}
+	if o := nextCheck(); o != checkWriting {
+		t.Skipf("the kernel does not tell open writers here (check outcome %d)", o)
+	}
+	want := sampleFAQ("b", 5)
+	for _, line := range strings.SplitAfter(want, "\n") {
+		if _, err := f.WriteString(line); err != nil {
+			t.Fatal(err)
+		}
+		// Two checks: at least one saw the file cut at this line.
+		for range 2 {
+			if o := nextCheck(); o != checkWriting {
+				t.Fatalf("check outcome %d while the writer has the file open, want checkWriting", o)
+			}
+		}
+		select {
+		case got := <-w.reloads:
+			t.Fatalf("handed over a file still being written: %q", got)
+		default:
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.wantReload(t, want)
+}
+
+// TestWatchRefusesCutShortWrites drives the checks by hand: a copy cut
+// short at a block boundary (cp on a full disk) and a file caught shorter
+// than a version seen while it changed are never handed over, at whatever
+// line the cut falls; the whole file then is.
+func TestWatchRefusesCutShortWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faq.yaml")
+	write(t, path, sampleFAQ("a", 3))
+	var handed []string
+	wt, err := NewWatcher(path, time.Hour, func(context.Context) {
+		data, _ := os.ReadFile(path)
+		handed = append(handed, string(data))
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wt.Close()
+	check := func() checkOutcome {
+		var got checkOutcome
+		wt.checked = func(o checkOutcome) { got = o }
+		wt.check(context.Background())
+		return got
+	}
+	// settle checks until the file is judged, as Run would.
+	settle := func() checkOutcome {
+		for {
+			if o := check(); o != checkChanging {
+				return o
+			}
+		}
+	}
+	b := sampleFAQ("b", 80)
+
+	write(t, path, b[:4096]) // ENOSPC after one block
+	if o := settle(); o != checkMidLine {
+		t.Errorf("a copy cut at a block boundary: outcome %d, want checkMidLine", o)
+	}
+
+	// Caught mid-rewrite at its full length, then cut back at each line
+	// boundary: each cut is a valid FAQ, none is handed over.
+	write(t, path, b)
+	if o := check(); o != checkChanging {
+		t.Fatalf("outcome %d after a change, want checkChanging", o)
+	}
+	for i := len(b) - 2; i > 0; i-- {
+		if b[i] != '\n' {
+			continue
+		}
+		write(t, path, b[:i+1])
+		if o := settle(); o != checkPrefix {
+			t.Fatalf("cut at byte %d: outcome %d, want checkPrefix", i+1, o)
+		}
+	}
+	if len(handed) != 0 {
+		t.Fatalf("handed over %d cut files", len(handed))
+	}
+
+	write(t, path, b)
+	if o := settle(); o != checkHandedOver || len(handed) != 1 || handed[0] != b {
+		t.Errorf("the whole file: outcome %d, handed over %d", o, len(handed))
+	}
+	// A shorter version after a hand-over is an edit, not a cut write.
+	write(t, path, sampleFAQ("b", 79))
+	if o := settle(); o != checkHandedOver {
+		t.Errorf("the last entry deleted: outcome %d, want it handed over", o)
+	}
+}
+
+// TestWatchRefusesWhatIsNotAFile points the watched path at a FIFO and at
+// /dev/zero: each check ends at once without reading; a regular file put
+// back is handed over, and Run still stops on cancel.
+func TestWatchRefusesWhatIsNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "faq.yaml")
+	write(t, path, sampleFAQ("a", 2))
+	w := startWatch(t, path)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for _, target := range []string{fifo, "/dev/zero"} {
+		tmp := filepath.Join(dir, "tmp-link")
+		if err := os.Symlink(target, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+		w.wantCheckWithoutReload(t)
+	}
+	os.Remove(path)
+	write(t, path, sampleFAQ("b", 2))
+	w.wantReload(t, sampleFAQ("b", 2))
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"travelbot/bot"
+	"travelbot/bot/store"
 	"travelbot/config"
 	"travelbot/faq"
 )
@@ -49,6 +50,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	s := newServer(cfg, newLogger(cfg, m.Stderr))
+	s.getenv = m.Getenv
 	if err := s.Open(); err != nil {
 		return err
 	}
@@ -75,7 +77,8 @@ type server struct {
 	log *slog.Logger
 
 	// Tests may set these before Open.
-	signals     <-chan os.Signal // SIGHUP; nil: the process's, via signal.Notify
+	getenv      func(string) string // TRAVELBOT_HASH_KEY, XDG_STATE_HOME, HOME; os.Getenv by default
+	signals     <-chan os.Signal    // SIGHUP; nil: the process's, via signal.Notify
 	newAdapters func(*config.Config, *bot.Bot, bot.APIEvents, *slog.Logger) ([]bot.Adapter, map[string]string, error)
 
 	// Set by Open.
@@ -83,19 +86,20 @@ type server struct {
 	reloader    *faq.Reloader
 	bot         *bot.Bot
 	metrics     *metrics
+	learning    *learning // the question log and feedback store
 	status      reloadStatus
 	adapters    []bot.Adapter
 	off         map[string]string // adapter name -> why it is off
 	adminHash   [32]byte          // sha256 of the admin token, when set
+	api         *apiAccess        // who may call /v1/ask, and who they are
 	ln          net.Listener
 	http        *http.Server
 	watcher     *faq.Watcher
 	stopSignals func()
-	runCtx      context.Context // Run's context, for reloads the watcher starts
 }
 
 func newServer(cfg *config.Config, log *slog.Logger) *server {
-	return &server{cfg: cfg, log: log, newAdapters: buildAdapters}
+	return &server{cfg: cfg, log: log, newAdapters: buildAdapters, getenv: os.Getenv}
 }
 
 // Open loads and compiles the FAQ, builds the bot and the adapters, binds
@@ -114,7 +118,7 @@ func (s *server) Open() (err error) {
 	// better explained by the load's error than by the watcher's.
 	var watchErr error
 	if s.cfg.Watch && s.cfg.FAQ != "" {
-		s.watcher, watchErr = faq.NewWatcher(s.cfg.FAQ, s.cfg.ReloadDebounce, func() { s.reloader.Reload(s.runCtx, "file") }, s.log)
+		s.watcher, watchErr = faq.NewWatcher(s.cfg.FAQ, s.cfg.ReloadDebounce, func(ctx context.Context) { s.reloader.Reload(ctx, faq.TriggerFile) }, s.log)
 	}
 	start := time.Now()
 	t, err := loadTable(s.cfg.FAQ, opts...)
@@ -130,18 +134,30 @@ func (s *server) Open() (err error) {
 	s.status.set(faq.ReloadResult{OK: true, Changed: true, Version: t.Version(), Entries: t.Len(), Duration: time.Since(start), Trigger: "start"}, time.Now())
 	s.reloader = faq.NewReloader(s.live, func(context.Context) (*faq.FAQ, error) { return loadFAQ(s.cfg.FAQ) }, opts...)
 	s.reloader.OnReload = s.reloaded
+	if s.learning, err = openLearning(context.Background(), s.cfg, s.getenv, s.metrics, s.log); err != nil {
+		return fmt.Errorf("serve: learning loop: %w", err)
+	}
 
 	var limiter bot.Limiter // stays a nil interface when off
 	if rl := s.cfg.RateLimit; rl.PerMinute > 0 {
 		limiter = bot.NewRateLimiter(rl.PerMinute, rl.Burst, bot.RateLimiterOptions{})
 	}
+	var apiLimiter bot.Limiter // the HTTP API's own budget; nil when off
+	if rl := s.cfg.APIRateLimit; rl.PerMinute > 0 {
+		apiLimiter = bot.NewRateLimiter(rl.PerMinute, rl.Burst, bot.RateLimiterOptions{})
+	}
+	if s.api, err = newAPIAccess(s.cfg); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	s.bot = bot.New(bot.Options{
-		Tables:   s.live,
-		Reloader: s.reloader,
-		Admins:   map[string][]string{"telegram": s.cfg.Telegram.Admins, "discord": s.cfg.Discord.Admins},
-		Limiter:  limiter,
-		Observer: s.metrics,
-		Logger:   s.log,
+		Tables:          s.live,
+		Reloader:        s.reloader,
+		Admins:          map[string][]string{"telegram": s.cfg.Telegram.Admins, "discord": s.cfg.Discord.Admins},
+		Limiter:         limiter,
+		ChannelLimiters: map[string]bot.Limiter{"http": apiLimiter},
+		Observer:        s.metrics,
+		Recorder:        s.learning.recorder,
+		Logger:          s.log,
 	})
 	if s.adapters, s.off, err = s.newAdapters(s.cfg, s.bot, s.metrics, s.log); err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -181,6 +197,7 @@ func (s *server) Open() (err error) {
 	for _, name := range slices.Sorted(maps.Keys(s.off)) {
 		s.log.Info("adapter off", "adapter", name, "reason", s.off[name])
 	}
+	s.log.Info("learning loop", "data_dir", s.learning.dir, "retention", s.cfg.Retention.String(), "log_questions", s.cfg.LogQuestions)
 	s.log.Info("listening", "addr", s.ln.Addr().String())
 	return nil
 }
@@ -195,7 +212,6 @@ func (s *server) Addr() net.Addr { return s.ln.Addr() }
 func (s *server) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s.runCtx = ctx
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 1+len(s.adapters))
@@ -268,6 +284,12 @@ func (s *server) Close() error {
 	if s.ln != nil {
 		s.ln.Close() // already closed after Run; the error says so
 	}
+	if s.learning != nil {
+		if err := s.learning.Close(); err != nil {
+			s.log.Error("closing the learning loop's store", "err", err)
+		}
+		s.learning = nil
+	}
 	return nil
 }
 
@@ -276,6 +298,15 @@ func (s *server) Close() error {
 func (s *server) reloaded(res faq.ReloadResult) {
 	s.metrics.reloaded(res)
 	s.status.set(res, time.Now())
+	if l := s.learning; l != nil {
+		rec := store.Reload{Time: time.Now(), Trigger: res.Trigger, OK: res.OK, Changed: res.Changed, Version: res.Version, Entries: res.Entries, Duration: res.Duration}
+		if !res.OK {
+			rec.Problems = reloadErrors(res)
+		}
+		if err := l.db.RecordReload(context.Background(), rec); err != nil {
+			s.log.Error("recording the reload", "err", err)
+		}
+	}
 	attrs := []any{"trigger", res.Trigger, "result", reloadOutcome(res), "version", res.Version, "entries", res.Entries, "duration_ms", durationMS(res.Duration)}
 	if res.OK {
 		s.log.Info("faq reload", attrs...)
