@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -245,14 +246,18 @@ func (c *Config) attrs() []slog.Attr {
 }
 
 // DefaultDataDir is the data directory when data_dir is not set:
-// $XDG_STATE_HOME/travelbot, or $HOME/.local/state/travelbot, or
-// ./travelbot-data when neither variable is set.
+// $XDG_STATE_HOME/travelbot, or $HOME/.local/state/travelbot. getenv is
+// asked first; when it knows neither variable (a test's, a bare
+// service's), the process's own environment is, and ./travelbot-data is
+// the last resort.
 func DefaultDataDir(getenv func(string) string) string {
-	if x := getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
-		return filepath.Join(x, "travelbot")
-	}
-	if h := getenv("HOME"); h != "" {
-		return filepath.Join(h, ".local", "state", "travelbot")
+	for _, get := range []func(string) string{getenv, os.Getenv} {
+		if x := get("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
+			return filepath.Join(x, "travelbot")
+		}
+		if h := get("HOME"); h != "" {
+			return filepath.Join(h, ".local", "state", "travelbot")
+		}
 	}
 	return "travelbot-data"
 }

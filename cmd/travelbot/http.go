@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,12 +11,15 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"travelbot/bot"
+	"travelbot/config"
 )
 
 // Limits on POST /v1/ask.
@@ -39,13 +43,14 @@ func (s *server) routes() (*http.ServeMux, error) {
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.HandleFunc("POST /v1/ask", s.handleAsk)
+	mux.HandleFunc("POST /v1/feedback", s.handleFeedback)
 	mux.HandleFunc("GET /v1/faq", s.handleFAQ)
 	mux.HandleFunc("POST /admin/reload", s.handleReload)
 	// What no route matches gets a JSON 404, or 405 with Allow for a known
 	// path asked with the wrong method.
 	allowed := map[string]string{
 		"/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
-		"/v1/ask": "POST", "/v1/faq": "GET", "/admin/reload": "POST",
+		"/v1/ask": "POST", "/v1/feedback": "POST", "/v1/faq": "GET", "/admin/reload": "POST",
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if m, ok := allowed[r.URL.Path]; ok {
@@ -100,6 +105,9 @@ type faqStatus struct {
 	Version string `json:"version"`
 	Entries int    `json:"entries"`
 	File    string `json:"file"`
+	// Problem says the file cannot be read now (deleted, say), while the
+	// version above keeps serving; last_reload is the last attempt.
+	Problem string `json:"problem,omitempty"`
 }
 
 type lastReload struct {
@@ -124,7 +132,7 @@ func (s *server) handleReady(w http.ResponseWriter, _ *http.Request) {
 	res, at := s.status.get()
 	body := readiness{
 		Ready:      true,
-		FAQ:        faqStatus{Version: t.Version(), Entries: t.Len(), File: t.File()},
+		FAQ:        faqStatus{Version: t.Version(), Entries: t.Len(), File: t.File(), Problem: s.faqFileProblem()},
 		LastReload: lastReload{OK: res.OK, Trigger: res.Trigger, At: at.UTC(), DurationMS: durationMS(res.Duration), Errors: reloadErrors(res)},
 		Adapters:   make(map[string]adapterState),
 	}
@@ -146,9 +154,32 @@ func (s *server) handleReady(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, code, body)
 }
 
+// faqFileProblem says why the configured FAQ file cannot be read now, or
+// "" when it can (or the FAQ is the embedded one).
+func (s *server) faqFileProblem() string {
+	if s.cfg.FAQ == "" {
+		return ""
+	}
+	f, err := os.Open(s.cfg.FAQ)
+	if err != nil {
+		return fmt.Sprintf("the FAQ file cannot be read now (%v); still serving the last good version", errors.Unwrap(err))
+	}
+	f.Close()
+	return ""
+}
+
 // handleAsk answers {"question": "..."} with the object `travelbot ask
-// --json` prints. The asker is identified by IP address for the rate limit.
+// --json` prints. The asker is identified for the API's own rate limit by
+// API key when keys are set (and one is then required), by client address
+// otherwise.
 func (s *server) handleAsk(w http.ResponseWriter, r *http.Request) {
+	asker, ok := s.api.asker(r)
+	if !ok {
+		s.log.Warn("api call refused", "path", r.URL.Path, "remote", s.api.clientIP(r), "reason", "missing or unknown API key")
+		w.Header().Set("WWW-Authenticate", `Bearer realm="travelbot"`)
+		writeError(w, http.StatusUnauthorized, "a valid Authorization: Bearer <API key> is required")
+		return
+	}
 	var req struct {
 		Question *string `json:"question"`
 	}
@@ -160,7 +191,7 @@ func (s *server) handleAsk(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", maxAskBody))
 			return
 		}
-		writeError(w, http.StatusBadRequest, "the body must be a JSON object {\"question\": \"...\"}: "+jsonProblem(err))
+		writeError(w, http.StatusBadRequest, bodyProblem(err))
 		return
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -178,13 +209,24 @@ func (s *server) handleAsk(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("\"question\" is over %d characters", maxAskQuestion))
 		return
 	}
-	reply := s.bot.Ask(r.Context(), bot.Message{Channel: "http", UserID: remoteIP(r), Text: *req.Question})
+	reply := s.bot.Ask(r.Context(), bot.Message{Channel: "http", ChatKind: "http", UserID: asker, Text: *req.Question})
 	if reply.Kind == bot.KindRateLimited {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(60/s.cfg.RateLimit.PerMinute))))
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(60/s.cfg.APIRateLimit.PerMinute))))
 		writeError(w, http.StatusTooManyRequests, reply.Text)
 		return
 	}
 	writeJSON(w, http.StatusOK, jsonReply(reply))
+}
+
+// bodyProblem says what is wrong with a body that did not decode, once:
+// "the body must be a JSON object like {...}" when it is some other JSON
+// value, the shape and the problem otherwise.
+func bodyProblem(err error) string {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) && typ.Field == "" {
+		return jsonProblem(err)
+	}
+	return "the body must be a JSON object {\"question\": \"...\"}: " + jsonProblem(err)
 }
 
 // jsonProblem describes a decoding error without echoing the body.
@@ -208,8 +250,82 @@ func jsonProblem(err error) string {
 	return "invalid JSON"
 }
 
-// remoteIP is the peer's address. X-Forwarded-For is not trusted: anyone
-// could set it to dodge the rate limit.
+// apiAccess decides who a /v1/ask caller is: an API key's holder when keys
+// are configured, else a client address, read from X-Forwarded-For only
+// when the peer is a trusted proxy (anyone else could set the header to
+// dodge the rate limit).
+type apiAccess struct {
+	keys    map[[32]byte]string // sha256 of a key -> its opaque name
+	trusted []netip.Prefix
+}
+
+func newAPIAccess(cfg *config.Config) (*apiAccess, error) {
+	a := &apiAccess{keys: make(map[[32]byte]string)}
+	for _, k := range cfg.Keys() {
+		sum := hashToken(k)
+		a.keys[sum] = "key:" + hex.EncodeToString(sum[:8])
+	}
+	for _, p := range cfg.TrustedProxies {
+		pfx, err := config.ParseProxy(p)
+		if err != nil {
+			return nil, err
+		}
+		a.trusted = append(a.trusted, pfx)
+	}
+	return a, nil
+}
+
+// asker identifies the caller for the rate limit. ok is false when keys
+// are configured and the request carries none of them. The identity never
+// contains the key itself.
+func (a *apiAccess) asker(r *http.Request) (id string, ok bool) {
+	if len(a.keys) == 0 {
+		return a.clientIP(r), true
+	}
+	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	// A map lookup on the hash: the time it takes says nothing about
+	// how close a guess was.
+	id, ok = a.keys[hashToken(strings.TrimSpace(token))]
+	return id, ok
+}
+
+// clientIP is the caller's address: the peer's, or, when the peer is a
+// trusted proxy, the nearest address in X-Forwarded-For that is not one
+// (read from the right, since each proxy appends what it saw).
+func (a *apiAccess) clientIP(r *http.Request) string {
+	peer := remoteIP(r)
+	addr, err := netip.ParseAddr(peer)
+	if err != nil || !a.isTrusted(addr) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return peer // a garbled chain: believe none of it
+		}
+		if !a.isTrusted(hop) {
+			return hop.Unmap().String()
+		}
+		addr = hop
+	}
+	return addr.Unmap().String()
+}
+
+func (a *apiAccess) isTrusted(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	for _, p := range a.trusted {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// remoteIP is the peer's address, without the port.
 func remoteIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -247,6 +363,7 @@ func (s *server) handleReload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.authorized(r) {
+		s.log.Warn("admin call refused", "path", r.URL.Path, "remote", s.api.clientIP(r), "reason", "missing or wrong bearer token")
 		w.Header().Set("WWW-Authenticate", `Bearer realm="travelbot"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"ok": false, "error": "a valid Authorization: Bearer token is required"})
 		return

@@ -127,7 +127,8 @@ func TestMetrics(t *testing.T) {
 }
 
 // TestAskMatchesTheCLI checks POST /v1/ask returns exactly the object
-// `travelbot ask --json` prints for the same FAQ and question.
+// `travelbot ask --json` prints for the same FAQ and question, plus the
+// question_id feedback refers to.
 func TestAskMatchesTheCLI(t *testing.T) {
 	ts := startServer(t, nil)
 	for _, q := range []string{waterQuestion, "What number do I call in an emergency?", "Where can I rent skis?"} {
@@ -146,6 +147,12 @@ func TestAskMatchesTheCLI(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &want); err != nil {
 			t.Fatalf("ask --json printed %q: %v", out.String(), err)
 		}
+		// The API's reply also says which recorded question it answers,
+		// for POST /v1/feedback; the terminal's questions are not recorded.
+		if id, _ := got["question_id"].(string); len(id) != 16 {
+			t.Errorf("%q: question_id = %v, want 16 hex digits", q, got["question_id"])
+		}
+		delete(got, "question_id")
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%q:\nPOST /v1/ask  = %v\nask --json    = %v", q, got, want)
 		}
@@ -194,7 +201,7 @@ func TestAskBadRequests(t *testing.T) {
 }
 
 func TestAskRateLimited(t *testing.T) {
-	ts := startServer(t, func(c *config.Config, _ *server) { c.RateLimit = config.RateLimit{PerMinute: 2, Burst: 2} })
+	ts := startServer(t, func(c *config.Config, _ *server) { c.APIRateLimit = config.RateLimit{PerMinute: 2, Burst: 2} })
 	ask := func() (int, map[string]any, http.Header) {
 		return call(t, "POST", ts.url+"/v1/ask", `{"question": "`+waterQuestion+`"}`, nil)
 	}
