@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"travelbot/seeds"
 )
 
 // genFAQ builds a synthetic FAQ shaped like a public intent benchmark:
@@ -116,5 +118,68 @@ func BenchmarkMatchLarge(b *testing.B) {
 	for b.Loop() {
 		t.Match(qs[i%len(qs)])
 		i++
+	}
+}
+
+// typicalQuestions are chat messages of the usual length.
+var typicalQuestions = []string{
+	"how do i reach the us consulate in milan",
+	"is ICE going to be at the olympics",
+	"my friend is hurt",
+	"whats the weather in cortina",
+	"wat is STEP",
+}
+
+func seedTable(b *testing.B) *Table {
+	f, err := Parse(seeds.Name, seeds.FAQ)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, err := Compile(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return t
+}
+
+// BenchmarkMatchTypical is Match on the default FAQ, emergency detection
+// and language identification included. Against
+// BenchmarkMatchTypicalWithoutDetection it gives what detection adds
+// (target: at most 10 µs).
+func BenchmarkMatchTypical(b *testing.B) {
+	t := seedTable(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		t.Match(typicalQuestions[i%len(typicalQuestions)])
+		i++
+	}
+}
+
+// BenchmarkMatchTypicalWithoutDetection is what Match does but for the
+// emergency detector.
+func BenchmarkMatchTypicalWithoutDetection(b *testing.B) {
+	t := seedTable(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		an, ranked, oos := t.m.classify(firstRunes(typicalQuestions[i%len(typicalQuestions)], maxClassifiedRunes))
+		if len(an.raw) > 0 {
+			t.decide(an, ranked, oos)
+		}
+		i++
+	}
+}
+
+// BenchmarkMatch4096 is Match on a 4,096-character message whose last
+// sentence is the emergency: the detector reads all of it, the classifier
+// its first maxClassifiedRunes runes, so the cost is linear and bounded.
+func BenchmarkMatch4096(b *testing.B) {
+	t := seedTable(b)
+	msg := strings.Repeat("we got to the stadium late and the queue was long, ", 100)[:4096-31] + " my friend fell and is bleeding"
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		t.Match(msg)
 	}
 }
