@@ -64,9 +64,13 @@ type Options struct {
 	Tables   Tables
 	Reloader Reloader // nil: /reload says reloading is not available
 	// Admins lists, per channel, the user ids that may reload.
-	Admins   map[string][]string
-	Limiter  Limiter  // nil: no rate limit
-	Observer Observer // nil: nothing observed
+	Admins  map[string][]string
+	Limiter Limiter // nil: no rate limit
+	// ChannelLimiters replace Limiter for the channels they name (the
+	// HTTP API has its own, larger budget); a nil value means no limit
+	// on that channel.
+	ChannelLimiters map[string]Limiter
+	Observer        Observer // nil: nothing observed
 	// Recorder keeps questions and feedback for the learning loop; nil:
 	// nothing is recorded and replies carry no QuestionID.
 	Recorder Recorder
@@ -81,6 +85,7 @@ type Bot struct {
 	reloader Reloader
 	admins   map[string]bool
 	limiter  Limiter
+	limiters map[string]Limiter // per channel, over limiter
 	observer Observer
 	recorder Recorder
 	feedback *feedbackState // nil without a recorder
@@ -100,6 +105,7 @@ func New(o Options) *Bot {
 		reloader: o.Reloader,
 		admins:   make(map[string]bool),
 		limiter:  o.Limiter,
+		limiters: o.ChannelLimiters,
 		observer: o.Observer,
 		recorder: o.Recorder,
 		log:      o.Logger,
@@ -201,7 +207,7 @@ func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 	res := b.match(t, q) // the whole message: the matcher reads all of it for danger
 	level := urgencyOf(res)
 	v := voiceFor(m, res.Language)
-	if level == faq.UrgencyNone && b.limiter != nil && !b.limiter.Allow(m.Channel+":"+m.UserID) {
+	if lim := b.limiterFor(m.Channel); level == faq.UrgencyNone && lim != nil && !lim.Allow(m.Channel+":"+m.UserID) {
 		r := Reply{Kind: KindRateLimited, Text: joinSentences(Text(KeyRateLimited, v.lang), DangerLine(v.lang)), Urgency: string(level), Language: v.lang}
 		r.QuestionID = b.recordQuestion(m, short, r, start, t.Version())
 		b.observe(m, r, b.now().Sub(start))
@@ -216,6 +222,14 @@ func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 	r.QuestionID = b.recordQuestion(m, short, r, start, t.Version())
 	b.observe(m, r, b.now().Sub(start))
 	return r
+}
+
+// limiterFor is the rate limit of a channel, nil for none.
+func (b *Bot) limiterFor(channel string) Limiter {
+	if l, ok := b.limiters[channel]; ok {
+		return l
+	}
+	return b.limiter
 }
 
 // EntryReply answers one entry directly (a pressed button, an autocomplete

@@ -167,3 +167,16 @@ func TestWholeMessageIsMatched(t *testing.T) {
 		t.Errorf("a %d-byte message reached the matcher as %d bytes", len(huge), len(got))
 	}
 }
+
+// A channel with its own limiter (the HTTP API) is limited by it alone.
+func TestChannelLimiters(t *testing.T) {
+	chat, api := &denyAll{}, &denyAll{}
+	b := New(Options{Tables: faq.NewLive(levelsTable(t)), Limiter: chat, ChannelLimiters: map[string]Limiter{"http": api, "cli": nil}})
+	ctx := context.Background()
+	for _, ch := range []string{"telegram", "http", "cli"} {
+		b.Ask(ctx, Message{Channel: ch, UserID: "1", Text: "Is tap water safe to drink in Milan?"})
+	}
+	if chat.asked != 1 || api.asked != 1 {
+		t.Errorf("chat limiter asked %d times, API limiter %d; want 1 each (and none for cli)", chat.asked, api.asked)
+	}
+}
