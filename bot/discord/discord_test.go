@@ -188,6 +188,8 @@ type harness struct {
 	done   chan error
 	once   sync.Once
 	runErr error
+	// expectRejected marks requests a test wants the fake to refuse.
+	expectRejected func(discordtest.Request) bool
 }
 
 // start runs an adapter (ephemeral by default) and waits until it has
@@ -220,7 +222,9 @@ func start(t *testing.T, conv discord.Conversation, mod ...func(*discord.Options
 			t.Errorf("Run returned %v, want nil", err)
 		}
 		for _, r := range h.srv.Rejected() {
-			t.Errorf("the fake rejected %s", r)
+			if h.expectRejected == nil || !h.expectRejected(r) {
+				t.Errorf("the fake rejected %s", r)
+			}
 		}
 		if strings.Contains(h.logs.String(), discordtest.Token) {
 			t.Errorf("the token appears in the logs")
@@ -329,10 +333,10 @@ func TestStartRegistersCommandsAndIdentifies(t *testing.T) {
 				t.Errorf("commands registered at %s, want %s", put.Path, c.wantPath)
 			}
 			var cmds []struct {
-				Name        string  `json:"name"`
-				Description string  `json:"description"`
-				Perms       *string `json:"default_member_permissions"`
-				DM          *bool   `json:"dm_permission"`
+				Name        string `json:"name"`
+				Description string `json:"description"`
+				Perms       *int64 `json:"default_member_permissions"`
+				DM          *bool  `json:"dm_permission"`
 				Options     []struct {
 					Name         string `json:"name"`
 					Type         int    `json:"type"`
@@ -363,8 +367,8 @@ func TestStartRegistersCommandsAndIdentifies(t *testing.T) {
 			}
 			if i, ok := byName["reload"]; ok {
 				r := cmds[i]
-				if r.Perms == nil || *r.Perms != "32" {
-					t.Errorf("/reload default_member_permissions = %v, want \"32\" (Manage Server)", r.Perms)
+				if r.Perms == nil || *r.Perms != 32 {
+					t.Errorf("/reload default_member_permissions = %v, want 32 (Manage Server)", r.Perms)
 				}
 				if r.DM == nil || *r.DM {
 					t.Errorf("/reload dm_permission = %v, want false", r.DM)
@@ -372,7 +376,7 @@ func TestStartRegistersCommandsAndIdentifies(t *testing.T) {
 			}
 			for _, name := range []string{"ask", "topics", "help"} {
 				if i, ok := byName[name]; ok && cmds[i].Perms != nil {
-					t.Errorf("/%s has default_member_permissions %s; everyone should see it", name, *cmds[i].Perms)
+					t.Errorf("/%s has default_member_permissions %d; everyone should see it", name, *cmds[i].Perms)
 				}
 			}
 			ids := h.srv.Identifies()
@@ -430,7 +434,7 @@ func TestAsk(t *testing.T) {
 	}{
 		{"entry id from autocomplete", "consulate-milan", "How do I contact the U.S. Consulate General in Milan?", "", []string{"e:games-dates", "e:emergency-112"}},
 		{"exact question", "When do the Winter Games start?", "When do the Winter Games start?", "", nil},
-		{"emergency entry leads with 112", "emergency-112", "What should I do in an emergency in Italy?", "🚨 Call 112", []string{"e:consulate-milan"}},
+		{"emergency entry picked", "emergency-112", "What should I do in an emergency in Italy?", "", []string{"e:consulate-milan"}},
 	}
 	for _, c := range cases {
 		rs := h.interact(h.srv.Command("7", true, "ask", "question", c.question), 1)
@@ -484,9 +488,10 @@ func TestPublicModeKeepsHelpPrivate(t *testing.T) {
 
 func TestHelpAndTopics(t *testing.T) {
 	t.Parallel()
-	h := start(t, newBot(t, nil))
+	b := newBot(t, nil)
+	h := start(t, b)
 	rs := h.interact(h.srv.Command("7", false, "help"), 1)
-	if _, m := callback(t, rs[0]); !strings.HasPrefix(content(m), "Hi! I answer practical questions") || len(buttons(m)) == 0 {
+	if _, m := callback(t, rs[0]); content(m) != b.Help().Text || len(buttons(m)) == 0 {
 		t.Errorf("/help: content %q buttons %v, want the help text with example buttons", content(m), buttons(m))
 	}
 	rs = h.interact(h.srv.Command("7", false, "topics"), 1)
@@ -792,11 +797,11 @@ func TestPanicsAreRecoveredWithAnErrorReply(t *testing.T) {
 	if typ, _ := callback(t, rs[0]); typ != 8 {
 		t.Errorf("autocomplete: type %d, want 8 (an empty list of choices)", typ)
 	}
-	id, err := h.srv.Send(discordtest.Message{ChannelID: "dm1", AuthorID: "7", Content: "hello"})
+	id, err := h.srv.Send(discordtest.Message{ChannelID: "500000000000000001", AuthorID: "7", Content: "hello"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := h.srv.Wait(wait, discordtest.Is("POST", "/api/v9/channels/dm1/messages"))
+	r, err := h.srv.Wait(wait, discordtest.Is("POST", "/api/v9/channels/500000000000000001/messages"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -846,10 +851,10 @@ func TestServerErrorsAreRetried(t *testing.T) {
 		return method == "POST" && strings.HasPrefix(path, "/api/v9/channels/")
 	},
 		2, 500, `{"message":"500: Internal Server Error","code":0}`)
-	if _, err := h.srv.Send(discordtest.Message{ChannelID: "dm1", AuthorID: "7", Content: "When do the Winter Games start?"}); err != nil {
+	if _, err := h.srv.Send(discordtest.Message{ChannelID: "500000000000000001", AuthorID: "7", Content: "When do the Winter Games start?"}); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := h.srv.WaitN(wait, 3, discordtest.Is("POST", "/api/v9/channels/dm1/messages"))
+	rs, err := h.srv.WaitN(wait, 3, discordtest.Is("POST", "/api/v9/channels/500000000000000001/messages"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -863,7 +868,8 @@ func TestServerErrorsAreRetried(t *testing.T) {
 
 func TestMessages(t *testing.T) {
 	t.Parallel()
-	h := start(t, newBot(t, nil))
+	b := newBot(t, nil)
+	h := start(t, b)
 	self := "<@" + discordtest.BotID + ">"
 	cases := []struct {
 		name      string
@@ -871,12 +877,12 @@ func TestMessages(t *testing.T) {
 		wantTitle string // "" when the reply is text
 		wantText  string
 	}{
-		{"DM", discordtest.Message{ChannelID: "c-dm", AuthorID: "7", Content: "When do the Winter Games start?"}, "When do the Winter Games start?", ""},
-		{"mention with a question", discordtest.Message{ChannelID: "c-mention", GuildID: discordtest.Guild, AuthorID: "7",
+		{"DM", discordtest.Message{ChannelID: "500000000000000002", AuthorID: "7", Content: "When do the Winter Games start?"}, "When do the Winter Games start?", ""},
+		{"mention with a question", discordtest.Message{ChannelID: "500000000000000003", GuildID: discordtest.Guild, AuthorID: "7",
 			Content: self + " When do the Winter Games start?", Mentions: []string{discordtest.BotID}}, "When do the Winter Games start?", ""},
-		{"mention without content", discordtest.Message{ChannelID: "c-empty", GuildID: discordtest.Guild, AuthorID: "7",
+		{"mention without content", discordtest.Message{ChannelID: "500000000000000004", GuildID: discordtest.Guild, AuthorID: "7",
 			Content: "", Mentions: []string{discordtest.BotID}}, "", "Use /ask"},
-		{"DM text command", discordtest.Message{ChannelID: "c-cmd", AuthorID: "7", Content: "/help"}, "", "Hi! I answer"},
+		{"DM text command", discordtest.Message{ChannelID: "500000000000000005", AuthorID: "7", Content: "/help"}, "", b.HelpFor(false).Text},
 	}
 	for _, c := range cases {
 		id, err := h.srv.Send(c.msg)
@@ -906,25 +912,25 @@ func TestMessages(t *testing.T) {
 	// Messages the bot must ignore; then one it answers, in the same
 	// channel, so that once Run has returned any reply would be recorded.
 	ignored := []discordtest.Message{
-		{ChannelID: "c-ignore", GuildID: discordtest.Guild, AuthorID: "7", Content: "When do the Winter Games start?"},
-		{ChannelID: "c-ignore", AuthorID: "8", AuthorBot: true, Content: "When do the Winter Games start?"},
-		{ChannelID: "c-ignore", AuthorID: discordtest.BotID, Content: "When do the Winter Games start?"},
+		{ChannelID: "500000000000000006", GuildID: discordtest.Guild, AuthorID: "7", Content: "When do the Winter Games start?"},
+		{ChannelID: "500000000000000006", AuthorID: "8", AuthorBot: true, Content: "When do the Winter Games start?"},
+		{ChannelID: "500000000000000006", AuthorID: discordtest.BotID, Content: "When do the Winter Games start?"},
 	}
 	for _, m := range ignored {
 		if _, err := h.srv.Send(m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := h.srv.Send(discordtest.Message{ChannelID: "c-ignore", AuthorID: "7", Content: "/help"}); err != nil {
+	if _, err := h.srv.Send(discordtest.Message{ChannelID: "500000000000000006", AuthorID: "7", Content: "/help"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.srv.Wait(wait, discordtest.Is("POST", "/api/v9/channels/c-ignore/")); err != nil {
+	if _, err := h.srv.Wait(wait, discordtest.Is("POST", "/api/v9/channels/500000000000000006/")); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.stop(); err != nil {
 		t.Fatal(err)
 	}
-	if rs, _ := h.srv.WaitN(0, 2, discordtest.Is("POST", "/api/v9/channels/c-ignore/")); len(rs) != 1 {
+	if rs, _ := h.srv.WaitN(0, 2, discordtest.Is("POST", "/api/v9/channels/500000000000000006/")); len(rs) != 1 {
 		t.Errorf("%d replies in c-ignore, want 1: a guild message without a mention, a bot's and our own are ignored", len(rs))
 	}
 }
@@ -1002,5 +1008,31 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 	if a, err := discord.New(discord.Options{Token: "t", Conversation: &fakeConv{}}); err != nil || a.Name() != "discord" {
 		t.Errorf("defaults: New = %v, %v", a, err)
+	}
+}
+
+// The fake holds the adapter to Discord's 3-second deadline for the first
+// response: a response that comes later is refused, as Discord refuses it.
+func TestFakeRefusesAFirstResponseAfterTheDeadline(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	conv := &fakeConv{ask: func(context.Context, bot.Message) bot.Reply {
+		mu.Lock()
+		now = now.Add(discordtest.InteractionDeadline + time.Second) // the answer took 4 s
+		mu.Unlock()
+		return bot.Reply{Kind: bot.KindAnswer, ID: "x", Question: "Late?", Answer: "Too late."}
+	}}
+	h := start(t, conv, func(o *discord.Options) { o.DeferAfter = time.Minute })
+	h.srv.SetClock(clock)
+	h.expectRejected = isCallback
+	rs := h.interact(h.srv.Command("7", true, "ask", "question", "slow"), 1)
+	if rs[0].Status != 404 || !strings.Contains(strings.Join(rs[0].Problems, " "), "3-second") {
+		t.Errorf("late first response got %s, want 404 for the 3-second deadline", rs[0])
 	}
 }

@@ -309,9 +309,25 @@ func (r *responder) send(msgs []outgoing, private, update bool) error {
 	return nil
 }
 
+// callbackData is the data of a message interaction response (types 4
+// and 7) as Discord's API describes it. discordgo's InteractionResponseData
+// always sends "tts", which an update (type 7) does not take.
+type callbackData struct {
+	Content         string                            `json:"content"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	Components      []discordgo.MessageComponent      `json:"components"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	Flags           discordgo.MessageFlags            `json:"flags,omitempty"`
+}
+
+type callbackBody struct {
+	Type discordgo.InteractionResponseType `json:"type"`
+	Data any                               `json:"data"`
+}
+
 func (r *responder) respond(m outgoing, private, update bool) error {
-	typ := discordgo.InteractionResponseChannelMessageWithSource
-	data := &discordgo.InteractionResponseData{
+	body := callbackBody{Type: discordgo.InteractionResponseChannelMessageWithSource}
+	data := callbackData{
 		Content:         m.Content,
 		Embeds:          nonNil(m.Embeds),
 		Components:      nonNil(m.Components),
@@ -319,13 +335,21 @@ func (r *responder) respond(m outgoing, private, update bool) error {
 		Flags:           flags(private),
 	}
 	if update {
-		typ = discordgo.InteractionResponseUpdateMessage
+		body.Type = discordgo.InteractionResponseUpdateMessage
 		data.Flags = 0 // an update keeps the message's own flags
 	}
+	body.Data = data
+	return r.callback("interaction_respond", body)
+}
+
+// callback posts an interaction response within Discord's 3 s deadline.
+func (r *responder) callback(method string, body callbackBody) error {
 	ctx, cancel := r.firstCtx()
 	defer cancel()
-	return r.a.call(ctx, "interaction_respond", true, func(opts ...discordgo.RequestOption) error {
-		return r.s.InteractionRespond(r.i, &discordgo.InteractionResponse{Type: typ, Data: data}, opts...)
+	endpoint := discordgo.EndpointInteractionResponse(r.i.ID, r.i.Token)
+	return r.a.call(ctx, method, true, func(opts ...discordgo.RequestOption) error {
+		_, err := r.s.RequestWithBucketID("POST", endpoint, body, endpoint, opts...)
+		return err
 	})
 }
 
@@ -365,20 +389,10 @@ func (r *responder) choices(cs []choice) error {
 	if cs == nil {
 		cs = []choice{}
 	}
-	body := struct {
-		Type discordgo.InteractionResponseType `json:"type"`
-		Data struct {
-			Choices []choice `json:"choices"`
-		} `json:"data"`
-	}{Type: discordgo.InteractionApplicationCommandAutocompleteResult}
-	body.Data.Choices = cs
-	ctx, cancel := r.firstCtx()
-	defer cancel()
-	endpoint := discordgo.EndpointInteractionResponse(r.i.ID, r.i.Token)
-	err := r.a.call(ctx, "autocomplete", true, func(opts ...discordgo.RequestOption) error {
-		_, err := r.s.RequestWithBucketID("POST", endpoint, body, endpoint, opts...)
-		return err
-	})
+	body := callbackBody{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: struct {
+		Choices []choice `json:"choices"`
+	}{cs}}
+	err := r.callback("autocomplete", body)
 	if err == nil {
 		r.state = answered
 	}

@@ -32,6 +32,8 @@ const (
 	maxCustomID         = 100
 	maxButtonsPerRow    = 5
 	maxRows             = 5
+	// maxCommandDescription bounds a command's and an option's description.
+	maxCommandDescription = 100
 )
 
 // topicsPerPage leaves the fifth row of buttons for Previous/More.
@@ -73,6 +75,24 @@ func render(r bot.Reply) []outgoing {
 	default:
 		return renderText(r, joinLines(urgentLine(r), r.Text, noteLine(r.Note)), entryButtons(r.Choices))
 	}
+}
+
+// Rendered is one Discord message of a reply, as the adapter sends it.
+type Rendered struct {
+	Content    string
+	Embeds     []*discordgo.MessageEmbed
+	Components []discordgo.MessageComponent
+}
+
+// Render renders a reply as the adapter sends it, one Rendered per
+// message, for previews (the admin console's test pane): the same
+// renderer, without sending anything.
+func Render(r bot.Reply) []Rendered {
+	var out []Rendered
+	for _, m := range render(r) {
+		out = append(out, Rendered(m))
+	}
+	return out
 }
 
 // urgentLine is the 112 line that must come first, or "".

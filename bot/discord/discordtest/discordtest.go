@@ -55,6 +55,18 @@ func (r Request) String() string {
 	return fmt.Sprintf("%s %s -> %d %v %s", r.Method, r.Path, r.Status, r.Problems, r.Body)
 }
 
+// InteractionDeadline is how long after an interaction Discord accepts its
+// first response.
+const InteractionDeadline = 3 * time.Second
+
+// SetClock replaces the clock the fake measures the interaction deadline
+// with; call it before dispatching interactions.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
 // Identify is what the client sent in an IDENTIFY.
 type Identify struct {
 	Token   string `json:"token"`
@@ -68,14 +80,17 @@ type Server struct {
 
 	srv      *httptest.Server
 	upgrader websocket.Upgrader
+	spec     *Spec
 
 	mu         sync.Mutex
 	changed    chan struct{} // closed and replaced whenever anything is recorded
 	requests   []Request
 	faults     []*fault
-	tokens     map[string]string // interaction token -> interaction id
-	acked      map[string]bool   // interaction tokens that have their response
-	live       *gwConn           // the connection past READY/RESUMED, if any
+	tokens     map[string]string    // interaction token -> interaction id
+	received   map[string]time.Time // interaction token -> when it was dispatched
+	now        func() time.Time
+	acked      map[string]bool // interaction tokens that have their response
+	live       *gwConn         // the connection past READY/RESUMED, if any
 	conns      map[*gwConn]bool
 	seq        int64
 	identifies []Identify
@@ -93,11 +108,14 @@ type fault struct {
 // New starts a fake Discord that is closed when the test ends.
 func New(t testing.TB) *Server {
 	s := &Server{
-		changed: make(chan struct{}),
-		tokens:  make(map[string]string),
-		acked:   make(map[string]bool),
-		conns:   make(map[*gwConn]bool),
-		nextID:  200000000000000000,
+		spec:     RequireSpec(t),
+		changed:  make(chan struct{}),
+		tokens:   make(map[string]string),
+		received: make(map[string]time.Time),
+		now:      time.Now,
+		acked:    make(map[string]bool),
+		conns:    make(map[*gwConn]bool),
+		nextID:   200000000000000000,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /gw/", s.gateway)
@@ -440,6 +458,7 @@ func (s *Server) Button(user string, inGuild bool, customID string) Interaction 
 func (s *Server) Interact(ix Interaction) error {
 	s.mu.Lock()
 	s.tokens[ix.Token] = ix.ID
+	s.received[ix.Token] = s.now()
 	s.mu.Unlock()
 	return s.Dispatch("INTERACTION_CREATE", ix.Payload)
 }
@@ -510,7 +529,12 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
-	status, resp, aerr, problems := s.route(r, body)
+	status, resp, aerr, problems := 0, any(nil), (*apiError)(nil), s.spec.Check(r.Method, r.URL.Path, body)
+	if len(problems) > 0 {
+		aerr = invalid(problems)
+	} else {
+		status, resp, aerr, problems = s.route(r, body)
+	}
 	if aerr != nil {
 		if len(problems) == 0 {
 			problems = []string{aerr.message}
@@ -575,10 +599,16 @@ func (s *Server) route(r *http.Request, body []byte) (int, any, *apiError, []str
 	case m == http.MethodPost && len(parts) == 4 && parts[0] == "interactions" && parts[3] == "callback":
 		id, tok := parts[1], parts[2]
 		s.mu.Lock()
-		known, acked := s.tokens[tok] == id, s.acked[tok]
+		known, acked, late := s.tokens[tok] == id, s.acked[tok], s.now().Sub(s.received[tok]) > InteractionDeadline
 		s.mu.Unlock()
 		if !known {
 			return 0, nil, &apiError{http.StatusNotFound, 10062, "Unknown interaction"}, nil
+		}
+		if late && !acked {
+			// "you must send an initial response within 3 seconds of
+			// receiving the event. If the 3 second deadline is exceeded,
+			// the token will be invalidated." (receiving-and-responding)
+			return 0, nil, &apiError{http.StatusNotFound, 10062, "Unknown interaction"}, []string{"first response after the 3-second interaction deadline"}
 		}
 		if acked {
 			return 0, nil, &apiError{http.StatusBadRequest, 40060, "Interaction has already been acknowledged."}, []string{"second response to one interaction"}

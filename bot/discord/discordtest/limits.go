@@ -170,6 +170,13 @@ func checkMessage(body []byte, create bool) []string {
 			add("embeds[%d] is empty", i)
 		}
 	}
+	// "The combined sum of characters in all title, description,
+	// field.name, field.value, footer.text, and author.name fields across
+	// all embeds attached to a message must not exceed 6000 characters."
+	// (Discord's embed limits). The schema bounds each field alone; only
+	// this check sees the sum. Characters are code points, as the
+	// OpenAPI description's maxLength counts them (JSON Schema counts code
+	// points), so an emoji outside the BMP is one character, not two.
 	if total > MaxEmbedTotal {
 		add("embeds total %d characters, max %d", total, MaxEmbedTotal)
 	}
