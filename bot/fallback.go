@@ -31,14 +31,37 @@ const maxRephrasing = 10_000
 // order, and an empty prefix lists the first entries.
 const MinSuggestConfidence = 0.1
 
-// rephrasing remembers the chats where the bot asked to rephrase. It is
-// bounded and expires on its own, and safe for concurrent use.
+// rephrasing remembers, per chat user, the language of the last "did you
+// mean" and whether the bot has asked to rephrase. It is bounded and
+// expires on its own, and safe for concurrent use.
 type rephrasing struct {
-	asked *expirable.LRU[string, struct{}]
+	state *expirable.LRU[string, missState]
+}
+
+type missState struct {
+	asked bool   // "None of these" was pressed once: the next miss is the second
+	lang  string // the language of the question that got "did you mean"
 }
 
 func newRephrasing() *rephrasing {
-	return &rephrasing{asked: expirable.NewLRU[string, struct{}](maxRephrasing, nil, RephraseWindow)}
+	return &rephrasing{state: expirable.NewLRU[string, missState](maxRephrasing, nil, RephraseWindow)}
+}
+
+// clarified notes the language of a "did you mean" reply, so that what
+// follows "None of these" speaks it too.
+func (p *rephrasing) clarified(m Message, lang string) {
+	if m.UserID == "" {
+		return
+	}
+	st, _ := p.state.Get(missKey(m))
+	st.lang = lang
+	p.state.Add(missKey(m), st)
+}
+
+// asked reports whether the bot asked m's user to rephrase in m's chat.
+func (p *rephrasing) asked(m Message) bool {
+	st, ok := p.state.Peek(missKey(m))
+	return ok && st.asked
 }
 
 // missKey is who missed where: one user in one chat of one channel.
@@ -56,38 +79,46 @@ func missKey(m Message) string {
 func (b *Bot) NoneOfThese(ctx context.Context, m Message, questionID string) Reply {
 	start := b.now()
 	b.record(Event{Time: start, QuestionID: questionID, Kind: EventNoneOfThese, Channel: m.Channel, UserID: m.UserID})
-	var r Reply
-	if b.secondMiss(m) {
-		r = finalFallback(b.tables.Current(), "en")
-	} else {
-		b.misses.asked.Add(missKey(m), struct{}{})
-		r = Reply{Kind: KindRephrase, Outcome: string(faq.None), Text: joinLines(Text(KeyRephrase, "en"), DangerLine("en"))}
+	st, _ := b.misses.state.Peek(missKey(m))
+	lang := st.lang
+	if lang == "" {
+		lang = "en"
 	}
+	var r Reply
+	switch {
+	case m.UserID == "":
+		// Nobody to remember: ask to rephrase, every time.
+		r = Reply{Kind: KindRephrase, Outcome: string(faq.None), Text: joinLines(Text(KeyRephrase, lang), DangerLine(lang))}
+	case st.asked:
+		b.misses.state.Remove(missKey(m))
+		r = finalFallback(b.tables.Current(), lang)
+	default:
+		b.misses.state.Add(missKey(m), missState{asked: true, lang: lang})
+		r = Reply{Kind: KindRephrase, Outcome: string(faq.None), Text: joinLines(Text(KeyRephrase, lang), DangerLine(lang))}
+	}
+	r.Language = lang
 	r.QuestionID = questionID
 	b.observe(m, r, b.now().Sub(start))
 	return r
-}
-
-// secondMiss reports (and forgets) that the bot already asked m's user to
-// rephrase in m's chat.
-func (b *Bot) secondMiss(m Message) bool {
-	return m.UserID != "" && b.misses.asked.Remove(missKey(m))
 }
 
 // afterRephrase turns the reply to a rephrased question into the final
 // fallback when it misses again; an answer or a clarification ends the
 // second stage (a clarification keeps its own "None of these").
 func (b *Bot) afterRephrase(t *faq.Table, m Message, q string, res faq.Result, r Reply, lang string) Reply {
-	if m.UserID == "" || !b.misses.asked.Contains(missKey(m)) {
+	if res.Outcome == faq.Clarify {
+		b.misses.clarified(m, lang)
+	}
+	if m.UserID == "" || !b.misses.asked(m) {
 		return r
 	}
 	if res.Outcome != faq.None || smallTalk(q) != "" {
 		if res.Outcome == faq.Answer {
-			b.misses.asked.Remove(missKey(m))
+			b.misses.state.Remove(missKey(m))
 		}
 		return r
 	}
-	b.misses.asked.Remove(missKey(m))
+	b.misses.state.Remove(missKey(m))
 	final := finalFallback(t, lang)
 	final.Confidence = r.Confidence
 	return final

@@ -180,3 +180,21 @@ func TestChannelLimiters(t *testing.T) {
 		t.Errorf("chat limiter asked %d times, API limiter %d; want 1 each (and none for cli)", chat.asked, api.asked)
 	}
 }
+
+// What follows "None of these" speaks the language of the question that
+// got "did you mean".
+func TestNoneOfTheseSpeaksTheQuestionsLanguage(t *testing.T) {
+	tb := levelsTable(t)
+	b := New(Options{Tables: faq.NewLive(tb)})
+	b.match = func(*faq.Table, string) faq.Result {
+		return faq.Result{Outcome: faq.Clarify, Confidence: 0.2, Suggestions: []faq.Suggestion{{Entry: tb.Entry("water"), Confidence: 0.2}}, Urgency: faq.UrgencyNone, Language: "es"}
+	}
+	m := Message{Channel: "telegram", Chat: "5", UserID: "7", Text: "agua del grifo?"}
+	b.Ask(context.Background(), m)
+	for i, want := range []Kind{KindRephrase, KindNone} {
+		r := b.NoneOfThese(context.Background(), m, "")
+		if r.Kind != want || !strings.Contains(r.Text, DangerLine("es")) || r.Language != "es" {
+			t.Errorf("miss %d: %s %q (%s), want %s with %q", i+1, r.Kind, r.Text, r.Language, want, DangerLine("es"))
+		}
+	}
+}
