@@ -84,8 +84,11 @@ func TestClarifyOffersSuggestionsAsButtons(t *testing.T) {
 		t.Errorf("clarify text missing: %q", m.Visible)
 	}
 	data := buttonData(m)
-	if len(data) != 3 {
-		t.Fatalf("got %d buttons, want 3", len(data))
+	if len(data) != 4 {
+		t.Fatalf("got %d buttons, want the 3 suggestions and None of these", len(data))
+	}
+	if data[3] != "n:" || m.Buttons[3][0].Text != bot.Text(bot.KeyButtonNone, "en") {
+		t.Errorf("last button %q %q, want None of these", m.Buttons[3][0].Text, data[3])
 	}
 	if data[0] != "e:consulate" {
 		t.Errorf("first button data = %q, want e:consulate", data[0])

@@ -15,19 +15,25 @@ import (
 	"travelbot/bot"
 )
 
-// Fixed replies.
-const (
-	sorryText    = "Sorry, something went wrong while answering. Please try again in a moment. In an emergency, call 112."
-	textOnlyText = "I can only read text messages. Please type your question in words, for example \"Where is the U.S. consulate?\", or send /topics to see everything I cover. In an emergency, call 112."
-	expiredText  = "That button has expired. Please ask your question again."
-)
+// expiredText answers a button this process cannot resolve (made before a
+// restart, or forgotten). The catalog has no key for it yet.
+const expiredText = "That button has expired. Please ask your question again."
+
+// chatInline is Message.ChatKind for what comes from inline mode.
+const chatInline = "inline"
 
 // maxInlineResults is how many suggestions an inline query shows.
 const maxInlineResults = 20
 
 // knownCommands are answered in groups; other commands there are for other
-// bots.
-var knownCommands = map[string]bool{"start": true, "help": true, "topics": true, "ask": true, "reload": true}
+// bots. They are the bot's one command list.
+var knownCommands = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range bot.Commands() {
+		m[c.Name] = true
+	}
+	return m
+}()
 
 // handleUpdate handles one update completely: the reply is delivered or has
 // definitively failed. It reports false only when ctx ended first, so the
@@ -41,7 +47,7 @@ func (a *Adapter) handleUpdate(ctx context.Context, u tgbotapi.Update) (done boo
 		if p := recover(); p != nil {
 			a.log.Error("panic handling an update", "update", u.UpdateID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if chatID != 0 {
-				a.sendPlain(ctx, chatID, sorryText)
+				a.sendPlain(ctx, chatID, bot.TextWith112(bot.KeySorry, ""))
 			}
 			done = ctx.Err() == nil
 		}
@@ -97,7 +103,7 @@ func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) bool {
 	}
 	if m.Text == "" {
 		if private && a.textOnly.allow(m.Chat.ID) {
-			return a.deliver(ctx, target{chatID: m.Chat.ID}, bot.Reply{Text: textOnlyText})
+			return a.deliver(ctx, target{chatID: m.Chat.ID}, bot.Reply{Text: bot.TextWith112(bot.KeyTextOnly, "")})
 		}
 		return true
 	}
@@ -110,7 +116,8 @@ func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) bool {
 		userID = strconv.FormatInt(m.From.ID, 10)
 	}
 	reply := a.converse(func() bot.Reply {
-		return a.conv.Handle(ctx, bot.Message{Channel: Channel, UserID: userID, Text: question})
+		return a.conv.Handle(ctx, bot.Message{Channel: Channel, UserID: userID, Text: question,
+			Chat: strconv.FormatInt(m.Chat.ID, 10), ChatKind: chatKind(m.Chat)})
 	})
 	if reply.Kind == bot.KindRateLimited && !a.slowDown.allow(sender(m)) {
 		// The user was told a moment ago. Answering every message of a
@@ -232,35 +239,99 @@ func (a *Adapter) converse(f func() bot.Reply) (r bot.Reply) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.log.Error("panic in the conversation", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			r = bot.Reply{Text: sorryText}
+			r = bot.Reply{Text: bot.TextWith112(bot.KeySorry, "")}
 		}
 	}()
 	return f()
 }
 
+// chatKind is Message.ChatKind for a Telegram chat.
+func chatKind(c *tgbotapi.Chat) string {
+	if c.Type == "group" || c.Type == "supergroup" {
+		return bot.ChatGroup
+	}
+	return bot.ChatPrivate
+}
+
+// onCallback handles a pressed button. Every press is acknowledged with
+// answerCallbackQuery (it stops the button's spinner). A vote is only
+// acknowledged, its thanks shown as a notification, no new message; a page
+// of /topics edits the message's buttons in place; a pick or "None of
+// these" is answered with a message.
 func (a *Adapter) onCallback(ctx context.Context, q *tgbotapi.CallbackQuery) bool {
-	id, ok := a.resolve(q.Data)
+	c, ok := a.decode(q.Data)
 	if !ok {
 		return a.answerCallback(ctx, q.ID, expiredText, false)
 	}
-	m := bot.Message{Channel: Channel, Text: id}
+	m := bot.Message{Channel: Channel, ChatKind: chatInline, QuestionID: c.question}
 	if q.From != nil {
 		m.UserID = strconv.FormatInt(q.From.ID, 10)
 	}
-	reply := a.converse(func() bot.Reply { return a.conv.Pick(ctx, m, id) })
-	if q.Message == nil || q.Message.Chat == nil {
+	var chat *tgbotapi.Chat
+	if q.Message != nil && q.Message.Chat != nil {
+		chat = q.Message.Chat
+		m.Chat, m.ChatKind = strconv.FormatInt(chat.ID, 10), chatKind(chat)
+	}
+	var reply bot.Reply
+	switch c.prefix {
+	case upPrefix, downPrefix:
+		vote := bot.VoteUp
+		if c.prefix == downPrefix {
+			vote = bot.VoteDown
+		}
+		reply = a.converse(func() bot.Reply { return a.conv.Feedback(ctx, m, c.question, vote) })
+		// "What were you looking for?" after a 👎 asks something: shown
+		// as an alert the user dismisses, not a toast that fades.
+		return a.answerCallback(ctx, q.ID, truncateUnits(strings.Join(strings.Fields(reply.Text), " "), maxCallbackText), reply.AwaitsNote())
+	case pagePrefix:
+		if !a.answerCallback(ctx, q.ID, "", false) {
+			return false
+		}
+		if chat != nil {
+			a.showTopicsPage(ctx, chat.ID, q.Message.MessageID, m, c.page)
+		}
+		return true
+	case nonePrefix:
+		reply = a.converse(func() bot.Reply { return a.conv.NoneOfThese(ctx, m, c.question) })
+	default:
+		m.Text = c.entry
+		reply = a.converse(func() bot.Reply { return a.conv.Pick(ctx, m, c.entry) })
+	}
+	if chat == nil {
 		// A button on a message too old for Telegram to tell us where it
-		// is: show the answer in the callback alert (200 characters).
+		// is, or on an inline message: show the answer in the callback
+		// alert (200 characters).
 		d, _ := compose(reply)
-		return a.answerCallback(ctx, q.ID, truncateUnits(strings.Join(strings.Fields(d.plain()), " "), 200), true)
+		return a.answerCallback(ctx, q.ID, truncateUnits(strings.Join(strings.Fields(d.plain()), " "), maxCallbackText), true)
 	}
 	// Answer the callback first: it stops the button's spinner, and it
 	// expires within seconds while the answer may wait on rate limits.
 	if !a.answerCallback(ctx, q.ID, "", false) {
 		return false
 	}
-	group := q.Message.Chat.Type == "group" || q.Message.Chat.Type == "supergroup"
-	return a.deliver(ctx, target{chatID: q.Message.Chat.ID, group: group}, reply)
+	return a.deliver(ctx, target{chatID: chat.ID, group: m.ChatKind == bot.ChatGroup}, reply)
+}
+
+// maxCallbackText is answerCallbackQuery's limit: "Text of the
+// notification ... 0-200 characters".
+const maxCallbackText = 200
+
+// showTopicsPage replaces the buttons of a /topics message with another
+// page of them. The list is fetched again, so a reload since shows.
+func (a *Adapter) showTopicsPage(ctx context.Context, chatID int64, messageID int, m bot.Message, page int) {
+	m.Text = "/topics"
+	topics := a.converse(func() bot.Reply { return a.conv.Handle(ctx, m) })
+	kb := tgbotapi.NewInlineKeyboardMarkup(a.buttons(topics, page)...)
+	edit := tgbotapi.NewEditMessageReplyMarkup(chatID, messageID, kb)
+	err := a.call(ctx, "editMessageReplyMarkup", func(ctx context.Context) error {
+		return a.out.wait(ctx, chatID, m.ChatKind == bot.ChatGroup, false)
+	}, func(api *tgbotapi.BotAPI) error {
+		_, err := api.Request(edit)
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		a.log.Info("editMessageReplyMarkup failed", "err", err)
+	}
 }
 
 // answerCallback goes through Request, never Send: answerCallbackQuery

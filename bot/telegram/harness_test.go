@@ -119,6 +119,14 @@ type fakeConv struct {
 	suggest func(prefix string, n int) []bot.Choice
 }
 
+func (c *fakeConv) Feedback(ctx context.Context, m bot.Message, questionID string, vote bot.Vote) bot.Reply {
+	return c.real.Feedback(ctx, m, questionID, vote)
+}
+
+func (c *fakeConv) NoneOfThese(ctx context.Context, m bot.Message, questionID string) bot.Reply {
+	return c.real.NoneOfThese(ctx, m, questionID)
+}
+
 func (c *fakeConv) Handle(ctx context.Context, m bot.Message) bot.Reply {
 	if c.handle != nil {
 		return c.handle(ctx, m)

@@ -1,10 +1,9 @@
 package telegram
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"html"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -188,11 +187,16 @@ type outMsg struct {
 	keyboard *tgbotapi.InlineKeyboardMarkup
 }
 
+// topicsPage is how many topics one page of /topics shows; "More" and
+// "Previous" buttons page through the rest by editing the message's
+// keyboard in place.
+const topicsPage = 20
+
 // render turns a reply into one or more messages: each within Telegram's
 // length limit, each valid HTML, the buttons on the last one (and, past 100
 // buttons, on follow-up messages).
 func (a *Adapter) render(r bot.Reply) []outMsg {
-	d, choices := compose(r)
+	d, _ := compose(r)
 	p := d.plain()
 	var msgs []outMsg
 	for _, rg := range splitPlain(p, maxVisible) {
@@ -201,27 +205,70 @@ func (a *Adapter) render(r bot.Reply) []outMsg {
 	if len(msgs) == 0 {
 		msgs = append(msgs, outMsg{html: "…", plain: "…"})
 	}
-	for i := 0; i < len(choices); i += maxButtons {
-		kb := a.keyboard(choices[i:min(i+maxButtons, len(choices))])
+	rows := a.buttons(r, 0)
+	for i, n := 0, 0; i < len(rows); i += n {
+		n = rowsFitting(rows[i:], maxButtons)
+		kb := tgbotapi.NewInlineKeyboardMarkup(rows[i : i+n]...)
 		if i == 0 {
-			msgs[len(msgs)-1].keyboard = kb
+			msgs[len(msgs)-1].keyboard = &kb
 			continue
 		}
-		msgs = append(msgs, outMsg{html: "More:", plain: "More:", keyboard: kb})
+		more := bot.Text(bot.KeyButtonMore, r.Language)
+		msgs = append(msgs, outMsg{html: html.EscapeString(more), plain: more, keyboard: &kb})
 	}
 	return msgs
 }
 
+// rowsFitting is how many of rows fit in a keyboard of at most max buttons
+// (at least one row).
+func rowsFitting(rows [][]tgbotapi.InlineKeyboardButton, max int) int {
+	n, buttons := 0, 0
+	for _, row := range rows {
+		if n > 0 && buttons+len(row) > max {
+			break
+		}
+		n++
+		buttons += len(row)
+	}
+	return n
+}
+
+// RenderHTML renders a reply as the adapter sends it: the HTML text
+// (parse mode HTML) of each message, in order, and the labels of the
+// buttons under them. It is for previews (the admin console's test pane):
+// the same renderer, without sending anything.
+func RenderHTML(r bot.Reply) (messages, buttons []string) {
+	a := &Adapter{keys: newCallbackKeys(1000)}
+	for _, m := range a.render(r) {
+		messages = append(messages, m.html)
+		if m.keyboard == nil {
+			continue
+		}
+		for _, row := range m.keyboard.InlineKeyboard {
+			for _, b := range row {
+				buttons = append(buttons, b.Text)
+			}
+		}
+	}
+	return messages, buttons
+}
+
 // compose lays a reply out as a doc, and returns the choices to offer as
-// buttons. An emergency reply's first line always tells the user to call
-// 112, whatever else the reply says.
+// buttons. The line the reply must lead with (Reply.Urgent: the 112 line of
+// an emergency, the danger banner of a possible one) comes first, whatever
+// else the reply says; an emergency reply's first line always says 112.
 func compose(r bot.Reply) (doc, []bot.Choice) {
+	lang := r.Language
 	var d doc
-	if h := emergencyHeader(r); h != "" {
-		d.bold("🚨 " + h)
+	if h := leadLine(r); h != "" {
+		if r.Emergency {
+			d.bold("🚨 " + h)
+		} else {
+			d.bold("⚠️ " + h)
+		}
 		d.text("\n\n")
 	}
-	var choices []bot.Choice
+	choices := bot.Offered(r)
 	switch {
 	case r.Kind == bot.KindAnswer || r.Answer != "":
 		if q := strings.TrimSpace(r.Question); q != "" {
@@ -229,20 +276,10 @@ func compose(r bot.Reply) (doc, []bot.Choice) {
 			d.text("\n")
 		}
 		d.text(strings.TrimSpace(r.Answer))
-		if len(r.Citations) > 0 {
-			d.text("\n\nSources:")
-			for _, c := range r.Citations {
-				d.text("\n• ")
-				citation(&d, c)
-			}
-		}
+		sources(&d, r.Citations, lang)
 		choices = r.FollowUps
-	case len(r.Suggestions) > 0:
-		d.text(strings.TrimSpace(r.Text))
-		choices = r.Suggestions
 	default:
 		d.text(strings.TrimSpace(r.Text))
-		choices = r.Choices
 	}
 	if n := strings.TrimSpace(r.Note); n != "" {
 		d.text("\n\n")
@@ -250,30 +287,64 @@ func compose(r bot.Reply) (doc, []bot.Choice) {
 	}
 	if strings.TrimSpace(d.plain()) == "" {
 		d = nil
-		d.text("Sorry, I have no answer to that. Use /topics to see what I can answer. In an emergency, call 112.")
+		d.text(bot.TextWith112(bot.KeyFallback, lang))
 	}
 	return d, choices
 }
 
-// emergencyHeader is the first line of an emergency reply ("" otherwise).
-func emergencyHeader(r bot.Reply) string {
-	urgent := strings.TrimSpace(r.Urgent)
-	if !r.Emergency && urgent == "" {
-		return ""
+// leadLine is the line a reply leads with ("" for none): Reply.Urgent, on
+// one line. An emergency without one, or with one that does not say 112,
+// gets the catalog's 112 line in the reply's language first.
+func leadLine(r bot.Reply) string {
+	urgent := strings.Join(strings.Fields(r.Urgent), " ")
+	if r.Emergency && !strings.Contains(urgent, bot.EmergencyNumber) {
+		return strings.TrimSpace(bot.Line112(r.Language) + " " + urgent)
 	}
-	if strings.Contains(urgent, "112") && !strings.Contains(urgent, "\n") {
-		return urgent
-	}
-	h := "Emergency? Call 112 now: police, ambulance and fire in Italy."
-	if urgent != "" {
-		h += " " + strings.Join(strings.Fields(urgent), " ")
-	}
-	return h
+	return urgent
 }
 
-func citation(d *doc, c bot.Citation) {
+// source is one cited source with every quote cited from it.
+type source struct {
+	c      bot.Citation
+	quotes []string
+}
+
+// sources lists each cited source once, in the order first cited, with its
+// link, its date (marked when it is an estimate), and all its quotes.
+func sources(d *doc, cs []bot.Citation, lang string) {
+	var list []*source
+	byKey := map[string]*source{}
+	for _, c := range cs {
+		k := strings.Join([]string{strings.TrimSpace(c.Publisher), strings.TrimSpace(c.Title), strings.TrimSpace(c.URL), strings.TrimSpace(c.Date)}, "\x00")
+		s, ok := byKey[k]
+		if !ok {
+			s = &source{c: c}
+			byKey[k] = s
+			list = append(list, s)
+		}
+		if q := strings.TrimSpace(c.Quote); q != "" && !slices.Contains(s.quotes, q) {
+			s.quotes = append(s.quotes, q)
+		}
+	}
+	if len(list) == 0 {
+		return
+	}
+	d.text("\n\n" + bot.Text(bot.KeySources, lang))
+	for _, s := range list {
+		d.text("\n• ")
+		citation(d, s.c, lang)
+		for _, q := range s.quotes {
+			d.text("\n    ")
+			d.italic("“" + q + "”")
+		}
+	}
+}
+
+func citation(d *doc, c bot.Citation, lang string) {
 	var parts []func()
-	if p := strings.TrimSpace(c.Publisher); p != "" {
+	// An official page cited as a whole is often published under its own
+	// name: say it once.
+	if p := strings.TrimSpace(c.Publisher); p != "" && p != strings.TrimSpace(c.Title) {
 		parts = append(parts, func() { d.text(p) })
 	}
 	if t := strings.TrimSpace(c.Title); t != "" {
@@ -286,6 +357,9 @@ func citation(d *doc, c bot.Citation) {
 		parts = append(parts, func() { d.link(u, u) })
 	}
 	if dt := strings.TrimSpace(c.Date); dt != "" {
+		if c.DateApprox {
+			dt = bot.Text(bot.KeyDateApprox, lang) + " " + dt
+		}
 		parts = append(parts, func() { d.text(dt) })
 	}
 	for i, p := range parts {
@@ -307,18 +381,49 @@ func safeURL(u string) string {
 	return u
 }
 
-// keyboard makes one button per row, one row per choice.
-func (a *Adapter) keyboard(choices []bot.Choice) *tgbotapi.InlineKeyboardMarkup {
-	if len(choices) == 0 {
-		return nil
+// buttons are the rows of buttons under a reply: one row per choice
+// offered (for /topics, page number page of them, with "Previous" and
+// "More"); under an answer to a recorded question, 👍 and 👎; under "did
+// you mean" suggestions, "None of these".
+func (a *Adapter) buttons(r bot.Reply, page int) [][]tgbotapi.InlineKeyboardButton {
+	lang := r.Language
+	choices := bot.Offered(r)
+	var rows [][]tgbotapi.InlineKeyboardButton
+	var nav []tgbotapi.InlineKeyboardButton
+	if r.Kind == bot.KindTopics && len(choices) > topicsPage {
+		pages := (len(choices) + topicsPage - 1) / topicsPage
+		page = min(max(page, 0), pages-1)
+		if page > 0 {
+			nav = append(nav, tgbotapi.NewInlineKeyboardButtonData("‹ "+bot.Text(bot.KeyButtonPrevious, lang), pageData(page-1)))
+		}
+		if page < pages-1 {
+			nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(bot.Text(bot.KeyButtonMore, lang)+" ›", pageData(page+1)))
+		}
+		choices = choices[page*topicsPage : min((page+1)*topicsPage, len(choices))]
 	}
-	rows := make([][]tgbotapi.InlineKeyboardButton, 0, len(choices))
+	suggestions := r.Kind == bot.KindClarify
 	for _, c := range choices {
-		rows = append(rows, tgbotapi.NewInlineKeyboardRow(
-			tgbotapi.NewInlineKeyboardButtonData(label(c.Question, c.ID), a.callbackData(c.ID))))
+		data := a.callbackData(c.ID)
+		if suggestions && r.QuestionID != "" {
+			data = a.suggestionData(r.QuestionID, c.ID)
+		}
+		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(label(c.Question, c.ID), data)))
 	}
-	kb := tgbotapi.NewInlineKeyboardMarkup(rows...)
-	return &kb
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	switch {
+	case r.Kind == bot.KindAnswer && r.QuestionID != "":
+		// Only a recorded question can take a vote: without a store
+		// there is nothing to record it against.
+		rows = append(rows, tgbotapi.NewInlineKeyboardRow(
+			tgbotapi.NewInlineKeyboardButtonData(bot.Text(bot.KeyButtonUp, lang), a.voteData(bot.VoteUp, r.QuestionID)),
+			tgbotapi.NewInlineKeyboardButtonData(bot.Text(bot.KeyButtonDown, lang), a.voteData(bot.VoteDown, r.QuestionID))))
+	case suggestions:
+		rows = append(rows, tgbotapi.NewInlineKeyboardRow(
+			tgbotapi.NewInlineKeyboardButtonData(bot.Text(bot.KeyButtonNone, lang), a.noneData(r.QuestionID))))
+	}
+	return rows
 }
 
 // label is a one-line button caption of at most maxLabelRunes UTF-16 units.
@@ -352,45 +457,4 @@ func truncateUnits(s string, n int) string {
 		end = i + utf8.RuneLen(r)
 	}
 	return strings.TrimSpace(s[:end]) + "…"
-}
-
-// Callback data: "e:<id>" when it fits in Telegram's 64 bytes, else
-// "h:<hash of id>", resolved through a.keys (or, after a restart, by
-// hashing the ids of all entries).
-const (
-	entryPrefix = "e:"
-	hashPrefix  = "h:"
-)
-
-func (a *Adapter) callbackData(id string) string {
-	if d := entryPrefix + id; len(d) <= maxCallback && utf8.ValidString(id) {
-		return d
-	}
-	key := hashID(id)
-	a.keys.put(key, id)
-	return key
-}
-
-func hashID(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hashPrefix + base64.RawURLEncoding.EncodeToString(sum[:15])
-}
-
-// resolve turns callback data back into an entry id.
-func (a *Adapter) resolve(data string) (string, bool) {
-	switch {
-	case strings.HasPrefix(data, entryPrefix) && len(data) > len(entryPrefix):
-		return data[len(entryPrefix):], true
-	case strings.HasPrefix(data, hashPrefix):
-		if id, ok := a.keys.get(data); ok {
-			return id, true
-		}
-		for _, c := range a.conv.Suggest("", 100000) {
-			if hashID(c.ID) == data {
-				a.keys.put(data, c.ID)
-				return c.ID, true
-			}
-		}
-	}
-	return "", false
 }

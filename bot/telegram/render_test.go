@@ -2,7 +2,9 @@ package telegram
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -132,7 +134,7 @@ func TestRenderManyChoicesSpillIntoMoreMessages(t *testing.T) {
 	for i := range 250 {
 		cs = append(cs, bot.Choice{ID: "e" + strings.Repeat("x", i%5) + string(rune('a'+i%26)), Question: "Q"})
 	}
-	msgs := a.render(bot.Reply{Kind: bot.KindTopics, Text: "Topics:", Choices: cs})
+	msgs := a.render(bot.Reply{Kind: bot.KindHelp, Text: "Examples:", Choices: cs})
 	total := 0
 	for _, m := range msgs {
 		if m.keyboard == nil {
@@ -145,6 +147,99 @@ func TestRenderManyChoicesSpillIntoMoreMessages(t *testing.T) {
 	}
 	if total != 250 || len(msgs) != 3 {
 		t.Errorf("%d buttons in %d messages, want 250 in 3", total, len(msgs))
+	}
+}
+
+// TestTopicsPagesReachEveryEntry: /topics on a 47-entry FAQ shows pages
+// of buttons with "More" and "Previous"; following "More" reaches all 47,
+// whatever the length of their ids, every button's data within 64 bytes.
+func TestTopicsPagesReachEveryEntry(t *testing.T) {
+	var ids []string
+	var cs []bot.Choice
+	for i := range 47 {
+		id := fmt.Sprintf("topic-%02d", i)
+		if i%3 == 0 {
+			id += "-" + strings.Repeat("long-id-", 10+i) // far past 64 bytes
+		}
+		ids = append(ids, id)
+		cs = append(cs, bot.Choice{ID: id, Question: "Question " + strconv.Itoa(i)})
+	}
+	a := testAdapter(t, listConv(ids))
+	restarted := testAdapter(t, listConv(ids)) // has rendered nothing
+	topics := bot.Reply{Kind: bot.KindTopics, Text: "Topics", Choices: cs}
+	reached := map[string]bool{}
+	page, pages := 0, 0
+	for {
+		pages++
+		if pages > 10 {
+			t.Fatal("More never ends")
+		}
+		next := -1
+		for _, row := range a.buttons(topics, page) {
+			for _, b := range row {
+				d := *b.CallbackData
+				if len(d) == 0 || len(d) > maxCallback {
+					t.Errorf("page %d: data %q is %d bytes", page, d, len(d))
+				}
+				c, ok := restarted.decode(d)
+				switch {
+				case !ok:
+					t.Errorf("page %d: %q does not decode", page, d)
+				case c.prefix == pagePrefix && c.page > page:
+					next = c.page
+				case c.prefix == entryPrefix || c.prefix == hashPrefix:
+					reached[c.entry] = true
+				}
+			}
+		}
+		if next < 0 {
+			break
+		}
+		page = next
+	}
+	for _, id := range ids {
+		if !reached[id] {
+			t.Errorf("entry %q not reachable", id)
+		}
+	}
+	if pages != 3 {
+		t.Errorf("%d pages of %d, want 3", pages, topicsPage)
+	}
+}
+
+// TestVoteAndSuggestionDataRoundTrip: the question id rides along in the
+// callback data, compactly, whatever its length.
+func TestVoteAndSuggestionDataRoundTrip(t *testing.T) {
+	entries := []string{"consulate", strings.Repeat("e", 80), "a|b"}
+	a := testAdapter(t, listConv(entries))
+	for _, qid := range []string{"q1", "0192f7a4-1c2b-7d3e-9f00-aabbccddeeff", strings.Repeat("9", 100), "#odd", "x|y"} {
+		for _, e := range entries {
+			d := a.suggestionData(qid, e)
+			c, ok := a.decode(d)
+			if len(d) > maxCallback || !ok || c.prefix != suggestionPrefix || c.entry != e || c.question != qid {
+				t.Errorf("suggestion %q/%q: data %q (%d bytes) decodes to %+v, %v", qid, e, d, len(d), c, ok)
+			}
+		}
+		for _, v := range []bot.Vote{bot.VoteUp, bot.VoteDown} {
+			d := a.voteData(v, qid)
+			c, ok := a.decode(d)
+			want := upPrefix
+			if v == bot.VoteDown {
+				want = downPrefix
+			}
+			if len(d) > maxCallback || !ok || c.prefix != want || c.question != qid {
+				t.Errorf("vote %s on %q: data %q decodes to %+v, %v", v, qid, d, c, ok)
+			}
+		}
+		if c, ok := a.decode(a.noneData(qid)); !ok || c.prefix != nonePrefix || c.question != qid {
+			t.Errorf("none of these on %q: %+v, %v", qid, c, ok)
+		}
+	}
+	// A vote whose long question id was forgotten (a restart) is expired,
+	// not a vote on nothing.
+	b := testAdapter(t, listConv(entries))
+	if c, ok := b.decode(a.voteData(bot.VoteUp, strings.Repeat("9", 100))); ok {
+		t.Errorf("forgotten question decoded as %+v", c)
 	}
 }
 
@@ -177,6 +272,10 @@ type listConv []string
 func (l listConv) Handle(context.Context, bot.Message) bot.Reply       { return bot.Reply{} }
 func (l listConv) EntryReply(string) bot.Reply                         { return bot.Reply{} }
 func (l listConv) Pick(context.Context, bot.Message, string) bot.Reply { return bot.Reply{} }
+func (l listConv) Feedback(context.Context, bot.Message, string, bot.Vote) bot.Reply {
+	return bot.Reply{}
+}
+func (l listConv) NoneOfThese(context.Context, bot.Message, string) bot.Reply { return bot.Reply{} }
 func (l listConv) Suggest(_ string, n int) []bot.Choice {
 	var out []bot.Choice
 	for _, id := range l[:min(n, len(l))] {

@@ -60,6 +60,10 @@ type Conversation interface {
 	// Suggest completes a partly typed question for inline mode; an empty
 	// prefix lists the first entries.
 	Suggest(prefix string, n int) []bot.Choice
+	// Feedback records a 👍 or 👎 on the answer to a question.
+	Feedback(ctx context.Context, m bot.Message, questionID string, vote bot.Vote) bot.Reply
+	// NoneOfThese answers the "None of these" button under suggestions.
+	NoneOfThese(ctx context.Context, m bot.Message, questionID string) bot.Reply
 }
 
 var (
@@ -127,6 +131,10 @@ type Options struct {
 	// (1-256 of A-Za-z0-9_-). Empty: a random one is generated, which is
 	// fine for one replica; set it when several replicas share the bot.
 	WebhookSecret string
+	// Claims, when set, makes each webhook update handled by one of the
+	// replicas sharing the bot, even when Telegram delivers it to two (see
+	// Claims). Nil: each process dedupes on its own.
+	Claims Claims
 	// PollTimeout is the long-poll timeout (default 50s, whole seconds).
 	PollTimeout time.Duration
 	// Limits on outgoing messages (zero fields: Telegram's published limits).
@@ -180,6 +188,7 @@ type Adapter struct {
 	slowDown  *oncePerID // the rate-limit note, per user
 	hooks     atomic.Pointer[webhookState]
 	hookWait  time.Duration
+	claims    Claims
 }
 
 var (
@@ -228,6 +237,7 @@ func New(o Options) (*Adapter, error) {
 		grace:       o.ShutdownGrace,
 		now:         o.Now,
 		recent:      newRecentIDs(4096),
+		claims:      o.Claims,
 		keys:        newCallbackKeys(10000),
 	}
 	if a.webhookURL != "" {
@@ -389,19 +399,20 @@ func rejectedToken(err error) bool {
 	return errors.As(err, &te) && (te.Code == http.StatusUnauthorized || te.Code == http.StatusNotFound)
 }
 
-// commands is the menu registered with setMyCommands.
-var commands = []tgbotapi.BotCommand{
-	{Command: "start", Description: "What I can help with"},
-	{Command: "help", Description: "How to ask me a question"},
-	{Command: "topics", Description: "Everything I can answer"},
-	{Command: "ask", Description: "Ask a question (works in groups too)"},
-	{Command: "reload", Description: "Reload the FAQ (admins only)"},
+// commands is the menu registered with setMyCommands: the bot's one
+// command list.
+func commands() []tgbotapi.BotCommand {
+	var out []tgbotapi.BotCommand
+	for _, c := range bot.Commands() {
+		out = append(out, tgbotapi.BotCommand{Command: c.Name, Description: c.Description})
+	}
+	return out
 }
 
 // registerCommands is best effort: a bot without a command menu still works.
 func (a *Adapter) registerCommands(ctx context.Context) {
 	err := a.call(ctx, "setMyCommands", nil, func(api *tgbotapi.BotAPI) error {
-		_, err := api.Request(tgbotapi.NewSetMyCommands(commands...))
+		_, err := api.Request(tgbotapi.NewSetMyCommands(commands()...))
 		return err
 	})
 	if err != nil && ctx.Err() == nil {

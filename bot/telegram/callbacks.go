@@ -1,0 +1,171 @@
+package telegram
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"travelbot/bot"
+)
+
+// Callback data: what a button sends back when pressed, at most 64 bytes
+// ("callback_data: Data to be sent in a callback query to the bot when the
+// button is pressed, 1-64 bytes"). A kind, a colon, then its fields:
+//
+//	e:<entry>               pick an entry (follow-ups, topics, examples)
+//	h:<hash of entry>       the same, for an entry id too long for e:
+//	s:<question>|<entry>    pick a "did you mean" suggestion of a question
+//	u:<question>            👍 on the answer to a question
+//	d:<question>            👎 on it
+//	n:<question>            "None of these" under a question's suggestions
+//	t:<page>                a page of /topics
+//
+// A field that would not fit, or could be misread (a '|', a leading '#',
+// invalid UTF-8), is replaced by "#" and a hash of it, remembered in a
+// bounded map. Entry ids are found again after a restart by hashing every
+// entry's id; a question id that was forgotten makes the button expired.
+const (
+	entryPrefix      = "e:"
+	hashPrefix       = "h:"
+	suggestionPrefix = "s:"
+	upPrefix         = "u:"
+	downPrefix       = "d:"
+	nonePrefix       = "n:"
+	pagePrefix       = "t:"
+	hashField        = "#"
+	fieldSep         = "|"
+)
+
+// callback is a decoded button press.
+type callback struct {
+	prefix   string // one of the prefixes above
+	entry    string // e:, h:, s:
+	question string // s:, u:, d:, n: ("" when forgotten or not recorded)
+	page     int    // t:
+}
+
+func (a *Adapter) callbackData(id string) string {
+	if d := entryPrefix + id; len(d) <= maxCallback && utf8.ValidString(id) {
+		return d
+	}
+	key := hashID(id)
+	a.keys.put(key, id)
+	return key
+}
+
+func hashID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hashPrefix + base64.RawURLEncoding.EncodeToString(sum[:15])
+}
+
+// field encodes v for callback data in at most max bytes.
+func (a *Adapter) field(v string, max int) string {
+	if len(v) <= max && utf8.ValidString(v) && !strings.Contains(v, fieldSep) && !strings.HasPrefix(v, hashField) {
+		return v
+	}
+	key := fieldHash(v)
+	a.keys.put(key, v)
+	return key
+}
+
+// fieldHash is 17 bytes: "#" and 96 bits of SHA-256.
+func fieldHash(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hashField + base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// maxQuestionField is the room a question id gets next to an entry id.
+const maxQuestionField = 24
+
+func (a *Adapter) suggestionData(questionID, entryID string) string {
+	q := a.field(questionID, maxQuestionField)
+	return suggestionPrefix + q + fieldSep + a.field(entryID, maxCallback-len(suggestionPrefix)-len(q)-len(fieldSep))
+}
+
+func (a *Adapter) voteData(v bot.Vote, questionID string) string {
+	prefix := upPrefix
+	if v == bot.VoteDown {
+		prefix = downPrefix
+	}
+	return prefix + a.field(questionID, maxCallback-len(prefix))
+}
+
+func (a *Adapter) noneData(questionID string) string {
+	if questionID == "" {
+		return nonePrefix
+	}
+	return nonePrefix + a.field(questionID, maxCallback-len(nonePrefix))
+}
+
+func pageData(page int) string { return pagePrefix + strconv.Itoa(page) }
+
+// decode reads callback data; ok is false for data this adapter did not
+// make or can no longer resolve (a button from before a restart).
+func (a *Adapter) decode(data string) (c callback, ok bool) {
+	prefix, rest := data[:min(2, len(data))], data[min(2, len(data)):]
+	c.prefix = prefix
+	switch prefix {
+	case entryPrefix, hashPrefix:
+		c.entry, ok = a.resolve(data)
+	case suggestionPrefix:
+		q, e, found := strings.Cut(rest, fieldSep)
+		if !found {
+			return c, false
+		}
+		c.question, _ = a.unfield(q) // a forgotten question: still a pick
+		c.entry, ok = a.unfieldEntry(e)
+	case upPrefix, downPrefix:
+		c.question, ok = a.unfield(rest)
+		ok = ok && c.question != ""
+	case nonePrefix:
+		c.question, ok = a.unfield(rest)
+	case pagePrefix:
+		p, err := strconv.Atoi(rest)
+		c.page, ok = p, err == nil && p >= 0
+	}
+	return c, ok
+}
+
+func (a *Adapter) unfield(f string) (string, bool) {
+	if !strings.HasPrefix(f, hashField) {
+		return f, true
+	}
+	return a.keys.get(f)
+}
+
+func (a *Adapter) unfieldEntry(f string) (string, bool) {
+	if !strings.HasPrefix(f, hashField) {
+		return f, f != ""
+	}
+	if id, ok := a.keys.get(f); ok {
+		return id, true
+	}
+	for _, c := range a.conv.Suggest("", 100000) {
+		if fieldHash(c.ID) == f {
+			a.keys.put(f, c.ID)
+			return c.ID, true
+		}
+	}
+	return "", false
+}
+
+// resolve turns e: or h: callback data back into an entry id.
+func (a *Adapter) resolve(data string) (string, bool) {
+	switch {
+	case strings.HasPrefix(data, entryPrefix) && len(data) > len(entryPrefix):
+		return data[len(entryPrefix):], true
+	case strings.HasPrefix(data, hashPrefix):
+		if id, ok := a.keys.get(data); ok {
+			return id, true
+		}
+		for _, c := range a.conv.Suggest("", 100000) {
+			if hashID(c.ID) == data {
+				a.keys.put(data, c.ID)
+				return c.ID, true
+			}
+		}
+	}
+	return "", false
+}
