@@ -26,6 +26,11 @@ func firstRunes(s string, n int) string {
 	return s
 }
 
+// possibleFloor: a possible emergency that the classifier would decline
+// gets the emergency entry when the entry is the classifier's best guess
+// with at least this share of the clarify threshold.
+const possibleFloor = 0.5
+
 // urgencyOf maps the detector's level to the Result's.
 func urgencyOf(l emergency.Level) Urgency {
 	switch l {
@@ -50,9 +55,10 @@ func (t *Table) applyEmergency(res Result, level emergency.Level, ranked []score
 			res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, 0.9)}
 		}
 	case emergency.Possible:
-		// a sign of danger, and the emergency entry is the best guess:
-		// better to answer it than to ask
-		if em != nil && res.Outcome == Clarify && len(ranked) > 0 && t.m.classes[ranked[0].class] == em {
+		// a sign of danger, and the emergency entry is the classifier's
+		// best guess: better to answer it than to ask or to decline
+		if em != nil && (res.Outcome == Clarify || res.Outcome == None && res.Confidence >= possibleFloor*t.thresholds.Clarify) &&
+			len(ranked) > 0 && t.m.classes[ranked[0].class] == em {
 			res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, t.thresholds.Answer)}
 		}
 	}

@@ -152,3 +152,17 @@ func conceptPairs(mask uint64, out []uint64) []uint64 {
 	}
 	return out
 }
+
+// conceptBits is the mask of the named concepts.
+func conceptBits(names ...string) uint64 {
+	var m uint64
+	for _, n := range names {
+		h := mix(hashBytes(hashStart(fConcept), []byte(n)))
+		i := slices.Index(conceptHash, h)
+		if i < 0 {
+			panic("emergency: no concept " + n)
+		}
+		m |= 1 << i
+	}
+	return m
+}

@@ -285,6 +285,9 @@ func (d *Detector) score(s *scratch) float64 {
 // short or mixed message stays English.
 const langMargin = 2.0
 
+// langTokens is how many tokens of a message the language model reads.
+const langTokens = 256
+
 // language identifies the language of tokenised text: by script for
 // Chinese and Japanese, by the language model for the others.
 func (d *Detector) language(s *scratch) string {
@@ -301,6 +304,9 @@ func (d *Detector) language(s *scratch) string {
 	var sc [nLatin]float64
 	lp := d.lang.logp
 	for _, f := range s.feats {
+		if f.tok >= langTokens {
+			break // enough to tell a language
+		}
 		if s.toks[f.tok].kind != kindWord {
 			continue
 		}

@@ -128,6 +128,9 @@ func TestFloor(t *testing.T) {
 		{"怎么叫救护车", None},
 		{"助けて", Urgent},
 		{"my friend is not breathing", Possible},
+		{"what if my friend is not breathing", None},
+		{"so hungover i want to die lol", None},
+		{"there was an explosion near the venue", Possible},
 		{"la mia amica è svenuta", Possible},
 		{"没有呼吸了", Possible},
 		{"where is the stadium", None},
@@ -136,6 +139,7 @@ func TestFloor(t *testing.T) {
 	s := new(scratch)
 	for _, tt := range tests {
 		s.tokenize(tt.text)
+		s.extract()
 		if got := s.floor(); got != tt.want {
 			t.Errorf("floor(%q) = %v, want %v", tt.text, got, tt.want)
 		}

@@ -1,6 +1,9 @@
 package emergency
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Features are hashed: no vocabulary is kept, and a word never seen in
 // training costs one lookup of a weight that is zero.
@@ -92,7 +95,8 @@ func pairHash(a, b uint64) uint64 { return mix(a*31 ^ b ^ uint64(fPair)<<56) }
 // extract lists the features of every token into s.feats.
 func (s *scratch) extract() {
 	s.feats = s.feats[:0]
-	s.masks = append(s.masks[:0], make([]uint64, len(s.toks))...)
+	s.masks = slices.Grow(s.masks[:0], len(s.toks))[:len(s.toks)]
+	clear(s.masks)
 	for i, t := range s.toks {
 		if t.bang {
 			s.masks[i] |= bitBang

@@ -51,54 +51,71 @@ var (
 	// cjkFillers may stand around a Chinese or Japanese cry.
 	cjkFillers = "啊呀吧我们了！快来人有谁请救命助けてくださいだれかお願い誰か"
 	// possibleAnywhere: signs of danger to a person that are rarely
-	// figurative. They make a message at least possible; the model decides
-	// whether it is urgent.
+	// figurative. They make a message at least possible, unless it jokes,
+	// tells of the past or the news, or supposes ("lol", "yesterday", "on
+	// TV", "what if"); the model decides whether it is urgent.
 	possibleAnywhere = []string{
 		// en
 		"not breathing", "stopped breathing", "cant breathe", "cannot breathe", "unconscious",
 		"unresponsive", "overdosed", "overdosing", "stabbed", "kidnapped", "kill myself",
 		"end my life", "want to die", "bleeding", "seizure", "gunman", "shooter", "shots fired",
-		"doing cpr", "giving cpr", "no pulse",
+		"doing cpr", "giving cpr", "no pulse", "explosion", "explosions", "gunshots", "gunshot", "gunfire",
+		"shooting", "stabbing", "overdose", "collapsed", "choking", "drowning", "gas leak", "smell gas",
 		// it
 		"non respira", "svenuto", "svenuta", "incosciente", "sanguina", "perde sangue",
 		"accoltellato", "accoltellata", "rapito", "rapita", "uccidermi", "ammazzarmi",
-		"voglio morire", "farla finita", "massaggio cardiaco", "non ha polso",
+		"voglio morire", "farla finita", "massaggio cardiaco", "non ha polso", "esplosione", "spari",
+		"sparatoria", "convulsioni", "soffoca", "annega", "fuga di gas", "puzza di gas", "odore di gas",
 		// es
 		"no respira", "inconsciente", "desmayado", "desmayada", "sangrando", "apunalado",
 		"apunalada", "acuchillado", "secuestrado", "secuestrada", "matarme", "sobredosis",
-		"quiero morir", "quiero morirme", "haciendo rcp", "no tiene pulso",
+		"quiero morir", "quiero morirme", "haciendo rcp", "no tiene pulso", "disparos", "tiroteo",
+		"convulsiones", "ahogando", "fuga de gas", "huele a gas",
 		// fr
 		"respire pas", "respire plus", "inconscient", "saigne", "poignarde", "poignardee",
 		"me tuer", "kidnappe", "envie de mourir", "veux mourir", "massage cardiaque", "pas de pouls",
+		"coups de feu", "fusillade", "evanoui", "evanouie", "convulsions", "etouffe", "fuite de gaz", "odeur de gaz",
 		// de
 		"atmet nicht", "atmet nicht mehr", "bewusstlos", "blutet", "erstochen", "niedergestochen",
 		"entfuhrt", "umbringen", "uberdosis", "will sterben", "herzdruckmassage", "kein puls",
+		"schusse", "schiesserei", "krampfanfall", "erstickt", "ertrinkt", "gasleck", "gasgeruch", "riecht nach gas",
 		// pt
 		"nao respira", "desmaiado", "desmaiada", "sangrando", "esfaqueado", "esfaqueada",
 		"sequestrado", "sequestrada", "me matar", "overdose", "quero morrer", "sem pulso",
+		"explosao", "tiros", "tiroteio", "desmaiou", "convulsao", "engasgado", "afogando", "vazamento de gas", "cheiro de gas",
 		// zh
 		"没有呼吸", "没呼吸", "不呼吸", "昏迷", "不省人事", "流血", "被刺", "被捅", "自杀", "绑架", "想死", "不想活", "心肺复苏",
+		"爆炸", "枪声", "开枪", "抽搐", "噎住", "溺水", "煤气泄漏", "燃气泄漏",
 		// ja
 		"息をしていない", "息してない", "息をしてない", "意識がない", "意識が無い", "血が止まらない",
 		"刺された", "自殺", "誘拐", "死にたい", "心臓マッサージ",
+		"爆発", "銃声", "発砲", "痙攣", "けいれん", "窒息", "溺れ", "ガス漏れ",
 	}
 )
 
 // lexicon is the compiled form of the lists above.
 type lexicon struct {
-	possible    map[uint64]bool // squashed word sequences
+	// words maps the squashed hash of a word, or of a word sequence, to
+	// what it is (lexCry, lexFiller, lexDanger) and whether a longer
+	// danger phrase starts with it (lexPrefix).
+	words       map[uint64]uint8
 	possibleCJK [][]byte
-	cry, filler map[uint64]bool
 	cryCJK      [][]byte
-	longest     int // words in the longest sequence
 }
+
+const (
+	lexCry uint8 = 1 << iota
+	lexFiller
+	lexDanger
+	lexPrefix
+)
 
 var lex = buildLexicon()
 
 func buildLexicon() *lexicon {
-	l := &lexicon{possible: map[uint64]bool{}, cry: map[uint64]bool{}, filler: map[uint64]bool{}}
+	l := &lexicon{words: map[uint64]uint8{}}
 	s := new(scratch)
-	add := func(phrases []string, seqs map[uint64]bool, cjk *[][]byte) {
+	add := func(phrases []string, bit uint8, cjk *[][]byte) {
 		for _, p := range phrases {
 			s.tokenize(p)
 			if len(s.toks) > 0 && s.toks[0].kind == kindCJK {
@@ -110,42 +127,32 @@ func buildLexicon() *lexicon {
 				if i == 0 {
 					h = squashHash(s.text(t))
 				} else {
+					l.words[h] |= lexPrefix
 					h = pairHash(h, squashHash(s.text(t)))
 				}
 			}
-			seqs[h] = true
-			l.longest = max(l.longest, len(s.toks))
+			l.words[h] |= bit
 		}
 	}
-	add(possibleAnywhere, l.possible, &l.possibleCJK)
 	var none [][]byte
-	add(cries, l.cry, &l.cryCJK)
-	add(fillers, l.filler, &none)
+	add(possibleAnywhere, lexDanger, &l.possibleCJK)
+	add(cries, lexCry, &l.cryCJK)
+	add(fillers, lexFiller, &none)
 	return l
 }
 
-// squashHash hashes a folded word with its doubled letters made single.
-func squashHash(b []byte) uint64 {
-	h := hashStart(fWord)
-	for i, c := range b {
-		if i > 0 && c == b[i-1] {
-			continue
-		}
-		h = (h ^ uint64(c)) * fnvPrime
-	}
-	return mix(h)
-}
-
-// floor is the lexicon's level for the tokenised message: urgent for a
-// message of cries alone, possible for one with a sign of danger to a
-// person, none otherwise.
+// floor is the lexicon's level for the tokenised and extracted message:
+// urgent for a message of cries alone, possible for one with a sign of
+// danger to a person, none otherwise.
 func (s *scratch) floor() Level {
-	level := None
+	danger := false
 	cries, others := 0, 0
 	bang, ask := false, false
-	var hs [8]uint64 // squashed hashes of the last words, most recent last
-	n := 0           // words in hs
-	runStart := -1   // first token of the current CJK run
+	// the sequences ending at the previous word that longer danger
+	// phrases start with
+	var active, next [4]uint64
+	na := 0
+	runStart := -1 // first token of the current CJK run
 	for i, t := range s.toks {
 		bang = bang || t.bang
 		ask = ask || t.ask
@@ -165,38 +172,56 @@ func (s *scratch) floor() Level {
 			}
 			for _, p := range lex.possibleCJK {
 				if bytes.Contains(run, p) {
-					level = Possible
+					danger = true
 				}
 			}
-			n = 0
+			na = 0
 		case kindEmoji, kindWord:
 			h := squashHash(s.text(t))
+			bits := lex.words[h]
 			switch {
-			case lex.cry[h]:
+			case bits&lexCry != 0:
 				cries++
-			case lex.filler[h], t.kind == kindEmoji:
+			case bits&lexFiller != 0, t.kind == kindEmoji:
 			default:
 				others++
 			}
-			if n == len(hs) {
-				copy(hs[:], hs[1:])
-				n--
+			danger = danger || bits&lexDanger != 0
+			nn := 0
+			if bits&lexPrefix != 0 {
+				next[nn] = h
+				nn++
 			}
-			hs[n] = h
-			n++
-			// every sequence of up to lex.longest words ending here
-			for k := 0; k < min(n, lex.longest); k++ {
-				if lex.possible[seqHash(hs[n-1-k:n])] {
-					level = Possible
+			for _, p := range active[:na] {
+				c := pairHash(p, h)
+				b := lex.words[c]
+				danger = danger || b&lexDanger != 0
+				if b&lexPrefix != 0 && nn < len(next) {
+					next[nn] = c
+					nn++
 				}
 			}
+			active, na = next, nn
 		}
 	}
 	if cries > 0 && others == 0 && (!ask || bang) {
 		return Urgent
 	}
-	return level
+	if danger {
+		var mask uint64
+		for _, m := range s.masks {
+			mask |= m
+		}
+		if mask&calmContext == 0 {
+			return Possible
+		}
+	}
+	return None
 }
+
+// calmContext are the concepts that make a danger word a story, a joke or
+// a supposition.
+var calmContext = conceptBits("jest", "past", "media", "hypo")
 
 // cjkCry reports whether a run of Chinese or Japanese characters is a cry
 // for help and nothing else: a cry, with only fillers around it ("救命啊",
@@ -230,11 +255,14 @@ func cryRune(r rune) bool {
 	return false
 }
 
-// seqHash is the hash of a word sequence as buildLexicon makes it.
-func seqHash(hs []uint64) uint64 {
-	h := hs[0]
-	for _, x := range hs[1:] {
-		h = pairHash(h, x)
+// squashHash hashes a folded word with its doubled letters made single.
+func squashHash(b []byte) uint64 {
+	h := hashStart(fWord)
+	for i, c := range b {
+		if i > 0 && c == b[i-1] {
+			continue
+		}
+		h = (h ^ uint64(c)) * fnvPrime
 	}
-	return h
+	return mix(h)
 }
