@@ -6,7 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"travelbot/bot"
 	"travelbot/faq"
@@ -40,7 +43,11 @@ func (m *Main) ask(ctx context.Context, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(jsonReply(r))
 	}
-	fmt.Fprint(m.Stdout, bot.RenderText(r))
+	text := bot.RenderText(r)
+	if f, ok := m.Stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		text = bot.Wrap(text, m.terminalWidth()) // piped output stays one line per line
+	}
+	fmt.Fprint(m.Stdout, text)
 	return nil
 }
 
