@@ -81,6 +81,20 @@ var concepts = map[string][]string{
 	"help":      {"help", "aiuto", "aiutatemi", "aiutami", "ayuda", "ayudame", "socorro", "aide", "aidez", "secours", "hilfe", "helft", "ajuda", "ajudem", "救命", "救", "助け", "助けて"},
 	"pain":      {"pain", "pains", "hurts", "hurt", "hurting", "dolore", "male", "dolor", "duele", "douleur", "mal", "schmerzen", "schmerz", "weh", "dor", "doi", "疼", "痛", "痛い"},
 	"trapped":   {"trapped", "stuck", "pinned", "buried", "intrappolato", "bloccato", "bloccati", "sepolto", "atrapado", "atrapada", "atrapados", "enterrado", "coince", "coinces", "bloque", "ensevelis", "eingeklemmt", "eingeschlossen", "verschuttet", "preso", "presos", "soterrado", "困住", "被困", "埋", "閉じ込め", "挟ま", "埋まっ"},
+	// falling and crashing
+	"fall": {"fell", "fall", "fallen", "falling", "slipped", "crashed", "crash", "tripped", "caduto", "caduta", "cadere", "scivolato", "scivolata", "cayo", "caido", "caida", "resbalo", "tombe", "tombee", "chute", "glisse", "gesturzt", "hingefallen", "gefallen", "sturz", "caiu", "caido", "queda", "escorregou", "摔", "摔倒", "跌倒", "倒", "転ん", "落ち", "転倒"},
+	// a stranger
+	"stranger": {"guy", "man", "men", "stranger", "someone", "somebody", "guys", "uomo", "tipo", "tizio", "qualcuno", "uomini", "hombre", "tipo", "alguien", "hombres", "homme", "type", "quelqu", "hommes", "mann", "typ", "jemand", "manner", "kerl", "homem", "cara", "alguem", "homens", "男", "男人", "有人", "陌生人", "知らない", "男の人"},
+	// an attack or a theft
+	"attack": {"attacked", "attacking", "robbed", "mugged", "grabbed", "stole", "stolen", "following", "followed", "punched", "hit", "threatening", "aggredito", "aggredita", "rapinato", "rapinata", "derubato", "seguendo", "segue", "minaccia", "robado", "robaron", "atacado", "atacada", "siguiendo", "sigue", "amenaza", "agresse", "agressee", "vole", "suit", "menace", "frappe", "angegriffen", "uberfallen", "verfolgt", "bestohlen", "geschlagen", "bedroht", "assaltado", "assaltada", "roubado", "roubaram", "seguindo", "ameacando", "抢", "偷", "跟踪", "打", "襲われ", "盗ま", "つけられ", "殴ら"},
+	// not, no, can't
+	"not": {"not", "no", "cant", "wont", "doesnt", "isnt", "non", "ne", "pas", "plus", "nicht", "kein", "keine", "nao", "不", "没", "ない", "ません"},
+	// a question about risk or safety
+	"risk": {"risk", "safe", "safety", "dangerous", "danger", "allowed", "rischio", "sicuro", "sicurezza", "pericoloso", "riesgo", "seguro", "seguridad", "peligroso", "risque", "sur", "securite", "dangereux", "risiko", "sicher", "sicherheit", "gefahrlich", "risco", "seguranca", "perigoso", "危险", "安全", "風險", "危険"},
+	// the writer
+	"self": {"i", "im", "me", "my", "myself", "we", "us", "our", "io", "mi", "mio", "mia", "sono", "noi", "ci", "yo", "estoy", "nos", "je", "moi", "suis", "nous", "ich", "mir", "mich", "mein", "meine", "wir", "uns", "eu", "estou", "nos", "我", "我们", "私", "俺", "僕"},
+	// the body
+	"body": {"chest", "head", "heart", "arm", "leg", "neck", "face", "lips", "throat", "stomach", "back", "petto", "testa", "cuore", "braccio", "gamba", "collo", "faccia", "labbra", "gola", "pancia", "pecho", "cabeza", "corazon", "brazo", "pierna", "cuello", "cara", "labios", "garganta", "poitrine", "tete", "coeur", "bras", "jambe", "cou", "visage", "levres", "gorge", "brust", "kopf", "herz", "arm", "bein", "hals", "gesicht", "lippen", "peito", "cabeca", "coracao", "braco", "perna", "pescoco", "rosto", "labios", "胸", "头", "心脏", "腿", "脖子", "脸", "頭", "心臓", "足", "首", "顔"},
 	// people close to the writer
 	"kin": {
 		"husband", "wife", "son", "daughter", "kid", "kids", "child", "baby", "mom", "mum", "dad", "friend", "boyfriend", "girlfriend", "brother", "sister",
