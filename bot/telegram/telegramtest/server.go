@@ -714,3 +714,13 @@ func Inline(userID int64, query string) tgbotapi.Update {
 		Query: query,
 	}}
 }
+
+// Keyboard decodes the inline keyboard a recorded call sent as
+// reply_markup (nil when it sent none).
+func Keyboard(c Call) [][]tgbotapi.InlineKeyboardButton {
+	var kb tgbotapi.InlineKeyboardMarkup
+	if json.Unmarshal([]byte(c.Form.Get("reply_markup")), &kb) != nil {
+		return nil
+	}
+	return kb.InlineKeyboard
+}
