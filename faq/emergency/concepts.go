@@ -91,6 +91,18 @@ var concepts = map[string][]string{
 	"not": {"not", "no", "cant", "wont", "doesnt", "isnt", "non", "ne", "pas", "plus", "nicht", "kein", "keine", "nao", "不", "没", "ない", "ません"},
 	// a question about risk or safety
 	"risk": {"risk", "safe", "safety", "dangerous", "danger", "allowed", "rischio", "sicuro", "sicurezza", "pericoloso", "riesgo", "seguro", "seguridad", "peligroso", "risque", "sur", "securite", "dangereux", "risiko", "sicher", "sicherheit", "gefahrlich", "risco", "seguranca", "perigoso", "危险", "安全", "風險", "危険"},
+	// the means and words of self-harm
+	"selfharm": {"pills", "tablets", "overdose", "tracks", "rails", "bridge", "jump", "rope", "tylenol", "paracetamol", "sleeping", "goodbye", "existing", "anymore",
+		"pillole", "farmaci", "binari", "ponte", "corda", "buttarmi", "sonniferi", "addio",
+		"pastillas", "vias", "puente", "cuerda", "tirarme", "pastillas", "adios", "acabe",
+		"medicaments", "cachets", "comprimes", "rails", "pont", "corde", "sauter", "adieu", "doliprane",
+		"tabletten", "pillen", "gleise", "brucke", "seil", "springen", "schlaftabletten", "abschied",
+		"comprimidos", "remedios", "trilhos", "ponte", "corda", "pular", "adeus", "carta",
+		"药", "安眠药", "跳楼", "跳", "桥", "遗书", "薬", "線路", "飛び降り", "橋", "遺書", "消えたい"},
+	// the ground shaking
+	"quake": {"earthquake", "quake", "shaking", "tremor", "terremoto", "scossa", "sismo", "temblor", "seisme", "tremblement", "erdbeben", "beben", "tremor", "地震", "摇晃", "揺れ"},
+	// a device or an unattended bag
+	"device": {"bomb", "device", "suspicious", "package", "unattended", "ticking", "backpack", "drone", "borsa", "zaino", "pacco", "sospetto", "sospetta", "bomba", "abbandonato", "maleta", "mochila", "paquete", "sospechoso", "sospechosa", "colis", "sac", "suspect", "bombe", "abandonne", "tasche", "rucksack", "paket", "verdachtig", "koffer", "mala", "pacote", "suspeito", "suspeita", "可疑", "包", "炸弹", "无人机", "不審", "爆弾", "カバン", "荷物"},
 	// the writer
 	"self": {"i", "im", "me", "my", "myself", "we", "us", "our", "io", "mi", "mio", "mia", "sono", "noi", "ci", "yo", "estoy", "nos", "je", "moi", "suis", "nous", "ich", "mir", "mich", "mein", "meine", "wir", "uns", "eu", "estou", "nos", "我", "我们", "私", "俺", "僕"},
 	// the body
