@@ -624,6 +624,31 @@ func TestLongAnswerIsSplitOnParagraphs(t *testing.T) {
 	}
 }
 
+// TestEmojiAnswerIsCountedInUTF16Units: Telegram counts the 4,096
+// characters in UTF-16 code units, so 3,000 emoji (3,000 code points,
+// 6,000 units) do not fit in one message. The fake refuses any part over
+// 4,096 units, so counting code points would fail here.
+func TestEmojiAnswerIsCountedInUTF16Units(t *testing.T) {
+	emoji := strings.Repeat("🎿", 3000)
+	conv := &fakeConv{handle: func(context.Context, bot.Message) bot.Reply {
+		return bot.Reply{Kind: bot.KindAnswer, Question: "Skis", Answer: emoji}
+	}}
+	e := start(t, conv, nil)
+	e.fake.Enqueue(telegramtest.PrivateText(113, "skis"))
+	e.settle()
+	got := e.fake.SentTo(113)
+	if len(got) < 2 {
+		t.Fatalf("%d messages, want the answer split in UTF-16 units", len(got))
+	}
+	n := 0
+	for _, m := range got {
+		n += strings.Count(m.Visible, "🎿")
+	}
+	if n != 3000 {
+		t.Errorf("%d emoji delivered, want all 3000", n)
+	}
+}
+
 func TestPanickingConversationStillReplies(t *testing.T) {
 	conv := &fakeConv{}
 	conv.handle = func(ctx context.Context, m bot.Message) bot.Reply {
