@@ -103,6 +103,18 @@ var concepts = map[string][]string{
 	"quake": {"earthquake", "quake", "shaking", "tremor", "terremoto", "scossa", "sismo", "temblor", "seisme", "tremblement", "erdbeben", "beben", "tremor", "地震", "摇晃", "揺れ"},
 	// a device or an unattended bag
 	"device": {"bomb", "device", "suspicious", "package", "unattended", "ticking", "backpack", "drone", "borsa", "zaino", "pacco", "sospetto", "sospetta", "bomba", "abbandonato", "maleta", "mochila", "paquete", "sospechoso", "sospechosa", "colis", "sac", "suspect", "bombe", "abandonne", "tasche", "rucksack", "paket", "verdachtig", "koffer", "mala", "pacote", "suspeito", "suspeita", "可疑", "包", "炸弹", "无人机", "不審", "爆弾", "カバン", "荷物"},
+	// looking for someone
+	"find": {"find", "seen", "anywhere", "back", "trovo", "trovare", "trova", "visto", "tornato", "tornata", "encuentro", "encontrar", "visto", "volvio", "trouve", "trouver", "vu", "revenu", "revenue", "finde", "finden", "gesehen", "zuruck", "encontro", "encontrar", "voltou", "找不到", "没回来", "見つからない", "戻ってこない"},
+	// off the piste, in the dark
+	"dark": {"dark", "night", "bounds", "offpiste", "lost", "buio", "notte", "fuori", "oscuro", "noche", "oscureciendo", "nuit", "noir", "hors", "dunkel", "nacht", "abseits", "escuro", "noite", "fora", "天黑", "晚上", "暗", "夜"},
+	// cold injuries
+	"cold": {"freezing", "frostbite", "hypothermia", "frozen", "numb", "congelamento", "ipotermia", "congelato", "congelacion", "hipotermia", "congelado", "engelure", "hypothermie", "gele", "erfrierung", "unterkuhlung", "erfroren", "hipotermia", "congelado", "冻伤", "失温", "低体温", "凍傷"},
+	// burns
+	"burn": {"burned", "burnt", "burn", "burns", "scalded", "ustionato", "ustionata", "bruciato", "bruciata", "ustione", "quemado", "quemada", "quemadura", "brule", "brulee", "brulure", "verbrannt", "verbrennung", "verbruht", "queimado", "queimada", "queimadura", "烫伤", "烧伤", "やけど", "火傷"},
+	// choking
+	"choke": {"choking", "choked", "strozzando", "soffoca", "soffocando", "atragantado", "atragantada", "atragantando", "etouffe", "etouffer", "erstickt", "verschluckt", "engasgado", "engasgada", "engasgou", "噎", "卡住", "詰まら", "窒息"},
+	// signs of a stroke
+	"neuro": {"droopy", "drooping", "slurred", "slurring", "numb", "paralysed", "paralyzed", "storta", "storto", "intorpidito", "paralizzato", "paralizado", "torcida", "entumecido", "engourdi", "paralyse", "gelahmt", "taub", "hangt", "dormente", "paralisado", "torta", "歪", "麻", "しびれ", "麻痺", "ろれつ"},
 	// the writer
 	"self": {"i", "im", "me", "my", "myself", "we", "us", "our", "io", "mi", "mio", "mia", "sono", "noi", "ci", "yo", "estoy", "nos", "je", "moi", "suis", "nous", "ich", "mir", "mich", "mein", "meine", "wir", "uns", "eu", "estou", "nos", "我", "我们", "私", "俺", "僕"},
 	// the body
@@ -120,7 +132,7 @@ var concepts = map[string][]string{
 }
 
 // conceptOf maps the feature hash of a word (or CJK unigram or bigram) to
-// its concept's index in conceptHash.
+// the mask of its concepts (bit i for conceptHash[i]).
 var conceptOf, conceptHash = buildConcepts()
 
 // Window flags take the two concept bits after the last concept.
@@ -129,8 +141,11 @@ var (
 	bitAsk  = uint64(1) << (len(conceptHash) + 1)
 )
 
-func buildConcepts() (map[uint64]uint8, []uint64) {
-	m := make(map[uint64]uint8)
+func buildConcepts() (map[uint64]uint64, []uint64) {
+	if len(concepts) > 62 {
+		panic("emergency: more concepts than the 62 bits a mask leaves for them")
+	}
+	m := make(map[uint64]uint64)
 	names := make([]string, 0, len(concepts))
 	for name := range concepts {
 		names = append(names, name)
@@ -140,7 +155,7 @@ func buildConcepts() (map[uint64]uint8, []uint64) {
 	s := new(scratch)
 	for i, name := range names {
 		hashes[i] = mix(hashBytes(hashStart(fConcept), []byte(name)))
-		c := uint8(i)
+		c := uint64(1) << i
 		for _, w := range concepts[name] {
 			s.tokenize(w)
 			if len(s.toks) == 0 {
@@ -149,13 +164,13 @@ func buildConcepts() (map[uint64]uint8, []uint64) {
 			t := s.toks[0]
 			switch {
 			case t.kind == kindWord:
-				m[wordHash(s.text(t))] = c
+				m[wordHash(s.text(t))] |= c
 			case t.kind == kindEmoji:
-				m[mix(hashBytes(hashStart(fEmoji), s.text(t)))] = c
+				m[mix(hashBytes(hashStart(fEmoji), s.text(t)))] |= c
 			case len(s.toks) == 1:
-				m[mix(hashBytes(hashStart(fCJK), s.text(t)))] = c
+				m[mix(hashBytes(hashStart(fCJK), s.text(t)))] |= c
 			case len(s.toks) == 2:
-				m[mix(hashBytes(hashStart(fCJK), s.buf[t.start:s.toks[1].end]))] = c
+				m[mix(hashBytes(hashStart(fCJK), s.buf[t.start:s.toks[1].end]))] |= c
 			}
 		}
 	}

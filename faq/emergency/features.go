@@ -155,12 +155,16 @@ func (s *scratch) extract() {
 	}
 }
 
-// concept adds the concept feature of a word, if it has one, and marks
-// the token with it.
+// concept adds the concept features of a word, if it has any, and marks
+// the token with them.
 func (s *scratch) concept(h uint64, ti int32) {
-	if c, ok := conceptOf[h]; ok && useConcepts {
-		s.feats = append(s.feats, feature{h: conceptHash[c], tok: ti})
-		s.masks[ti] |= 1 << c
+	if m, ok := conceptOf[h]; ok && useConcepts {
+		s.masks[ti] |= m
+		for i := 0; m != 0; i, m = i+1, m>>1 {
+			if m&1 != 0 {
+				s.feats = append(s.feats, feature{h: conceptHash[i], tok: ti})
+			}
+		}
 	}
 }
 
