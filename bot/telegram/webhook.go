@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -107,7 +108,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad update", http.StatusBadRequest)
 		return
 	}
-	c := st.calls.run(u.UpdateID, func() bool { return a.handleUpdate(st.ctx, u) })
+	c := st.calls.run(u.UpdateID, func() bool { return a.handleClaimed(st.ctx, u) })
 	if c == nil {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
@@ -181,4 +182,38 @@ func (h *hookCalls) close() {
 	h.closed = true
 	h.mu.Unlock()
 	h.wg.Wait()
+}
+
+// Claims coordinates the replicas sharing one bot (implemented by
+// bot/store/postgres). Claim returns a finish func when this replica must
+// handle key, to be called once with whether the reply went out; nil, nil
+// when another replica handled it already. It may wait while another
+// replica is handling the key, and takes the key over when that replica's
+// lease runs out (it died).
+type Claims interface {
+	Claim(ctx context.Context, key string) (finish func(handled bool), err error)
+}
+
+// handleClaimed is handleUpdate behind the replicas' claim on the update.
+// When the claim cannot be checked (the database is down), the update is
+// handled anyway: an answer twice is better than none.
+func (a *Adapter) handleClaimed(ctx context.Context, u tgbotapi.Update) bool {
+	if a.claims == nil || a.recent.seen(u.UpdateID) {
+		return a.handleUpdate(ctx, u)
+	}
+	key := "telegram:" + strconv.FormatInt(a.api.Load().Self.ID, 10) + ":" + strconv.Itoa(u.UpdateID)
+	finish, err := a.claims.Claim(ctx, key)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return false
+	case err != nil:
+		a.log.Warn("cannot claim an update; answering it anyway", "update", u.UpdateID, "err", err)
+		return a.handleUpdate(ctx, u)
+	case finish == nil:
+		a.recent.add(u.UpdateID) // another replica answered it
+		return true
+	}
+	ok := a.handleUpdate(ctx, u)
+	finish(ok)
+	return ok
 }
