@@ -11,7 +11,7 @@ import (
 
 // WriterOptions configure a Writer. Zero values take the defaults.
 type WriterOptions struct {
-	QueueSize     int           // records waiting at most; default 8192
+	QueueSize     int           // records waiting at most; default 16384 (a few MiB at most)
 	BatchSize     int           // records per transaction at most; default 512
 	FlushInterval time.Duration // how long a record waits at most; default 1s
 	// Retention, when positive, makes the Writer purge records older than
@@ -25,11 +25,12 @@ type WriterOptions struct {
 	Logger  *slog.Logger
 }
 
-// item is one queued record: a question or an event.
+// item is one queued record: a question or an event. Pointers keep the
+// queue's buffer small (it is allocated whole when the Writer starts);
+// the records themselves exist only while queued.
 type item struct {
-	q     Question
-	e     Event
-	isQ   bool
+	q     *Question
+	e     *Event
 	flush chan struct{} // a Flush marker, not a record
 }
 
@@ -53,7 +54,7 @@ type Writer struct {
 // NewWriter starts a Writer on st. Close it to flush and stop.
 func NewWriter(st Store, o WriterOptions) *Writer {
 	if o.QueueSize <= 0 {
-		o.QueueSize = 8192
+		o.QueueSize = 16384
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 512
@@ -78,12 +79,12 @@ func NewWriter(st Store, o WriterOptions) *Writer {
 // AddQuestion queues a question. It reports false, and counts a drop, when
 // the queue is full or the Writer is closed.
 func (w *Writer) AddQuestion(q Question) bool {
-	return w.add(item{q: q, isQ: true})
+	return w.add(item{q: &q})
 }
 
 // AddEvent queues an event, like AddQuestion.
 func (w *Writer) AddEvent(e Event) bool {
-	return w.add(item{e: e})
+	return w.add(item{e: &e})
 }
 
 func (w *Writer) add(it item) bool {
@@ -188,10 +189,10 @@ func (w *Writer) run() {
 		case it.flush != nil:
 			waiting = append(waiting, it.flush)
 			flush()
-		case it.isQ:
-			b.Questions = append(b.Questions, it.q)
+		case it.q != nil:
+			b.Questions = append(b.Questions, *it.q)
 		default:
-			b.Events = append(b.Events, it.e)
+			b.Events = append(b.Events, *it.e)
 		}
 		if b.Len() >= w.o.BatchSize {
 			flush()

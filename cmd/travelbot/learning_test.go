@@ -1,9 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"travelbot/config"
 )
 
 // TestMain points the default data directory (XDG_STATE_HOME) at a
@@ -19,4 +31,245 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// askJSON posts a question to /v1/ask and returns the reply.
+func askJSON(t *testing.T, url, q string) map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"question": q})
+	code, got, _ := call(t, "POST", url+"/v1/ask", string(body), nil)
+	if code != 200 {
+		t.Fatalf("POST /v1/ask %q: %d %v", q, code, got)
+	}
+	return got
+}
+
+// runReview runs `travelbot review ...` in-process and returns its output.
+func runReview(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	err := m.Run(context.Background(), append([]string{"review"}, args...))
+	var ee *exitError
+	if errors.As(err, &ee) && ee.msg != "" {
+		errb.WriteString(ee.msg)
+	}
+	if err != nil {
+		return out.String() + errb.String(), err
+	}
+	return out.String(), nil
+}
+
+func reviewJSON(t *testing.T, dataDir, faqPath string) reviewReport {
+	t.Helper()
+	out, err := runReview(t, "--data", dataDir, "--faq", faqPath, "--json")
+	if err != nil {
+		t.Fatalf("review --json: %v\n%s", err, out)
+	}
+	var rep reviewReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("review --json printed %q: %v", out, err)
+	}
+	return rep
+}
+
+// The personal data the end-to-end test sends, and the forms of it that
+// must not be found anywhere in the data directory.
+const (
+	testPhone = "+39 347 555 0101"
+	testEmail = "luca.bianchi@example.it"
+)
+
+var personalTraces = []string{"347 555 0101", "3475550101", "555 0101", "luca.bianchi", "bianchi@", "example.it"}
+
+// TestLearningLoopOverHTTP is the loop through the HTTP API: questions the
+// FAQ cannot answer (one with a phone number and an e-mail address), a 👎
+// with a note, review --json listing both, no byte of the personal data in
+// the data directory, then review promote editing the FAQ, the running
+// server reloading it, and the same question answered by the entry.
+func TestLearningLoopOverHTTP(t *testing.T) {
+	dataDir := t.TempDir()
+	ts := startServer(t, func(c *config.Config, _ *server) {
+		c.DataDir = dataDir
+		c.Watch = true
+		c.ReloadDebounce = 20 * time.Millisecond
+	})
+	const skis = "where can I rent skis in Cortina"
+	for _, q := range []string{
+		skis,
+		skis + "?",
+		"where can i rent skis in cortina, text " + testPhone + " or write " + testEmail,
+		"ski rental in Cortina",
+	} {
+		r := askJSON(t, ts.url, q)
+		if r["outcome"] == "answer" {
+			t.Fatalf("%q was answered (%v): the test needs a question the FAQ cannot answer", q, r["id"])
+		}
+		if id, _ := r["question_id"].(string); id == "" {
+			t.Fatalf("%q: no question_id in %v", q, r)
+		}
+	}
+	water := askJSON(t, ts.url, "Is tap water safe to drink in Milan?")
+	qid := water["question_id"].(string)
+	fb := func(body string) (int, map[string]any) {
+		code, got, _ := call(t, "POST", ts.url+"/v1/feedback", body, nil)
+		return code, got
+	}
+	if code, got := fb(`{"question_id":"` + qid + `","vote":"down","note":"sparkling water, mail me at ` + testEmail + `"}`); code != 200 || got["ok"] != true {
+		t.Fatalf("feedback: %d %v", code, got)
+	}
+	// once per user per question
+	code, dup := fb(`{"question_id":"` + qid + `","vote":"up"}`)
+	if code != 200 || !strings.Contains(fmt.Sprint(dup["message"]), "already") {
+		t.Errorf("second vote: %d %v", code, dup)
+	}
+	for _, bad := range []string{`{"question_id":"` + qid + `","vote":"sideways"}`, `{"vote":"up"}`, `{"question_id":"../x","vote":"up"}`, `[]`, `{"question_id":"` + qid + `","vote":"up","extra":1}`} {
+		if code, got := fb(bad); code != 400 {
+			t.Errorf("feedback %s: %d %v, want 400", bad, code, got)
+		}
+	}
+	if err := ts.learning.writer.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	rep := reviewJSON(t, dataDir, ts.faqPath)
+	var skiCluster, waterCluster *reviewCluster
+	for i, c := range rep.Clusters {
+		switch {
+		case strings.Contains(strings.ToLower(c.Question), "rent skis"):
+			skiCluster = &rep.Clusters[i]
+		case c.Kind == kindDownvoted:
+			waterCluster = &rep.Clusters[i]
+		}
+	}
+	if skiCluster == nil || skiCluster.Count < 3 || skiCluster.Kind != kindUnanswered || skiCluster.Question != skis {
+		t.Fatalf("no unanswered ski cluster of at least 3 with %q as its representative in %+v", skis, rep.Clusters)
+	}
+	if waterCluster == nil || waterCluster.DownShare != 1 || len(waterCluster.Notes) != 1 || !strings.Contains(waterCluster.Notes[0], "[email]") {
+		t.Fatalf("no downvoted water cluster with its redacted note in %+v", rep.Clusters)
+	}
+	if waterCluster.Suggested.ID != "water" {
+		t.Errorf("water cluster suggests %+v", waterCluster.Suggested)
+	}
+	redacted := false
+	for _, ex := range skiCluster.Examples {
+		redacted = redacted || strings.Contains(ex, "[phone]") && strings.Contains(ex, "[email]")
+	}
+	if !redacted {
+		t.Errorf("no redacted example in %q", skiCluster.Examples)
+	}
+	assertNoPersonalData(t, dataDir)
+
+	// The metrics saw the vote and the answer.
+	resp, err := http.Get(ts.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`travelbot_feedback_total{channel="http",vote="down"} 1`, `travelbot_answers_total{entry="water"} 1`, "travelbot_store_dropped_total 0", "travelbot_store_write_duration_seconds_count"} {
+		if !strings.Contains(string(metricsText), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	// Promote the ski cluster to the airport entry's alternates.
+	before, _ := os.ReadFile(ts.faqPath)
+	out, err := runReview(t, "promote", "--data", dataDir, "--faq", ts.faqPath, "--entry", "airport", skiCluster.ID)
+	if err != nil {
+		t.Fatalf("promote: %v\n%s", err, out)
+	}
+	after, _ := os.ReadFile(ts.faqPath)
+	if got := len(strings.Split(string(after), "\n")) - len(strings.Split(string(before), "\n")); got != 1 {
+		t.Errorf("promote changed the line count by %d, want one added line:\n%s", got, after)
+	}
+	ts.logs.waitFor(t, map[string]any{"msg": "faq reload", "result": "ok"})
+	if r := askJSON(t, ts.url, skis); r["outcome"] != "answer" || r["id"] != "airport" {
+		t.Errorf("after promote, %q = %v %v, want the airport entry", skis, r["outcome"], r["id"])
+	}
+	for _, c := range reviewJSON(t, dataDir, ts.faqPath).Clusters {
+		if c.ID == skiCluster.ID {
+			t.Errorf("the promoted cluster is still in the review: %+v", c)
+		}
+	}
+	// Promoting it again finds nothing to promote.
+	if out, err := runReview(t, "promote", "--data", dataDir, "--faq", ts.faqPath, "--entry", "airport", skiCluster.ID); err == nil {
+		t.Errorf("a second promote of the same cluster succeeded: %s", out)
+	}
+}
+
+// assertNoPersonalData reads every file in dir, byte for byte, for the
+// test's phone number and e-mail address.
+func assertNoPersonalData(t *testing.T, dir string) {
+	t.Helper()
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, s := range personalTraces {
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("%s holds %q", path, s)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files == 0 {
+		t.Fatalf("no files in the data directory %s", dir)
+	}
+}
+
+func TestPromoteRefusesWhenCasesGetWorse(t *testing.T) {
+	dataDir := t.TempDir()
+	ts := startServer(t, func(c *config.Config, _ *server) { c.DataDir = dataDir })
+	const q = "where can I rent skis in Cortina"
+	askJSON(t, ts.url, q)
+	askJSON(t, ts.url, q)
+	if err := ts.learning.writer.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rep := reviewJSON(t, dataDir, ts.faqPath)
+	if len(rep.Clusters) != 1 {
+		t.Fatalf("clusters = %+v, want one", rep.Clusters)
+	}
+	cases := filepath.Join(filepath.Dir(ts.faqPath), "cases.yaml")
+	writeFile(t, cases, "cases:\n  - question: Is tap water safe to drink in Milan?\n    expect: water\n  - question: "+q+"\n    expect: none\n")
+	before, _ := os.ReadFile(ts.faqPath)
+	out, err := runReview(t, "promote", "--data", dataDir, "--faq", ts.faqPath, "--entry", "airport", rep.Clusters[0].ID)
+	if err == nil {
+		t.Fatalf("promote made an out-of-scope case fail and was not refused: %s", out)
+	}
+	if !strings.Contains(out, "get worse") || !strings.Contains(out, cases+":4:") {
+		t.Errorf("refusal %q does not name the case that fails by file:line", out)
+	}
+	if after, _ := os.ReadFile(ts.faqPath); !bytes.Equal(before, after) {
+		t.Errorf("the FAQ was written although the change was refused")
+	}
+	// An invalid result is refused with file:line problems: the same
+	// phrasing under two entries.
+	out, err = runReview(t, "promote", "--data", dataDir, "--faq", ts.faqPath, "--entry", "water", "--question", "Which airport is closest to Cortina d'Ampezzo?", rep.Clusters[0].ID)
+	if err == nil || !strings.Contains(out, ts.faqPath+":") {
+		t.Errorf("promote of a duplicate phrasing = %v %q, want file:line problems", err, out)
+	}
+}
+
+func TestParseSince(t *testing.T) {
+	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "36h": 36 * time.Hour, "90m": 90 * time.Minute} {
+		if got, err := parseSince(in); err != nil || got != want {
+			t.Errorf("parseSince(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "0d", "-1d", "week", "7"} {
+		if _, err := parseSince(bad); err == nil {
+			t.Errorf("parseSince(%q): no error", bad)
+		}
+	}
 }

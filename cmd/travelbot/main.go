@@ -11,23 +11,41 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"travelbot/internal/hangup"
 )
 
-func main() {
+func main() { os.Exit(runMain(os.Args[1:])) }
+
+// runMain is main without the exit, so its deferred calls run: it returns
+// the exit status.
+func runMain(args []string) int {
+	// serve takes SIGHUP to mean "reload". Its default action ends the
+	// process, so package hangup catches it from package initialisation
+	// on, before a configuration is read or an FAQ compiled; serve ignores
+	// what arrives while it starts. The other subcommands keep the default.
+	var hup <-chan os.Signal
+	if len(args) > 0 && args[0] == "serve" {
+		hup = hangup.Take()
+	} else {
+		hangup.Release()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := NewMain()
-	if err := m.Run(ctx, os.Args[1:]); err != nil {
+	m.Hangups = hup
+	if err := m.Run(ctx, args); err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {
 			if ee.msg != "" {
 				fmt.Fprintln(m.Stderr, ee.msg)
 			}
-			os.Exit(ee.code)
+			return ee.code
 		}
 		fmt.Fprintln(m.Stderr, "travelbot:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // Main is the program: its streams and environment are fields so tests run
@@ -38,6 +56,9 @@ type Main struct {
 	Stderr io.Writer
 	// Getenv reads the environment (os.Getenv in production).
 	Getenv func(string) string
+	// Hangups delivers SIGHUP to serve, which reloads on it; nil makes
+	// serve subscribe itself when it starts.
+	Hangups <-chan os.Signal
 }
 
 // NewMain returns a Main wired to the process's streams and environment.
@@ -68,6 +89,10 @@ Usage:
   travelbot eval [--faq FILE] --cases FILE [--json] [--min-accuracy X]
                                                      measure matching quality and speed
   travelbot serve [--config FILE]                    run the chat adapters and the HTTP server
+  travelbot review [--data DIR] [--since 7d] [--json]
+                                                     cluster what the FAQ missed, from the question log
+  travelbot review promote [--data DIR] --faq FILE --entry ENTRY [--negative] CLUSTER_ID
+                                                     add a cluster's question to the FAQ file
 
 Without --faq, the FAQ compiled into the binary is used.
 `
@@ -90,6 +115,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.eval(ctx, rest)
 	case "serve":
 		return m.serve(ctx, rest)
+	case "review":
+		return m.review(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

@@ -127,3 +127,16 @@ func (c *Claims) hold(key string) func(bool) {
 		}
 	}
 }
+
+// PurgeClaims deletes the claims whose lease ended before before (done or
+// abandoned long ago) and returns how many went.
+func (s *DB) PurgeClaims(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM claims WHERE expires_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: purge claims: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

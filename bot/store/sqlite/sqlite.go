@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -209,14 +211,9 @@ func (s *DB) Write(ctx context.Context, b store.Batch) error {
 		return nil
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if len(b.Questions) > 0 {
-			st, err := tx.PrepareContext(ctx, `INSERT INTO questions (id, at, channel, chat_kind, user_hash, text, outcome, entry, confidence, candidates, urgency, language, faq_version)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			for _, q := range b.Questions {
+		for chunk := range slices.Chunk(b.Questions, rowsPerInsert) {
+			args := make([]any, 0, len(chunk)*13)
+			for _, q := range chunk {
 				cands := q.Candidates
 				if cands == nil {
 					cands = []store.Candidate{}
@@ -225,22 +222,22 @@ func (s *DB) Write(ctx context.Context, b store.Batch) error {
 				if err != nil {
 					return err
 				}
-				if _, err := st.ExecContext(ctx, q.ID, ms(q.Time), q.Channel, q.ChatKind, q.UserHash, q.Text, q.Outcome, q.Entry, q.Confidence, string(cj), q.Urgency, q.Language, q.FAQVersion); err != nil {
-					return err
-				}
+				args = append(args, q.ID, ms(q.Time), q.Channel, q.ChatKind, q.UserHash, q.Text, q.Outcome, q.Entry, q.Confidence, string(cj), q.Urgency, q.Language, q.FAQVersion)
 			}
-		}
-		if len(b.Events) > 0 {
-			st, err := tx.PrepareContext(ctx, `INSERT INTO events (question_id, at, kind, user_hash, vote, entry, text)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-			if err != nil {
+			query := `INSERT INTO questions (id, at, channel, chat_kind, user_hash, text, outcome, entry, confidence, candidates, urgency, language, faq_version) VALUES ` +
+				placeholders(len(chunk), 13) + ` ON CONFLICT (id) DO NOTHING`
+			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 				return err
 			}
-			defer st.Close()
-			for _, e := range b.Events {
-				if _, err := st.ExecContext(ctx, e.QuestionID, ms(e.Time), e.Kind, e.UserHash, e.Vote, e.Entry, e.Text); err != nil {
-					return err
-				}
+		}
+		for chunk := range slices.Chunk(b.Events, rowsPerInsert) {
+			args := make([]any, 0, len(chunk)*7)
+			for _, e := range chunk {
+				args = append(args, e.QuestionID, ms(e.Time), e.Kind, e.UserHash, e.Vote, e.Entry, e.Text)
+			}
+			query := `INSERT INTO events (question_id, at, kind, user_hash, vote, entry, text) VALUES ` + placeholders(len(chunk), 7) + ` ON CONFLICT DO NOTHING`
+			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -249,6 +246,16 @@ func (s *DB) Write(ctx context.Context, b store.Batch) error {
 		return fmt.Errorf("sqlite: write: %w", err)
 	}
 	return nil
+}
+
+// rowsPerInsert is how many rows one INSERT statement writes: one statement
+// per row costs far more than the row itself.
+const rowsPerInsert = 64
+
+// placeholders returns "(?, ?), (?, ?)" for rows rows of cols columns.
+func placeholders(rows, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	return strings.Repeat(row+", ", rows-1) + row
 }
 
 // Purge implements store.Store.

@@ -210,3 +210,27 @@ func childWriter(dir string) {
 		fmt.Printf("committed %d\n", n)
 	}
 }
+
+// BenchmarkWriteBatch writes batches of 512 questions, as the Writer does,
+// and reports the cost per question.
+func BenchmarkWriteBatch(b *testing.B) {
+	db, err := sqlite.OpenDir(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	for b.Loop() {
+		var batch store.Batch
+		for i := range 512 {
+			batch.Questions = append(batch.Questions, store.Question{ID: fmt.Sprintf("%d-%d", n, i), Time: time.Now(), Channel: "telegram", ChatKind: "private",
+				UserHash: "0123456789abcdef0123456789abcdef", Text: "where can I rent skis in Cortina", Outcome: "none", Urgency: "none", Language: "en", FAQVersion: "abc",
+				Candidates: []store.Candidate{{Entry: "a", Confidence: 0.2}}})
+		}
+		if err := db.Write(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*512), "ns/question")
+}

@@ -1,0 +1,552 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"travelbot/bot/store"
+	"travelbot/bot/store/sqlite"
+	"travelbot/config"
+	"travelbot/faq"
+)
+
+// The kinds of review cluster: what went wrong for its questions.
+const (
+	kindUnanswered = "unanswered" // the fallback, or "None of these"
+	kindAbandoned  = "abandoned"  // "did you mean" offered, nothing picked
+	kindDownvoted  = "downvoted"  // answered, and the answer got a 👎
+)
+
+// clusterSimilarity is how alike (faq.Similarity) a question must be to a
+// cluster's centroid to join it.
+const clusterSimilarity = 0.45
+
+// maxExamples is how many distinct texts a cluster shows.
+const maxExamples = 5
+
+// reviewCluster is a group of similar questions the FAQ served badly.
+type reviewCluster struct {
+	// ID is stable: a hash of the representative's normalised text.
+	ID    string `json:"id"`
+	Kind  string `json:"kind"`
+	Count int    `json:"count"`
+	// Question is the representative: the most frequent phrasing.
+	Question  string         `json:"question"`
+	Examples  []string       `json:"examples"`
+	Notes     []string       `json:"notes"`
+	Suggested suggestedEntry `json:"suggested"`
+	// DownShare is the share of the cluster's questions that got a 👎.
+	DownShare float64        `json:"down_share"`
+	Kinds     map[string]int `json:"kinds"`
+	LastSeen  time.Time      `json:"last_seen"`
+
+	feats   []faq.Features
+	members []reviewItem
+}
+
+// suggestedEntry is the entry the matcher would pick now for a cluster's
+// representative, and its confidence.
+type suggestedEntry struct {
+	ID         string  `json:"id"`
+	Confidence float64 `json:"confidence"`
+}
+
+// reviewReport is what `travelbot review --json` prints.
+type reviewReport struct {
+	Since     time.Time       `json:"since"`
+	Questions int             `json:"questions"` // questions in the window
+	Flagged   int             `json:"flagged"`   // of those, the ones clustered
+	Clusters  []reviewCluster `json:"clusters"`
+}
+
+// reviewItem is one question worth reviewing.
+type reviewItem struct {
+	rec   store.Record
+	kind  string
+	down  bool
+	notes []string
+	feat  faq.Features
+}
+
+// classify says why a recorded question deserves review, or "" when it
+// does not: it was answered and nobody objected.
+func classify(r store.Record) (kind string, down bool, notes []string) {
+	picked, none := false, false
+	for _, e := range r.Events {
+		switch e.Kind {
+		case store.EventPick:
+			picked = true
+		case store.EventNoneOfThese:
+			none = true
+		case store.EventVote:
+			down = down || e.Vote == store.VoteDown
+		case store.EventNote:
+			if e.Text != "" {
+				notes = append(notes, e.Text)
+			}
+		}
+	}
+	switch {
+	case r.Outcome == "none" || none:
+		kind = kindUnanswered
+	case r.Outcome == "clarify" && !picked:
+		kind = kindAbandoned
+	case down:
+		kind = kindDownvoted
+	}
+	return kind, down, notes
+}
+
+// buildReview clusters the questions recorded in [since, until) that were
+// unanswered, clarified then abandoned, or voted down, largest cluster
+// first. Clusters marked promoted or dismissed are left out.
+func buildReview(ctx context.Context, st store.Store, t *faq.Table, since, until time.Time) (*reviewReport, error) {
+	recs, err := st.Records(ctx, store.Filter{Since: since, Until: until})
+	if err != nil {
+		return nil, err
+	}
+	marks, err := st.Marks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	marked := make(map[string]bool)
+	for _, m := range marks {
+		marked[m.ClusterID] = true
+		if m.Text != "" {
+			marked["text:"+faq.NormalizeQuestion(m.Text)] = true
+		}
+	}
+	rep := &reviewReport{Since: since.UTC(), Questions: len(recs), Clusters: []reviewCluster{}}
+	var clusters []*reviewCluster
+	for _, r := range recs {
+		if r.Text == "" || r.Outcome == "rate_limited" {
+			continue
+		}
+		kind, down, notes := classify(r)
+		if kind == "" {
+			continue
+		}
+		it := reviewItem{rec: r, kind: kind, down: down, notes: notes, feat: t.Features(r.Text)}
+		if it.feat.Empty() {
+			continue
+		}
+		var best *reviewCluster
+		bestSim := clusterSimilarity
+		for _, c := range clusters {
+			if s := faq.Similarity(it.feat, faq.Centroid(c.feats)); s >= bestSim {
+				best, bestSim = c, s
+			}
+		}
+		if best == nil {
+			best = &reviewCluster{}
+			clusters = append(clusters, best)
+		}
+		best.feats = append(best.feats, it.feat)
+		best.members = append(best.members, it)
+	}
+	for _, c := range clusters {
+		finishCluster(c, t)
+		if marked[c.ID] || marked["text:"+faq.NormalizeQuestion(c.Question)] {
+			continue
+		}
+		rep.Flagged += c.Count
+		rep.Clusters = append(rep.Clusters, *c)
+	}
+	slices.SortStableFunc(rep.Clusters, func(a, b reviewCluster) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return rep, nil
+}
+
+// finishCluster picks the representative, the id, the examples and the
+// figures of a cluster.
+func finishCluster(c *reviewCluster, t *faq.Table) {
+	type phrasing struct {
+		text  string
+		n     int
+		first int
+	}
+	byKey := map[string]*phrasing{}
+	var order []string
+	c.Kinds = map[string]int{}
+	downs := 0
+	for i, m := range c.members {
+		key := faq.NormalizeQuestion(m.rec.Text)
+		p, ok := byKey[key]
+		if !ok {
+			p = &phrasing{text: m.rec.Text, first: i}
+			byKey[key] = p
+			order = append(order, key)
+		}
+		p.n++
+		c.Kinds[m.kind]++
+		if m.down {
+			downs++
+		}
+		c.Notes = append(c.Notes, m.notes...)
+		if m.rec.Time.After(c.LastSeen) {
+			c.LastSeen = m.rec.Time
+		}
+	}
+	// the most frequent phrasing; among equals, the first seen
+	ranked := slices.Clone(order)
+	slices.SortStableFunc(ranked, func(a, b string) int { return byKey[b].n - byKey[a].n })
+	repKey := ranked[0]
+	c.Question = byKey[repKey].text
+	sum := sha256.Sum256([]byte(repKey))
+	c.ID = hex.EncodeToString(sum[:6])
+	c.Count = len(c.members)
+	c.DownShare = float64(downs) / float64(c.Count)
+	for _, k := range ranked {
+		if len(c.Examples) == maxExamples {
+			break
+		}
+		c.Examples = append(c.Examples, byKey[k].text)
+	}
+	if len(c.Notes) > maxExamples {
+		c.Notes = c.Notes[:maxExamples]
+	}
+	if c.Notes == nil {
+		c.Notes = []string{}
+	}
+	// the cluster's kind is its most common one; ties go to the worst
+	c.Kind = kindUnanswered
+	for _, k := range []string{kindUnanswered, kindDownvoted, kindAbandoned} {
+		if c.Kinds[k] > c.Kinds[c.Kind] {
+			c.Kind = k
+		}
+	}
+	if s := t.Rank(c.Question, 1); len(s) > 0 {
+		c.Suggested = suggestedEntry{ID: s[0].Entry.ID, Confidence: s[0].Confidence}
+	}
+}
+
+// parseSince reads a look-back window: "7d", "36h", "90m".
+func parseSince(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%q is not a number of days such as 7d", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q is not a window such as 7d, 36h or 90m", s)
+	}
+	return v, nil
+}
+
+// reviewFlags are the flags review and review promote share.
+type reviewFlags struct {
+	data  *string
+	faq   *string
+	since *string
+}
+
+func (m *Main) reviewFlagSet(name string) (*flag.FlagSet, reviewFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	return fs, reviewFlags{
+		data:  fs.String("data", "", "data `directory` of the store (default: TRAVELBOT_DATA_DIR, else $XDG_STATE_HOME/travelbot or ~/.local/state/travelbot)"),
+		faq:   fs.String("faq", "", "FAQ `file` whose matcher groups and suggests (default: TRAVELBOT_FAQ, else the FAQ compiled in)"),
+		since: fs.String("since", "7d", "look back this far: 7d, 36h, ..."),
+	}
+}
+
+// openReviewStore opens the store in the data directory for reading; it
+// must exist already (serve makes it).
+func (m *Main) openReviewStore(ctx context.Context, dir string) (*sqlite.DB, string, error) {
+	if dir == "" {
+		dir = dataDir(&config.Config{DataDir: m.Getenv("TRAVELBOT_DATA_DIR")}, m.Getenv)
+	}
+	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
+		return nil, dir, &exitError{code: 1, msg: fmt.Sprintf("travelbot review: no store in %s (run travelbot serve first, or pass --data DIR): %v", dir, errors.Unwrap(err))}
+	}
+	db, err := sqlite.OpenDir(ctx, dir)
+	return db, dir, err
+}
+
+// review prints the clusters of questions the FAQ served badly; `review
+// promote` turns one into an alternate or a negative.
+func (m *Main) review(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "promote" {
+		return m.promote(ctx, args[1:])
+	}
+	fs, rf := m.reviewFlagSet("review")
+	since := rf.since
+	asJSON := fs.Bool("json", false, "print JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(m.Stderr, "usage: travelbot review [--data DIR] [--faq FILE] [--since 7d] [--json]\n       travelbot review promote [--data DIR] --faq FILE --entry ENTRY [--negative] [--question TEXT] [--cases FILE] CLUSTER_ID")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagError(err)
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return &exitError{code: 2}
+	}
+	window, err := parseSince(*since)
+	if err != nil {
+		return &exitError{code: 2, msg: "travelbot review: --since " + err.Error()}
+	}
+	t, err := loadTable(m.faqPath(*rf.faq))
+	if err != nil {
+		return faqError(err)
+	}
+	db, _, err := m.openReviewStore(ctx, *rf.data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	now := time.Now()
+	rep, err := buildReview(ctx, db, t, now.Add(-window), time.Time{})
+	if err != nil {
+		return fmt.Errorf("review: %w", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printReview(m.Stdout, rep, *since)
+	return nil
+}
+
+func (m *Main) faqPath(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return m.Getenv("TRAVELBOT_FAQ")
+}
+
+func printReview(w io.Writer, rep *reviewReport, since string) {
+	fmt.Fprintf(w, "%d questions in the last %s; %d in %d clusters to review\n", rep.Questions, since, rep.Flagged, len(rep.Clusters))
+	for _, c := range rep.Clusters {
+		fmt.Fprintf(w, "\n%s  %-10s  %3d question(s)  👎 %3.0f%%  suggested: %s (%.2f)\n", c.ID, c.Kind, c.Count, 100*c.DownShare, orDash(c.Suggested.ID), c.Suggested.Confidence)
+		for _, ex := range c.Examples {
+			fmt.Fprintf(w, "    %q\n", ex)
+		}
+		for _, n := range c.Notes {
+			fmt.Fprintf(w, "    looking for: %q\n", n)
+		}
+	}
+	if len(rep.Clusters) > 0 {
+		fmt.Fprintln(w, "\nPromote one: travelbot review promote --faq FILE --entry ENTRY CLUSTER_ID (--negative for out-of-scope questions)")
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// promote adds a cluster's representative (or --question) to an entry's
+// alternates or to the negatives, validates the edited file, runs the
+// FAQ's cases, and writes the file only if nothing got worse.
+func (m *Main) promote(ctx context.Context, args []string) error {
+	fs, rf := m.reviewFlagSet("review promote")
+	entry := fs.String("entry", "", "the entry to add the question to as an alternate")
+	negative := fs.Bool("negative", false, "add the question to the FAQ's negatives (out of scope) instead")
+	question := fs.String("question", "", "the phrasing to add (default: the cluster's representative question)")
+	casesPath := fs.String("cases", "", "cases `file` that must not get worse (default: cases.yaml beside the FAQ, when present)")
+	fs.Usage = func() {
+		fmt.Fprintln(m.Stderr, "usage: travelbot review promote [--data DIR] --faq FILE --entry ENTRY [--negative] [--question TEXT] [--cases FILE] [--since 7d] CLUSTER_ID")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagError(err)
+	}
+	path := m.faqPath(*rf.faq)
+	switch {
+	case fs.NArg() != 1:
+		fs.Usage()
+		return &exitError{code: 2}
+	case path == "":
+		return &exitError{code: 2, msg: "travelbot review promote: --faq FILE is required: the embedded FAQ cannot be edited"}
+	case (*entry == "") == !*negative:
+		return &exitError{code: 2, msg: "travelbot review promote: give --entry ENTRY, or --negative"}
+	}
+	clusterID := fs.Arg(0)
+	window, err := parseSince(*rf.since)
+	if err != nil {
+		return &exitError{code: 2, msg: "travelbot review promote: --since " + err.Error()}
+	}
+
+	data, err := faq.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	old, err := loadTable(path)
+	if err != nil {
+		return faqError(err)
+	}
+	db, _, err := m.openReviewStore(ctx, *rf.data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	text := strings.TrimSpace(*question)
+	if text == "" {
+		rep, err := buildReview(ctx, db, old, time.Now().Add(-window), time.Time{})
+		if err != nil {
+			return fmt.Errorf("review: %w", err)
+		}
+		for _, c := range rep.Clusters {
+			if c.ID == clusterID {
+				text = c.Question
+			}
+		}
+		if text == "" {
+			return &exitError{code: 1, msg: fmt.Sprintf("travelbot review promote: no cluster %s to review (promoted or dismissed already, purged, or mistyped); see travelbot review", clusterID)}
+		}
+	}
+
+	edited, err := faq.AddPhrasing(data, path, *entry, text, *negative)
+	if err != nil {
+		return &exitError{code: 1, msg: "travelbot review promote: " + err.Error()}
+	}
+	f, err := faq.Parse(path, edited)
+	if err != nil {
+		return &exitError{code: 1, msg: "travelbot review promote: the edited FAQ would be invalid, nothing written:\n" + problemsOf(err)}
+	}
+	nt, err := faq.Compile(f)
+	if err != nil {
+		return &exitError{code: 1, msg: "travelbot review promote: the edited FAQ would be invalid, nothing written:\n" + problemsOf(err)}
+	}
+	if cp := *casesPath; cp != "" || fileExists(filepath.Join(filepath.Dir(path), "cases.yaml")) {
+		if cp == "" {
+			cp = filepath.Join(filepath.Dir(path), "cases.yaml")
+		}
+		if err := notWorse(cp, old, nt); err != nil {
+			return &exitError{code: 1, msg: "travelbot review promote: nothing written: " + err.Error()}
+		}
+	}
+	if err := writeFileAtomic(path, edited); err != nil {
+		return fmt.Errorf("review promote: %w", err)
+	}
+	what := "an alternate of " + *entry
+	if *negative {
+		what = "a negative"
+	}
+	if err := db.Mark(ctx, store.Mark{ClusterID: clusterID, State: store.MarkPromoted, Entry: *entry, Negative: *negative, Text: text, Time: time.Now()}); err != nil {
+		return fmt.Errorf("review promote: the FAQ was edited, but marking cluster %s failed: %w", clusterID, err)
+	}
+	_ = db.RecordAction(ctx, store.Action{Time: time.Now(), Session: "cli", Action: "promote", Detail: clusterID + " -> " + what})
+	fmt.Fprintf(m.Stdout, "added %q to %s as %s (version %s); a running serve reloads it\n", text, path, what, nt.Version())
+	return nil
+}
+
+// problemsOf lists a validation error's problems, one per line.
+func problemsOf(err error) string {
+	var ve *faq.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Error()
+	}
+	return err.Error()
+}
+
+// notWorse runs the cases on both tables and refuses the new one when it
+// gets fewer in-scope answers right, declines fewer out-of-scope questions,
+// or catches fewer emergencies.
+func notWorse(casesPath string, old, nt *faq.Table) error {
+	data, err := os.ReadFile(casesPath)
+	if err != nil {
+		return fmt.Errorf("cases: %w", err)
+	}
+	cases, err := faq.ParseCases(casesPath, data)
+	if err != nil {
+		return fmt.Errorf("cases: %s", problemsOf(err))
+	}
+	before, err := faq.Evaluate(old, cases)
+	if err != nil {
+		return fmt.Errorf("cases: %w", err)
+	}
+	after, err := faq.Evaluate(nt, cases)
+	if err != nil {
+		return fmt.Errorf("cases on the edited FAQ: %w", err)
+	}
+	const eps = 1e-9
+	var worse []string
+	for _, f := range []struct {
+		name          string
+		before, after float64
+	}{
+		{"in-scope accuracy", before.InScopeAccuracy, after.InScopeAccuracy},
+		{"out-of-scope recall", before.OOSRecall, after.OOSRecall},
+		{"emergency recall", before.EmergencyRecall, after.EmergencyRecall},
+	} {
+		if f.after < f.before-eps {
+			worse = append(worse, fmt.Sprintf("%s drops from %.1f%% to %.1f%%", f.name, 100*f.before, 100*f.after))
+		}
+	}
+	if len(worse) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("the FAQ's cases (%s) get worse: %s", casesPath, strings.Join(worse, "; "))
+	// name the cases that now fail
+	was := map[int]bool{}
+	for _, e := range before.Errors {
+		was[e.Line] = true
+	}
+	for _, e := range after.Errors {
+		if !was[e.Line] {
+			msg += fmt.Sprintf("\n%s:%d: %q now gets %s %s", casesPath, e.Line, e.Question, e.Outcome, orDash(e.Got))
+		}
+	}
+	return errors.New(msg)
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// writeFileAtomic replaces path with data through a temporary file in the
+// same directory and a rename, keeping the file's mode, so that a reader
+// (serve's watcher) sees the old file or the new one, never half of one.
+func writeFileAtomic(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
