@@ -73,6 +73,7 @@ const (
 	KeyUseAsk         Key = "use_ask"         // Discord: a mention without a question
 	KeyChatIntro      Key = "chat_intro"      // first line of `travelbot chat`
 	KeyPickRange      Key = "pick_range"      // chat: a number outside the list (one %d)
+	KeyExpired        Key = "expired"         // a button from before a restart or long ago
 	KeyButtonUp       Key = "button_up"       // 👍
 	KeyButtonDown     Key = "button_down"     // 👎
 	KeyButtonNone     Key = "button_none"     // "None of these" under suggestions
@@ -141,6 +142,7 @@ var catalog = map[Key]map[string]string{
 	KeyUseAsk:         {"en": "Use /ask to ask me a question: type `/ask`, then your question."},
 	KeyChatIntro:      {"en": "Ask me about the " + EventName + ". /topics lists what I cover; a number picks from the last list; quit or Ctrl-D ends."},
 	KeyPickRange:      {"en": "Pick 1-%d from the list, or type a question."},
+	KeyExpired:        {"en": "That button has expired. Please ask your question again."},
 	KeyButtonUp:       {"en": "👍"},
 	KeyButtonDown:     {"en": "👎"},
 	KeyButtonNone:     {"en": "None of these"},
