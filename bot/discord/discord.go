@@ -11,6 +11,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -107,6 +108,12 @@ type Options struct {
 	HTTPClient *http.Client
 	// Dialer dials the gateway; nil means websocket.DefaultDialer.
 	Dialer *websocket.Dialer
+
+	// jitter and reidentifyWait replace the gateway's random waits (the
+	// first heartbeat's fraction of the interval, the 1–5 s after an op 9
+	// that cannot be resumed); tests set them through export_test.go.
+	jitter         func() float64
+	reidentifyWait func() time.Duration
 	// RESTTimeout bounds each REST call, retries included.
 	RESTTimeout time.Duration
 	// DeferAfter is how long an answer may take before the interaction is
@@ -181,13 +188,14 @@ func New(o Options) (*Adapter, error) {
 	if o.HTTPClient != nil {
 		hc = *o.HTTPClient
 	}
-	if o.APIBase != DefaultAPIBase {
-		next := hc.Transport
-		if next == nil {
-			next = http.DefaultTransport
-		}
-		hc.Transport = rewrite{base: base, next: next}
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
 	}
+	if o.APIBase != DefaultAPIBase {
+		next = rewrite{base: base, next: next}
+	}
+	hc.Transport = &globalLimit{next: next}
 	a.client = &hc
 	return a, nil
 }
@@ -204,8 +212,8 @@ func (a *Adapter) Connected() bool { return a.connected.Load() }
 // in flight (up to Options.ShutdownTimeout), closes the session and returns
 // nil. It returns an error only when it cannot serve at all: the token or
 // intents are rejected, or the commands cannot be registered. Transient
-// connection failures at start are retried with backoff until ctx is done;
-// after that, discordgo reconnects and resumes on its own.
+// connection failures are retried with capped backoff until ctx is done,
+// and a session that drops is resumed.
 func (a *Adapter) Run(ctx context.Context) error {
 	if !a.started.CompareAndSwap(false, true) {
 		return errors.New("discord: Run called twice")
@@ -218,37 +226,75 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return a.safeErr("discord: new session", err)
 	}
 	s.Client = a.client
-	if a.opts.Dialer != nil {
-		s.Dialer = a.opts.Dialer
-	}
-	s.Identify.Intents = a.intents()
 	s.ShouldRetryOnRateLimit = false // call() waits out 429s within a deadline
-	// Handlers run on the gateway goroutine, so Connect and Disconnect are
-	// seen in order; the event handlers below only start a goroutine.
-	s.SyncEvents = true
-	s.AddHandler(guard(a, "ready", a.onReady))
-	s.AddHandler(guard(a, "connect", func(*discordgo.Session, *discordgo.Connect) { a.connected.Store(true) }))
-	s.AddHandler(guard(a, "disconnect", func(*discordgo.Session, *discordgo.Disconnect) { a.connected.Store(false) }))
-	s.AddHandler(guard(a, "interaction", a.onInteraction))
-	s.AddHandler(guard(a, "message", a.onMessage))
 
-	if err := a.open(ctx, s); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
+	// The gateway outlives ctx until the replies in flight are sent.
+	gctx, stopGateway := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopGateway()
+	ready := make(chan struct{})
+	var readyOnce sync.Once
+	g := newGateway(gatewayOptions{
+		token:   a.opts.Token,
+		intents: int(a.intents()),
+		dialer:  a.opts.Dialer,
+		lookup: func(ctx context.Context) (string, error) {
+			ctx, cancel := context.WithTimeout(ctx, a.opts.RESTTimeout)
+			defer cancel()
+			var u string
+			err := a.call(ctx, "gateway_url", true, func(opts ...discordgo.RequestOption) error {
+				var err error
+				u, err = s.Gateway(opts...)
+				return err
+			})
+			return u, err
+		},
+		log:            a.log,
+		events:         a.events,
+		jitter:         a.opts.jitter,
+		reidentifyWait: a.opts.reidentifyWait,
+		dispatch: func(event string, data json.RawMessage) {
+			a.dispatch(s, event, data)
+			if event == "READY" {
+				readyOnce.Do(func() { close(ready) })
+			}
+		},
+		connected: a.connected.Store,
+	})
+	gwDone := make(chan error, 1)
+	go func() { gwDone <- g.run(gctx) }()
+	stop := func() {
+		a.shutdown()
+		stopGateway()
+		<-gwDone
+		a.connected.Store(false)
+	}
+
+	select {
+	case <-ready:
+	case err := <-gwDone:
+		return a.safeErr("discord: connect", err)
+	case <-ctx.Done():
+		stop()
+		return nil
 	}
 	if err := a.registerCommands(ctx, s); err != nil {
-		a.shutdown(s)
+		stop()
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	}
 	a.log.Info("discord: serving", "guild", a.opts.Guild, "ephemeral", a.opts.Ephemeral, "message_content", a.opts.MessageContent)
-	<-ctx.Done()
-	a.shutdown(s)
-	return nil
+	select {
+	case <-ctx.Done():
+		stop()
+		return nil
+	case err := <-gwDone:
+		// Refused for good mid-run (a revoked token): nothing to serve.
+		gwDone <- err
+		stop()
+		return a.safeErr("discord: gateway", err)
+	}
 }
 
 // intents asks only for what the adapter uses: guild and DM messages for
@@ -261,48 +307,8 @@ func (a *Adapter) intents() discordgo.Intent {
 	return i
 }
 
-// open connects, retrying transient failures with capped backoff.
-// discordgo's Open cannot be cancelled (its READY read has no deadline), so
-// on cancel it is left to finish in the background and then closed.
-func (a *Adapter) open(ctx context.Context, s *discordgo.Session) error {
-	backoff := time.Second
-	for {
-		done := make(chan error, 1)
-		go func() { done <- s.Open() }()
-		var err error
-		select {
-		case err = <-done:
-		case <-ctx.Done():
-			go func() {
-				if <-done == nil {
-					_ = s.Close()
-				}
-			}()
-			return ctx.Err()
-		}
-		if err == nil {
-			return nil
-		}
-		if permanent(err) {
-			a.events.APIError(channel, "gateway")
-			return a.safeErr("discord: connect", err)
-		}
-		a.events.APIRetry(channel, "gateway")
-		a.log.Warn("discord: cannot connect, retrying", "wait", backoff, "err", a.redact(err.Error()))
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		backoff = min(2*backoff, maxOpenBackoff)
-	}
-}
-
-// shutdown stops taking events, waits for the replies in flight and closes
-// the session (which takes discordgo a second).
-func (a *Adapter) shutdown(s *discordgo.Session) {
+// shutdown stops taking events and waits for the replies in flight.
+func (a *Adapter) shutdown() {
 	a.mu.Lock()
 	a.closing = true
 	a.mu.Unlock()
@@ -324,10 +330,39 @@ func (a *Adapter) shutdown(s *discordgo.Session) {
 			a.log.Error("discord: replies ignored cancellation; closing anyway")
 		}
 	}
-	if err := s.Close(); err != nil {
-		a.log.Warn("discord: closing session", "err", a.redact(err.Error()))
+}
+
+// dispatch decodes the events the adapter answers into discordgo's types
+// and hands them on. It runs on the gateway's goroutine, so events are
+// seen in order; the handlers only start a goroutine. A panic here is
+// logged instead of killing the process.
+func (a *Adapter) dispatch(s *discordgo.Session, event string, data json.RawMessage) {
+	defer func() {
+		if v := recover(); v != nil {
+			a.log.Error("discord: handler panicked", "event", event, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	var err error
+	switch event {
+	case "READY":
+		var r discordgo.Ready
+		if err = json.Unmarshal(data, &r); err == nil {
+			a.onReady(s, &r)
+		}
+	case "INTERACTION_CREATE":
+		var ic discordgo.InteractionCreate
+		if err = json.Unmarshal(data, &ic); err == nil {
+			a.onInteraction(s, &ic)
+		}
+	case "MESSAGE_CREATE":
+		var mc discordgo.MessageCreate
+		if err = json.Unmarshal(data, &mc); err == nil {
+			a.onMessage(s, &mc)
+		}
 	}
-	a.connected.Store(false)
+	if err != nil {
+		a.log.Warn("discord: event not understood", "event", event, "err", err)
+	}
 }
 
 // spawn runs fn in a goroutine counted for shutdown, unless shutdown has
@@ -344,19 +379,6 @@ func (a *Adapter) spawn(fn func()) {
 		defer a.wg.Done()
 		fn()
 	}()
-}
-
-// guard wraps a discordgo handler so a panic is logged instead of killing
-// the process: discordgo has no recover of its own.
-func guard[E any](a *Adapter, name string, fn func(*discordgo.Session, E)) func(*discordgo.Session, E) {
-	return func(s *discordgo.Session, e E) {
-		defer func() {
-			if v := recover(); v != nil {
-				a.log.Error("discord: handler panicked", "handler", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			}
-		}()
-		fn(s, e)
-	}
 }
 
 func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {

@@ -157,24 +157,55 @@ type events struct {
 	mu      sync.Mutex
 	errors  map[string]int
 	retries map[string]int
+	changed chan struct{} // closed and replaced on every event
+}
+
+func newEvents() *events {
+	return &events{errors: map[string]int{}, retries: map[string]int{}, changed: make(chan struct{})}
+}
+
+func (e *events) bump() {
+	close(e.changed)
+	e.changed = make(chan struct{})
 }
 
 func (e *events) APIError(_, method string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.errors[method]++
+	e.bump()
 }
 
 func (e *events) APIRetry(_, method string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.retries[method]++
+	e.bump()
 }
 
 func (e *events) counts(method string) (errs, retries int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.errors[method], e.retries[method]
+}
+
+// waitRetries waits until method has been retried n times.
+func (e *events) waitRetries(method string, n int) bool {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		e.mu.Lock()
+		got, ch := e.retries[method], e.changed
+		e.mu.Unlock()
+		if got >= n {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
 }
 
 // harness runs an Adapter against a fake Discord.
@@ -197,7 +228,7 @@ type harness struct {
 // checks that the fake rejected nothing and the token was never logged.
 func start(t *testing.T, conv discord.Conversation, mod ...func(*discord.Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, srv: discordtest.New(t), logs: &syncBuffer{}, events: &events{errors: map[string]int{}, retries: map[string]int{}}}
+	h := &harness{t: t, srv: discordtest.New(t), logs: &syncBuffer{}, events: newEvents()}
 	o := discord.Options{
 		Token:        discordtest.Token,
 		APIBase:      h.srv.URL,
@@ -225,6 +256,9 @@ func start(t *testing.T, conv discord.Conversation, mod ...func(*discord.Options
 			if h.expectRejected == nil || !h.expectRejected(r) {
 				t.Errorf("the fake rejected %s", r)
 			}
+		}
+		for _, p := range h.srv.GatewayProblems() {
+			t.Errorf("gateway: %s", p)
 		}
 		if strings.Contains(h.logs.String(), discordtest.Token) {
 			t.Errorf("the token appears in the logs")

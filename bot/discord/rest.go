@@ -1,12 +1,17 @@
 package discord
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -42,6 +47,80 @@ func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 		err = fmt.Errorf("via %s://%s: %w", t.base.Scheme, t.base.Host, err)
 	}
 	return resp, err
+}
+
+// globalLimit holds every request while Discord's global rate limit is
+// in force. discordgo v0.29 locks all routes only when a 429 carries
+// X-RateLimit-Reset-After, and ignores "global" in the body; a global 429
+// comes with Retry-After alone, so discordgo lets the next request to
+// another route go straight into the window. This transport sees every
+// response, so it is the smallest seam that can honour the documented
+// limit: after a 429 with X-RateLimit-Global: true (or X-RateLimit-Scope:
+// global, or "global": true in the body) no request leaves before
+// Retry-After (or the body's retry_after, which is more precise) has
+// passed. Interaction responses are not held: "Interaction endpoints are
+// not bound to the bot's Global Rate Limit."
+type globalLimit struct {
+	next http.RoundTripper
+
+	mu    sync.Mutex
+	until time.Time
+}
+
+func (g *globalLimit) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !interactionPath(r.URL.Path) {
+		g.mu.Lock()
+		wait := time.Until(g.until)
+		g.mu.Unlock()
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-r.Context().Done():
+				t.Stop()
+				return nil, r.Context().Err()
+			case <-t.C:
+			}
+		}
+	}
+	resp, err := g.next.RoundTrip(r)
+	if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+		return resp, err
+	}
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if rerr != nil {
+		return resp, nil
+	}
+	var b struct {
+		RetryAfter float64 `json:"retry_after"`
+		Global     bool    `json:"global"`
+	}
+	_ = json.Unmarshal(body, &b)
+	global := b.Global || resp.Header.Get("X-RateLimit-Global") == "true" || resp.Header.Get("X-RateLimit-Scope") == "global"
+	if !global {
+		return resp, nil
+	}
+	wait := time.Duration(b.RetryAfter * float64(time.Second))
+	if wait <= 0 {
+		secs, _ := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64)
+		wait = time.Duration(secs * float64(time.Second))
+	}
+	if wait <= 0 {
+		wait = time.Second
+	}
+	g.mu.Lock()
+	if until := time.Now().Add(wait); until.After(g.until) {
+		g.until = until
+	}
+	g.mu.Unlock()
+	return resp, nil
+}
+
+// interactionPath reports whether a REST path answers an interaction:
+// its callback, or the webhook its token opens (edits and follow-ups).
+func interactionPath(p string) bool {
+	return strings.Contains(p, "/interactions/") || strings.Contains(p, "/webhooks/")
 }
 
 // call runs one REST call under ctx. fn must pass opts to discordgo. 429s

@@ -71,6 +71,8 @@ func (s *Server) SetClock(now func() time.Time) {
 type Identify struct {
 	Token   string `json:"token"`
 	Intents int    `json:"intents"`
+	// Raw is the whole d object, for checks of its shape.
+	Raw json.RawMessage `json:"-"`
 }
 
 // Server is the fake. Its methods are safe for concurrent use.
@@ -95,7 +97,13 @@ type Server struct {
 	seq        int64
 	identifies []Identify
 	resumes    int
-	nextID     int64
+	gwProblems []string
+	beats      []time.Duration // per connection: HELLO to the first heartbeat
+	dials      []Dial
+	invalidAt  time.Time // when the last op 9 d:false was sent
+	// globalUntil is the end of the global rate-limit window.
+	globalUntil time.Time
+	nextID      int64
 }
 
 type fault struct {
@@ -103,6 +111,36 @@ type fault struct {
 	left   int
 	status int
 	body   string
+	header http.Header
+	// global starts the global rate-limit window when the fault fires.
+	global time.Duration
+}
+
+// GlobalRateLimit makes the next request that matches answer 429 the way
+// Discord's global rate limit does: X-RateLimit-Global: true,
+// X-RateLimit-Scope: global, Retry-After in whole seconds and "global":
+// true in the body, with no X-RateLimit-Reset-After. Until retryAfter has
+// passed, any other request except interaction responses ("Interaction
+// endpoints are not bound to the bot's Global Rate Limit", rate-limits) is
+// refused with the same 429 and recorded as a problem: a client must hold
+// every route for the window, not just the one that got the 429.
+func (s *Server) GlobalRateLimit(match func(method, path string) bool, retryAfter time.Duration) {
+	secs := int((retryAfter + time.Second - 1) / time.Second)
+	h := http.Header{}
+	h.Set("Retry-After", strconv.Itoa(secs))
+	h.Set("X-RateLimit-Global", "true")
+	h.Set("X-RateLimit-Scope", "global")
+	body := fmt.Sprintf(`{"message":"You are being rate limited.","retry_after":%g,"global":true}`, retryAfter.Seconds())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{match: match, left: 1, status: http.StatusTooManyRequests, body: body, header: h, global: retryAfter})
+}
+
+// interactionRoute reports whether path answers an interaction (its
+// callback, or the webhook its token opens), which the global rate limit
+// does not cover.
+func interactionRoute(path string) bool {
+	return strings.HasPrefix(path, "/api/v9/interactions/") || strings.HasPrefix(path, "/api/v9/webhooks/"+AppID+"/")
 }
 
 // New starts a fake Discord that is closed when the test ends.
@@ -119,6 +157,7 @@ func New(t testing.TB) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /gw/", s.gateway)
+	mux.HandleFunc("GET /gw-resume/", s.gateway)
 	mux.HandleFunc("/api/v9/", s.rest)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
@@ -251,9 +290,69 @@ func (s *Server) Resumes() int {
 
 // ---- gateway ----
 
+// ResumePath is the path of READY's resume_gateway_url.
+const ResumePath = "/gw-resume/"
+
+// Dial is one gateway connection the client opened.
+type Dial struct {
+	Path string
+	At   time.Time
+}
+
+// GatewayProblems lists every way the client broke the gateway protocol
+// as Discord documents it: a bad IDENTIFY, a RESUME on the wrong URL, an
+// IDENTIFY on a connection that got op 9, a new session sooner than 1 s
+// after op 9.
+func (s *Server) GatewayProblems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.gwProblems...)
+}
+
+// HeartbeatDelays returns, per connection that sent one, how long after
+// HELLO the first heartbeat came.
+func (s *Server) HeartbeatDelays() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.beats...)
+}
+
+// WaitHeartbeats waits until n connections have sent their first
+// heartbeat and returns HeartbeatDelays.
+func (s *Server) WaitHeartbeats(timeout time.Duration, n int) ([]time.Duration, error) {
+	if !s.waitUntil(timeout, func() bool { return len(s.beats) >= n }) {
+		return s.HeartbeatDelays(), fmt.Errorf("discordtest: %d first heartbeats after %v, want %d", len(s.HeartbeatDelays()), timeout, n)
+	}
+	return s.HeartbeatDelays(), nil
+}
+
+// WaitIdentifies waits until n IDENTIFYs have arrived and returns them.
+func (s *Server) WaitIdentifies(timeout time.Duration, n int) ([]Identify, error) {
+	if !s.waitUntil(timeout, func() bool { return len(s.identifies) >= n }) {
+		return s.Identifies(), fmt.Errorf("discordtest: %d IDENTIFYs after %v, want %d", len(s.Identifies()), timeout, n)
+	}
+	return s.Identifies(), nil
+}
+
+// Dials returns every gateway connection opened, in order.
+func (s *Server) Dials() []Dial {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Dial(nil), s.dials...)
+}
+
+func (s *Server) gwProblem(format string, args ...any) {
+	s.mu.Lock()
+	s.gwProblems = append(s.gwProblems, fmt.Sprintf(format, args...))
+	s.bump()
+	s.mu.Unlock()
+}
+
 type gwConn struct {
 	c  *websocket.Conn
 	mu sync.Mutex // gorilla allows one writer at a time
+	// invalidated is set once op 9 d:false went out on this connection.
+	invalidated bool
 }
 
 func (g *gwConn) write(v any) error {
@@ -263,6 +362,12 @@ func (g *gwConn) write(v any) error {
 	return g.c.WriteJSON(v)
 }
 
+func (g *gwConn) closeWith(code int, text string) {
+	g.mu.Lock()
+	_ = g.c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(code, text))
+	g.mu.Unlock()
+}
+
 type frame struct {
 	Op int             `json:"op"`
 	D  json.RawMessage `json:"d"`
@@ -270,14 +375,21 @@ type frame struct {
 	T  string          `json:"t,omitempty"`
 }
 
+// validToken accepts the token as Discord does, with or without "Bot ".
+func validToken(t string) bool { return strings.TrimPrefix(t, "Bot ") == Token }
+
 func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	c, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
 	g := &gwConn{c: c}
+	hello := time.Now()
 	s.mu.Lock()
 	s.conns[g] = true
+	s.dials = append(s.dials, Dial{Path: r.URL.Path, At: hello})
+	invalidAt := s.invalidAt
+	s.bump()
 	s.mu.Unlock()
 	defer func() {
 		c.Close()
@@ -292,6 +404,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	if g.write(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": HeartbeatInterval}}) != nil {
 		return
 	}
+	beat := false
 	for {
 		_, data, err := c.ReadMessage()
 		if err != nil {
@@ -299,33 +412,54 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		}
 		var f frame
 		if json.Unmarshal(data, &f) != nil {
+			s.gwProblem("a frame that is not JSON: %q", data)
 			return
 		}
 		switch f.Op {
 		case 1:
+			if !beat {
+				beat = true
+				s.mu.Lock()
+				s.beats = append(s.beats, time.Since(hello))
+				s.bump()
+				s.mu.Unlock()
+			}
 			if g.write(map[string]any{"op": 11}) != nil {
 				return
 			}
 		case 2:
-			var id Identify
+			id := Identify{Raw: f.D}
 			_ = json.Unmarshal(f.D, &id)
 			s.mu.Lock()
 			s.identifies = append(s.identifies, id)
 			s.bump()
 			s.mu.Unlock()
-			if id.Token != "Bot "+Token {
-				g.mu.Lock()
-				_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
-				g.mu.Unlock()
+			for _, p := range CheckIdentify(f.D) {
+				s.gwProblem("IDENTIFY: %s", p)
+			}
+			if g.invalidated {
+				// "If the d field is set to false (which is most of the
+				// time), your app should disconnect. After disconnect, your
+				// app should create a new connection ... then send an
+				// Identify" (gateway, Resuming).
+				s.gwProblem("IDENTIFY on the connection that got op 9 d:false; close it and identify on a new one")
+			} else if !invalidAt.IsZero() && hello.Sub(invalidAt) < time.Second {
+				// "wait a random amount of time—between 1 and 5 seconds—then
+				// send a fresh Opcode 2 Identify" (opcodes, Invalid Session).
+				s.gwProblem("new session %v after op 9 d:false, want 1-5 s", hello.Sub(invalidAt))
+			}
+			if !validToken(id.Token) {
+				g.closeWith(4004, "Authentication failed.")
 				return
 			}
 			if !s.goLive(g, "READY", map[string]any{
-				"v":                9,
-				"session_id":       SessionID,
-				"user":             map[string]any{"id": BotID, "username": "travelbot", "discriminator": "0", "bot": true},
-				"application":      map[string]any{"id": AppID, "flags": 0},
-				"guilds":           []any{},
-				"private_channels": []any{},
+				"v":                  9,
+				"session_id":         SessionID,
+				"resume_gateway_url": "ws" + strings.TrimPrefix(s.URL, "http") + strings.TrimSuffix(ResumePath, "/"),
+				"user":               map[string]any{"id": BotID, "username": "travelbot", "discriminator": "0", "bot": true},
+				"application":        map[string]any{"id": AppID, "flags": 0},
+				"guilds":             []any{},
+				"private_channels":   []any{},
 			}) {
 				return
 			}
@@ -335,8 +469,16 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 				SessionID string `json:"session_id"`
 			}
 			_ = json.Unmarshal(f.D, &res)
-			if res.Token != "Bot "+Token || res.SessionID != SessionID {
-				if g.write(map[string]any{"op": 9, "d": false}) != nil {
+			if r.URL.Path != ResumePath {
+				// "your app should open a new connection using
+				// resume_gateway_url rather than the URL used to initially
+				// connect ... If your app doesn't use the
+				// resume_gateway_url when reconnecting, it will experience
+				// disconnects at a higher rate than normal." (gateway)
+				s.gwProblem("RESUME on %s, want READY's resume_gateway_url (%s)", r.URL.Path, ResumePath)
+			}
+			if !validToken(res.Token) || res.SessionID != SessionID || r.URL.Path != ResumePath {
+				if s.invalidate(g) != nil {
 					return
 				}
 				continue
@@ -349,6 +491,105 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// invalidate sends op 9 d:false on g: the session cannot be resumed.
+func (s *Server) invalidate(g *gwConn) error {
+	s.mu.Lock()
+	g.invalidated = true
+	if s.live == g {
+		s.live = nil
+	}
+	s.invalidAt = time.Now()
+	s.mu.Unlock()
+	return g.write(map[string]any{"op": 9, "d": false})
+}
+
+// InvalidateSession sends op 9 with d:false (the session cannot be
+// resumed) to the connected client. Events dispatched afterwards wait for
+// its new session.
+func (s *Server) InvalidateSession() error {
+	var g *gwConn
+	if !s.waitUntil(5*time.Second, func() bool { g = s.live; return g != nil }) {
+		return errors.New("discordtest: no client connected")
+	}
+	return s.invalidate(g)
+}
+
+// validStatus are the documented presence statuses.
+var validStatus = map[string]bool{"online": true, "dnd": true, "idle": true, "invisible": true, "offline": true}
+
+// CheckIdentify lists what is wrong with an IDENTIFY's d against the
+// Identify Structure of Discord's gateway docs: token and intents, the
+// connection properties os, browser and device (the "$"-prefixed names
+// are gone), and a presence, if any, of {since, activities, status, afk}
+// with a valid status.
+func CheckIdentify(d []byte) []string {
+	var id map[string]json.RawMessage
+	if err := json.Unmarshal(d, &id); err != nil {
+		return []string{"d is not an object: " + err.Error()}
+	}
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	known := map[string]bool{"token": true, "properties": true, "compress": true, "large_threshold": true,
+		"shard": true, "presence": true, "intents": true}
+	for k := range id {
+		if !known[k] {
+			add("unknown field %q", k)
+		}
+	}
+	var tok string
+	if json.Unmarshal(id["token"], &tok) != nil || tok == "" {
+		add("token missing")
+	}
+	var intents *int
+	if json.Unmarshal(id["intents"], &intents) != nil || intents == nil {
+		add("intents missing or not an integer")
+	}
+	var props map[string]any
+	if json.Unmarshal(id["properties"], &props) != nil || props == nil {
+		add("properties missing")
+	}
+	for _, k := range []string{"os", "browser", "device"} {
+		if v, ok := props[k].(string); !ok || v == "" {
+			add("properties.%s missing, want a string", k)
+		}
+	}
+	for k := range props {
+		if k != "os" && k != "browser" && k != "device" {
+			add("properties.%s is not a documented connection property", k)
+		}
+	}
+	if raw, ok := id["presence"]; ok && string(raw) != "null" {
+		var pr map[string]json.RawMessage
+		if json.Unmarshal(raw, &pr) != nil {
+			add("presence is not an object")
+		}
+		for k := range pr {
+			switch k {
+			case "since", "activities", "status", "afk":
+			default:
+				add("presence.%s is not a field of a presence update", k)
+			}
+		}
+		var since *float64
+		if v, ok := pr["since"]; !ok || json.Unmarshal(v, &since) != nil {
+			add("presence.since missing, want milliseconds or null")
+		}
+		var acts []any
+		if v, ok := pr["activities"]; !ok || json.Unmarshal(v, &acts) != nil || acts == nil {
+			add("presence.activities missing, want an array")
+		}
+		var status string
+		if json.Unmarshal(pr["status"], &status) != nil || !validStatus[status] {
+			add("presence.status %s is not online, dnd, idle, invisible or offline", pr["status"])
+		}
+		var afk *bool
+		if json.Unmarshal(pr["afk"], &afk) != nil || afk == nil {
+			add("presence.afk missing, want a boolean")
+		}
+	}
+	return p
 }
 
 // goLive sends READY or RESUMED and makes g the connection events go to.
@@ -514,13 +755,33 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body}
 
 	s.mu.Lock()
+	if left := time.Until(s.globalUntil); left > 0 && !interactionRoute(r.URL.Path) {
+		req.Status = http.StatusTooManyRequests
+		req.Problems = []string{fmt.Sprintf("request during the global rate limit, %v before it ends", left.Round(time.Millisecond))}
+		s.requests = append(s.requests, req)
+		s.bump()
+		s.mu.Unlock()
+		w.Header().Set("Retry-After", strconv.Itoa(int((left+time.Second-1)/time.Second)))
+		w.Header().Set("X-RateLimit-Global", "true")
+		w.Header().Set("X-RateLimit-Scope", "global")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%g,"global":true}`, left.Seconds())
+		return
+	}
 	for _, f := range s.faults {
 		if f.left > 0 && f.match(r.Method, r.URL.Path) {
 			f.left--
 			req.Status = f.status
+			if f.global > 0 {
+				s.globalUntil = time.Now().Add(f.global)
+			}
 			s.requests = append(s.requests, req)
 			s.bump()
 			s.mu.Unlock()
+			for k, v := range f.header {
+				w.Header()[k] = v
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(f.status)
 			_, _ = w.Write([]byte(f.body))

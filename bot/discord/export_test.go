@@ -1,0 +1,11 @@
+package discord
+
+import "time"
+
+// SetGatewayTiming pins the gateway's random waits: the fraction of the
+// heartbeat interval before the first heartbeat, and the wait after an op 9
+// that cannot be resumed.
+func SetGatewayTiming(o *Options, jitter float64, reidentify time.Duration) {
+	o.jitter = func() float64 { return jitter }
+	o.reidentifyWait = func() time.Duration { return reidentify }
+}

@@ -1,0 +1,155 @@
+package discord_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"travelbot/bot/discord"
+	"travelbot/bot/discord/discordtest"
+)
+
+// Each test here shows the fake catching what discordgo v0.29 did on its
+// own, and the adapter doing what Discord documents instead.
+
+func TestIdentifyHasTheDocumentedShape(t *testing.T) {
+	t.Parallel()
+	h := start(t, &fakeConv{})
+	ids := h.srv.Identifies()
+	if len(ids) != 1 {
+		t.Fatalf("%d IDENTIFYs, want 1", len(ids))
+	}
+	if p := discordtest.CheckIdentify(ids[0].Raw); len(p) > 0 {
+		t.Errorf("IDENTIFY %s: %q", ids[0].Raw, p)
+	}
+	// What discordgo v0.29 sends is refused, property by property.
+	old := `{"token":"Bot x","properties":{"$os":"linux","$browser":"DiscordGo","$device":"DiscordGo","$referer":"","$referring_domain":""},` +
+		`"presence":{"since":0,"game":null,"status":"","afk":false},"compress":true,"large_threshold":250,"intents":513}`
+	got := strings.Join(discordtest.CheckIdentify([]byte(old)), "\n")
+	for _, want := range []string{"properties.os missing", "properties.$os", "presence.game", "presence.status", "presence.activities"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("discordgo's IDENTIFY: problems %q, want one about %s", got, want)
+		}
+	}
+}
+
+func TestFirstHeartbeatWaitsIntervalTimesJitter(t *testing.T) {
+	t.Parallel()
+	const jitter = 0.5
+	h := start(t, &fakeConv{}, func(o *discord.Options) { discord.SetGatewayTiming(o, jitter, time.Second) })
+	want := time.Duration(jitter * discordtest.HeartbeatInterval * float64(time.Millisecond))
+	d, err := h.srv.WaitHeartbeats(wait, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A timer never fires early, so this lower bound cannot flake; what
+	// discordgo did (a heartbeat 2-5 ms after HELLO) fails it.
+	if d[0] < want {
+		t.Errorf("first heartbeat %v after HELLO, want at least heartbeat_interval × jitter = %v", d[0], want)
+	}
+}
+
+func TestResumeGoesToResumeGatewayURL(t *testing.T) {
+	t.Parallel()
+	h := start(t, newBot(t, nil))
+	if err := h.srv.Reconnect(); err != nil {
+		t.Fatal(err)
+	}
+	rs := h.interact(h.srv.Command("7", true, "ask", "question", "consulate-milan"), 1)
+	if _, m := callback(t, rs[0]); len(m.Embeds) != 1 {
+		t.Errorf("after the resume: %s, want the answer", rs[0])
+	}
+	dials := h.srv.Dials()
+	if len(dials) != 2 || dials[0].Path != "/gw/" || dials[1].Path != discordtest.ResumePath {
+		t.Errorf("connections %+v, want the gateway URL, then READY's resume_gateway_url", dials)
+	}
+	if n, ids := h.srv.Resumes(), h.srv.Identifies(); n != 1 || len(ids) != 1 {
+		t.Errorf("%d RESUMEs and %d IDENTIFYs, want 1 and 1", n, len(ids))
+	}
+}
+
+func TestInvalidSessionStartsOverOnANewConnection(t *testing.T) {
+	t.Parallel()
+	const pause = time.Second // the least the docs allow
+	h := start(t, newBot(t, nil), func(o *discord.Options) { discord.SetGatewayTiming(o, 0.1, pause) })
+	if err := h.srv.InvalidateSession(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.srv.WaitIdentifies(wait, 2); err != nil {
+		t.Fatal(err)
+	}
+	// The fake itself refuses an IDENTIFY on the old socket and a new
+	// session sooner than 1 s after op 9 (GatewayProblems, checked at the
+	// end of every test); here, the shape of what happened.
+	dials := h.srv.Dials()
+	if len(dials) != 2 || dials[1].Path != "/gw/" {
+		t.Fatalf("connections %+v, want a second one at the gateway URL (not the resume URL: the session is over)", dials)
+	}
+	if n := h.srv.Resumes(); n != 0 {
+		t.Errorf("%d RESUMEs of an invalidated session", n)
+	}
+	rs := h.interact(h.srv.Command("7", true, "ask", "question", "games-dates"), 1)
+	if _, m := callback(t, rs[0]); len(m.Embeds) != 1 {
+		t.Errorf("after the new session: %s, want the answer", rs[0])
+	}
+}
+
+func TestGlobalRateLimitHoldsEveryRoute(t *testing.T) {
+	t.Parallel()
+	h := start(t, newBot(t, nil))
+	const chA, chB = "500000000000000010", "500000000000000011"
+	h.srv.GlobalRateLimit(func(method, path string) bool { return strings.HasSuffix(path, "/channels/"+chA+"/messages") }, time.Second)
+	if _, err := h.srv.Send(discordtest.Message{ChannelID: chA, AuthorID: "7", Content: "When do the Winter Games start?"}); err != nil {
+		t.Fatal(err)
+	}
+	// Once the adapter has seen the 429 (it schedules a retry)...
+	if !h.events.waitRetries("channel_message", 1) {
+		t.Fatal("the 429 was never retried")
+	}
+	// Inside the window, a reply in another channel: it must wait too.
+	if _, err := h.srv.Send(discordtest.Message{ChannelID: chB, AuthorID: "8", Content: "When do the Winter Games start?"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []string{chA, chB} {
+		if _, err := h.srv.Wait(wait, func(r discordtest.Request) bool {
+			return r.Status == 200 && r.Path == "/api/v9/channels/"+ch+"/messages"
+		}); err != nil {
+			t.Errorf("channel %s: %v", ch, err)
+		}
+	}
+	// Any request inside the window was refused by the fake with a problem,
+	// which the harness reports; interactions are exempt, as documented.
+	rs := h.interact(h.srv.Command("7", true, "help"), 1)
+	if rs[0].Status != 204 {
+		t.Errorf("interaction response %s", rs[0])
+	}
+}
+
+// A global 429 is the fake's to enforce: a client that sends to another
+// route inside the window is refused, which is what discordgo alone did.
+func TestFakeRefusesRequestsInsideTheGlobalWindow(t *testing.T) {
+	t.Parallel()
+	srv := discordtest.New(t)
+	srv.GlobalRateLimit(func(string, string) bool { return true }, time.Second)
+	post := func(ch string) int {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v9/channels/"+ch+"/messages", strings.NewReader(`{"content":"x","allowed_mentions":{"parse":[]}}`))
+		req.Header.Set("Authorization", "Bot "+discordtest.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := post("1"); c != 429 {
+		t.Fatalf("first request: %d, want the global 429", c)
+	}
+	if c := post("2"); c != 429 {
+		t.Errorf("another route inside the window: %d, want 429", c)
+	}
+	if rej := srv.Rejected(); len(rej) != 1 || !strings.Contains(rej[0].Problems[0], "global rate limit") {
+		t.Errorf("rejected %v, want the second request, for the global window", rej)
+	}
+}
