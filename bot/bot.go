@@ -249,6 +249,9 @@ func (b *Bot) EntryReply(id string) Reply {
 func (b *Bot) Pick(ctx context.Context, m Message, id string) Reply {
 	start := b.now()
 	r := b.EntryReply(id)
+	if r.Kind == KindAnswer && m.UserID != "" {
+		b.misses.state.Remove(missKey(m)) // found it: the second stage is over
+	}
 	b.record(Event{Time: start, QuestionID: m.QuestionID, Kind: EventPick, Channel: m.Channel, UserID: m.UserID, Entry: id})
 	if b.recorder != nil {
 		r.QuestionID = m.QuestionID // a vote on the picked answer is on the question

@@ -114,3 +114,16 @@ func TestSuggestFloor(t *testing.T) {
 		}
 	}
 }
+
+// Picking a suggestion after "None of these" ends the second stage: the
+// next "None of these" is a first miss again.
+func TestPickEndsTheSecondStage(t *testing.T) {
+	ctx := context.Background()
+	b := bot.New(bot.Options{Tables: faq.NewLive(table(t, testFAQ))})
+	m := bot.Message{Channel: "telegram", Chat: "1", UserID: "2"}
+	b.NoneOfThese(ctx, m, "")
+	b.Pick(ctx, m, "water")
+	if r := b.NoneOfThese(ctx, m, ""); r.Kind != bot.KindRephrase {
+		t.Errorf("after a pick: %s, want a first stage", r.Kind)
+	}
+}
