@@ -53,13 +53,21 @@ var concepts = map[string][]string{
 	"ask": {"how", "what", "where", "when", "which", "can", "should", "does", "do", "is", "are", "come", "dove", "quando", "cosa", "quale", "posso", "como", "donde", "cuando", "que", "cual", "puedo", "comment", "ou", "quand", "quel", "quelle", "est", "peut", "wie", "wo", "wann", "was", "welche", "kann", "onde", "qual", "posso", "怎么", "哪里", "什么", "吗", "可以", "どこ", "どう", "ですか", "できますか"},
 	// things and events, the subjects of hyperbole: "my phone is dying",
 	// "this queue is killing me", "the fans were on fire"
-	"thing": {"phone", "battery", "wifi", "data", "queue", "line", "traffic", "train", "bus", "tram", "price", "prices", "bill", "wallet", "bank", "account", "emails", "work", "view", "weather", "hotel", "room", "legs", "feet", "thighs",
+	"thing": {"phone", "battery", "wifi", "data", "queue", "line", "traffic", "train", "bus", "tram", "price", "prices", "bill", "wallet", "bank", "account", "emails", "work", "view", "weather", "legs", "feet", "thighs",
 		"telefono", "cellulare", "batteria", "coda", "fila", "traffico", "treno", "prezzo", "conto", "portafoglio", "vista", "gambe", "piedi",
 		"telefono", "celular", "movil", "bateria", "cola", "trafico", "tren", "precio", "cuenta", "cartera", "vista", "piernas", "pies",
 		"portable", "telephone", "batterie", "queue", "file", "trafic", "prix", "addition", "vue", "jambes", "pieds", "forfait",
 		"handy", "akku", "schlange", "stau", "zug", "preis", "rechnung", "aussicht", "beine", "fusse", "oberschenkel",
 		"bateria", "fila", "transito", "trem", "preco", "conta", "carteira", "pernas", "pes",
 		"手机", "电池", "排队", "价格", "堵车", "スマホ", "電池", "バッテリー", "行列", "値段", "渋滞"},
+	// buildings and rooms, where fires and gas leaks happen
+	"building": {"hotel", "room", "apartment", "flat", "building", "house", "kitchen", "hallway", "stairs", "floor", "airbnb", "chalet", "hut", "cabin",
+		"albergo", "camera", "appartamento", "palazzo", "casa", "cucina", "corridoio", "scale", "piano", "baita", "rifugio",
+		"habitacion", "apartamento", "piso", "edificio", "cocina", "pasillo", "escaleras", "cabana", "refugio",
+		"hotel", "chambre", "appartement", "immeuble", "maison", "cuisine", "couloir", "escalier", "etage", "chalet", "refuge",
+		"zimmer", "wohnung", "gebaude", "haus", "kuche", "flur", "treppenhaus", "stock", "hutte",
+		"quarto", "apartamento", "predio", "casa", "cozinha", "corredor", "escada", "andar", "cabana",
+		"酒店", "房间", "公寓", "楼", "大楼", "厨房", "走廊", "楼梯", "ホテル", "部屋", "アパート", "建物", "台所", "廊下", "階段"},
 	// the games themselves: athletes, races and teams on the screen
 	"sport": {"team", "game", "match", "race", "final", "goal", "scored", "medal", "medals", "skater", "goalie", "luge", "slalom", "downhill", "hockey", "fans", "crowd", "athlete", "snowboarder", "skier",
 		"squadra", "partita", "gara", "finale", "gol", "medaglia", "pattinatrice", "portiere", "slittino", "tifosi", "atleta", "sciatore",

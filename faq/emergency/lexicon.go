@@ -26,6 +26,20 @@ var (
 		"救命", "救救我", "救救", "快来人", "快报警", "快叫救护车", "紧急",
 		"助けて", "たすけて", "タスケテ", "救急車", "緊急",
 	}
+	// alarms are what people shout or type when it is happening: urgent
+	// wherever they stand, unless the message jokes, tells of the past or
+	// the news, supposes, or asks ("should I call an ambulance?" is
+	// possible).
+	alarms = []string{
+		"theres a fire", "there is a fire", "call an ambulance", "call the police", "call 112", "call 911",
+		"c e un incendio", "al fuoco", "chiamate un ambulanza", "chiamate l ambulanza", "chiamate la polizia", "chiamate il 112",
+		"hay un incendio", "llamen a una ambulancia", "llamen a la policia", "llamen al 112", "llamad a una ambulancia",
+		"au feu", "il y a le feu", "appelez une ambulance", "appelez la police", "appelez le 112", "appelez les pompiers",
+		"es brennt", "ruft einen krankenwagen", "ruft die polizei", "ruft den notarzt", "ruft die feuerwehr", "ruf die 112",
+		"esta pegando fogo", "chamem uma ambulancia", "chamem a policia", "chamem os bombeiros", "liguem para o 112",
+		"着火了", "失火了", "快叫救护车", "快报警", "快打120", "快打110", "快打119",
+		"火事だ", "救急車を呼んで", "警察を呼んで", "救急車呼んで", "警察呼んで",
+	}
 	// fillers may stand around cries in a plain cry for help.
 	fillers = []string{
 		// en
@@ -100,6 +114,7 @@ type lexicon struct {
 	// danger phrase starts with it (lexPrefix).
 	words       map[uint64]uint8
 	possibleCJK [][]byte
+	alarmCJK    [][]byte
 	cryCJK      [][]byte
 }
 
@@ -107,6 +122,7 @@ const (
 	lexCry uint8 = 1 << iota
 	lexFiller
 	lexDanger
+	lexAlarm
 	lexPrefix
 )
 
@@ -136,16 +152,17 @@ func buildLexicon() *lexicon {
 	}
 	var none [][]byte
 	add(possibleAnywhere, lexDanger, &l.possibleCJK)
+	add(alarms, lexAlarm, &l.alarmCJK)
 	add(cries, lexCry, &l.cryCJK)
 	add(fillers, lexFiller, &none)
 	return l
 }
 
 // floor is the lexicon's level for the tokenised and extracted message:
-// urgent for a message of cries alone, possible for one with a sign of
-// danger to a person, none otherwise.
+// urgent for a message of cries alone or with an alarm, possible for one
+// with a sign of danger to a person, none otherwise.
 func (s *scratch) floor() Level {
-	danger := false
+	danger, alarm := false, false
 	cries, others := 0, 0
 	bang, ask := false, false
 	// the sequences ending at the previous word that longer danger
@@ -175,6 +192,11 @@ func (s *scratch) floor() Level {
 					danger = true
 				}
 			}
+			for _, p := range lex.alarmCJK {
+				if bytes.Contains(run, p) {
+					alarm = true
+				}
+			}
 			na = 0
 		case kindEmoji, kindWord:
 			h := squashHash(s.text(t))
@@ -187,6 +209,7 @@ func (s *scratch) floor() Level {
 				others++
 			}
 			danger = danger || bits&lexDanger != 0
+			alarm = alarm || bits&lexAlarm != 0
 			nn := 0
 			if bits&lexPrefix != 0 {
 				next[nn] = h
@@ -196,6 +219,7 @@ func (s *scratch) floor() Level {
 				c := pairHash(p, h)
 				b := lex.words[c]
 				danger = danger || b&lexDanger != 0
+				alarm = alarm || b&lexAlarm != 0
 				if b&lexPrefix != 0 && nn < len(next) {
 					next[nn] = c
 					nn++
@@ -207,16 +231,20 @@ func (s *scratch) floor() Level {
 	if cries > 0 && others == 0 && (!ask || bang) {
 		return Urgent
 	}
-	if danger {
-		var mask uint64
-		for _, m := range s.masks {
-			mask |= m
-		}
-		if mask&calmContext == 0 {
-			return Possible
-		}
+	if !danger && !alarm {
+		return None
 	}
-	return None
+	var mask uint64
+	for _, m := range s.masks {
+		mask |= m
+	}
+	switch {
+	case mask&calmContext != 0:
+		return None
+	case alarm && (!ask || bang):
+		return Urgent
+	}
+	return Possible
 }
 
 // calmContext are the concepts that make a danger word a story, a joke or
