@@ -119,7 +119,7 @@ var catalog = map[Key]map[string]string{
 	KeyHelpGroup:      {"en": "In this group, use /ask followed by your question; or message me privately and just type it."},
 	KeyTopicsHint:     {"en": "/topics lists everything I cover."},
 	KeyFallback:       {"en": "Sorry, I don't have an answer to that."},
-	KeyRephrase:       {"en": "Sorry those didn't fit. Could you say it another way, in a few words? For example: \"where is the U.S. consulate?\""},
+	KeyRephrase:       {"en": "Sorry, those didn't fit. Could you say it another way, in a few words? For example: \"where is the U.S. consulate?\""},
 	KeyFallbackFinal:  {"en": "Sorry, I still can't find an answer to that in what I know."},
 	KeyConsulatePage:  {"en": "For anything else, the U.S. Embassy & Consulates in Italy website has contact details and help for U.S. citizens: " + ConsulatePageURL},
 	KeyClarify:        {"en": "I'm not sure I understood. Did you mean one of these?"},
