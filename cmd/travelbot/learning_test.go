@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"travelbot/bot"
+	"travelbot/bot/store"
+	"travelbot/bot/store/sqlite"
 	"travelbot/config"
 )
 
@@ -271,5 +274,154 @@ func TestParseSince(t *testing.T) {
 		if _, err := parseSince(bad); err == nil {
 			t.Errorf("parseSince(%q): no error", bad)
 		}
+	}
+}
+
+// TestRecorderPrivacy: texts are redacted and ids hashed before they are
+// queued; counts-only mode keeps no text, no note, and no hash that ties
+// two questions to one user.
+func TestRecorderPrivacy(t *testing.T) {
+	for _, logText := range []bool{true, false} {
+		rec, w, db := newBenchRecorder(t, 0)
+		rec.logText = logText
+		q := bot.QuestionRecord{Time: time.Now(), Channel: "telegram", ChatKind: "private", UserID: "424242", Chat: "424242",
+			Text: "call " + testPhone + " or " + testEmail, Outcome: "none", Urgency: "none", Language: "en"}
+		id1, id2 := rec.Question(q), rec.Question(q)
+		if len(id1) != 16 || id1 == id2 {
+			t.Fatalf("question ids %q and %q", id1, id2)
+		}
+		for _, id := range []string{id1, id2} {
+			rec.Event(bot.Event{Time: time.Now(), QuestionID: id, Kind: bot.EventVote, Channel: "telegram", UserID: "424242", Vote: bot.VoteDown})
+			rec.Event(bot.Event{Time: time.Now(), QuestionID: id, Kind: bot.EventNote, Channel: "telegram", UserID: "424242", Text: "mail " + testEmail})
+		}
+		w.Close()
+		rs, err := db.Records(context.Background(), store.Filter{})
+		if err != nil || len(rs) != 2 {
+			t.Fatalf("logText=%v: records %+v, %v", logText, rs, err)
+		}
+		for _, r := range rs {
+			raw := fmt.Sprintf("%+v", r)
+			for _, s := range append(personalTraces, "424242") {
+				if strings.Contains(raw, s) {
+					t.Errorf("logText=%v: %q kept in %s", logText, s, raw)
+				}
+			}
+			var votes, notes int
+			for _, e := range r.Events {
+				switch e.Kind {
+				case store.EventVote:
+					votes++
+				case store.EventNote:
+					notes++
+				}
+			}
+			if votes != 1 {
+				t.Errorf("logText=%v: %d votes on a question, want 1", logText, votes)
+			}
+			if logText {
+				if r.Text != "call [phone] or [email]" || r.UserHash == "" || notes != 1 {
+					t.Errorf("logText=true: text %q, user hash %q, %d notes", r.Text, r.UserHash, notes)
+				}
+			} else if r.Text != "" || r.UserHash != "" || notes != 0 {
+				t.Errorf("logText=false: text %q, user hash %q, %d notes; want none", r.Text, r.UserHash, notes)
+			}
+		}
+		if !logText && rs[0].Events[0].UserHash == rs[1].Events[0].UserHash {
+			t.Errorf("counts only: the same user hash on two questions' votes")
+		}
+	}
+}
+
+func TestBuildReview(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.OpenDir(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tb, err := loadTable("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 2, 12, 10, 0, 0, 0, time.UTC)
+	n := 0
+	q := func(text, outcome string, events ...store.Event) store.Record {
+		n++
+		id := fmt.Sprintf("q%02d", n)
+		for i := range events {
+			events[i].QuestionID, events[i].Time = id, now
+		}
+		return store.Record{Question: store.Question{ID: id, Time: now.Add(time.Duration(n) * time.Minute), Channel: "telegram", Text: text, Outcome: outcome}, Events: events}
+	}
+	pick := store.Event{Kind: store.EventPick, Entry: "x"}
+	none := store.Event{Kind: store.EventNoneOfThese}
+	down := store.Event{Kind: store.EventVote, Vote: store.VoteDown, UserHash: "u"}
+	up := store.Event{Kind: store.EventVote, Vote: store.VoteUp, UserHash: "u"}
+	recs := []store.Record{
+		q("where can I rent skis in Cortina", "none"),
+		q("where can i rent skis in cortina?", "none"),
+		q("ski rental in cortina", "clarify", none),
+		q("best pizza near the Duomo", "clarify"),
+		q("best pizza near duomo", "clarify"),
+		q("parking at the stadium", "clarify", pick),      // picked: fine
+		q("is tap water safe", "answer", up),              // liked: fine
+		q("is tap water safe in cortina", "answer", down), // disliked
+		q("", "none"),                 // counts only
+		q("too fast", "rate_limited"), // not matched
+	}
+	var b store.Batch
+	for _, r := range recs {
+		b.Questions = append(b.Questions, r.Question)
+		b.Events = append(b.Events, r.Events...)
+	}
+	if err := db.Write(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := buildReview(ctx, db, tb, now.Add(-time.Hour), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]reviewCluster{}
+	for _, c := range rep.Clusters {
+		got[c.Kind+":"+c.Question] = c
+	}
+	want := []struct {
+		key   string
+		count int
+	}{
+		{kindUnanswered + ":where can I rent skis in Cortina", 3},
+		{kindAbandoned + ":best pizza near the Duomo", 2},
+		{kindDownvoted + ":is tap water safe in cortina", 1},
+	}
+	for _, w := range want {
+		if c, ok := got[w.key]; !ok || c.Count != w.count {
+			t.Errorf("cluster %s: %+v, want count %d; all: %+v", w.key, c, w.count, rep.Clusters)
+		}
+	}
+	if len(rep.Clusters) != len(want) || rep.Flagged != 6 || rep.Questions != len(recs) {
+		t.Errorf("%d clusters, %d flagged of %d: %+v", len(rep.Clusters), rep.Flagged, rep.Questions, rep.Clusters)
+	}
+	if rep.Clusters[0].Question != "where can I rent skis in Cortina" {
+		t.Errorf("largest cluster first: %+v", rep.Clusters[0])
+	}
+	// Ids are stable: the same questions give the same ids; a dismissed
+	// cluster leaves the review.
+	again, _ := buildReview(ctx, db, tb, now.Add(-time.Hour), time.Time{})
+	for i := range rep.Clusters {
+		if again.Clusters[i].ID != rep.Clusters[i].ID {
+			t.Errorf("cluster ids changed between runs: %s, %s", rep.Clusters[i].ID, again.Clusters[i].ID)
+		}
+	}
+	if err := db.Mark(ctx, store.Mark{ClusterID: rep.Clusters[1].ID, State: store.MarkDismissed, Time: now}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := buildReview(ctx, db, tb, now.Add(-time.Hour), time.Time{})
+	for _, c := range after.Clusters {
+		if c.ID == rep.Clusters[1].ID {
+			t.Errorf("dismissed cluster %s still listed", c.ID)
+		}
+	}
+	if len(after.Clusters) != len(rep.Clusters)-1 {
+		t.Errorf("%d clusters after a dismissal, want %d", len(after.Clusters), len(rep.Clusters)-1)
 	}
 }
