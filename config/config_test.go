@@ -240,8 +240,8 @@ discord:
 			"TRAVELBOT_DISCORD_API_BASE":        "https://proxy.example.org/",
 			"TRAVELBOT_DISCORD_ADMINS":          "80351110224678912",
 			"TRAVELBOT_DISCORD_EPHEMERAL":       "1",
-			"TRAVELBOT_TELEGRAM_TOKEN":          "123:tg-secret",
-			"TRAVELBOT_DISCORD_TOKEN":           "dc-secret",
+			"TRAVELBOT_TELEGRAM_TOKEN":          "123:tg-secret-0123456789abcdef",
+			"TRAVELBOT_DISCORD_TOKEN":           "MTIzNDU2Nzg5.dc-s3c.ret-0123456789abcdef",
 			"TRAVELBOT_ADMIN_TOKEN":             "admin-secret",
 			"TRAVELBOT_TELEGRAM_WEBHOOK_SECRET": "hook_secret-1",
 		}, func(c *Config) []string {
@@ -261,8 +261,8 @@ discord:
 				"discord.api_base", c.Discord.APIBase, "https://proxy.example.org",
 				"discord.admins", strings.Join(c.Discord.Admins, ","), "80351110224678912",
 				"discord.ephemeral", c.Discord.Ephemeral, true,
-				"telegram.token", c.Telegram.Token.Value(), "123:tg-secret",
-				"discord.token", c.Discord.Token.Value(), "dc-secret",
+				"telegram.token", c.Telegram.Token.Value(), "123:tg-secret-0123456789abcdef",
+				"discord.token", c.Discord.Token.Value(), "MTIzNDU2Nzg5.dc-s3c.ret-0123456789abcdef",
 				"admin_token", c.AdminToken.Value(), "admin-secret",
 				"telegram.webhook_secret", c.Telegram.WebhookSecret.Value(), "hook_secret-1",
 			)
@@ -501,9 +501,9 @@ func TestOrigins(t *testing.T) {
 func TestSecretsNeverShown(t *testing.T) {
 	secrets := env{
 		"TRAVELBOT_ADMIN_TOKEN":             "admin-TOKEN-value",
-		"TRAVELBOT_TELEGRAM_TOKEN":          "123456:TG-TOKEN-value",
+		"TRAVELBOT_TELEGRAM_TOKEN":          "123456:TG-TOKEN-value-0123456789",
 		"TRAVELBOT_TELEGRAM_WEBHOOK_SECRET": "HOOK-SECRET-value",
-		"TRAVELBOT_DISCORD_TOKEN":           "DC-TOKEN-value",
+		"TRAVELBOT_DISCORD_TOKEN":           "DC-TOKEN-value.Abcd.0123456789abcdefgh",
 	}
 	c, err := Load("", secrets.get)
 	if err != nil {
@@ -598,6 +598,76 @@ func TestAPISettings(t *testing.T) {
 	for _, want := range []string{`"10.0.0.0/33"`, `"proxy.local"`, "TRAVELBOT_API_RATE_BURST"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems %q lack %s", got, want)
+		}
+	}
+}
+
+// TestTokenShapes: tokens are trimmed, then checked for shape; a bad one
+// is a problem naming the variable and never showing the value.
+func TestTokenShapes(t *testing.T) {
+	const tg, dc = "7000001:AAH-abcdefghijklmnopqrstuvwxyz012345", "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
+	tests := []struct {
+		name    string
+		env     env
+		problem string // the variable of the one problem; "" for none
+	}{
+		{"good", env{"TRAVELBOT_TELEGRAM_TOKEN": tg, "TRAVELBOT_DISCORD_TOKEN": dc, "TRAVELBOT_ADMIN_TOKEN": "s3cret-admin"}, ""},
+		{"trailing newline and spaces are trimmed", env{"TRAVELBOT_TELEGRAM_TOKEN": tg + "\n", "TRAVELBOT_DISCORD_TOKEN": " " + dc + " ", "TRAVELBOT_ADMIN_TOKEN": "s3cret-admin\r\n"}, ""},
+		{"telegram without its id", env{"TRAVELBOT_TELEGRAM_TOKEN": "AAH-abcdefghijklmnopqrstuvwxyz012345"}, "TRAVELBOT_TELEGRAM_TOKEN"},
+		{"telegram with a bot prefix", env{"TRAVELBOT_TELEGRAM_TOKEN": "bot" + tg}, "TRAVELBOT_TELEGRAM_TOKEN"},
+		{"telegram with a space inside", env{"TRAVELBOT_TELEGRAM_TOKEN": "7000001:AAH abcdefghijklmnopqrstuvwxyz012345"}, "TRAVELBOT_TELEGRAM_TOKEN"},
+		{"discord with Bot prefix", env{"TRAVELBOT_DISCORD_TOKEN": "Bot " + dc}, "TRAVELBOT_DISCORD_TOKEN"},
+		{"discord with a slash", env{"TRAVELBOT_DISCORD_TOKEN": "MTA5ODc2NTQz/GhIjKl.abc"}, "TRAVELBOT_DISCORD_TOKEN"},
+		{"admin token with a space", env{"TRAVELBOT_ADMIN_TOKEN": "two words"}, "TRAVELBOT_ADMIN_TOKEN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load("", tt.env.get)
+			if tt.problem == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				if got := c.Telegram.Token.Value(); tt.env["TRAVELBOT_TELEGRAM_TOKEN"] != "" && got != tg {
+					t.Errorf("telegram token %q, want it trimmed", got)
+				}
+				if got := c.AdminToken.Value(); tt.env["TRAVELBOT_ADMIN_TOKEN"] != "" && got != "s3cret-admin" {
+					t.Errorf("admin token %q, want it trimmed", got)
+				}
+				return
+			}
+			got := problems(t, err)
+			if len(got) != 1 || !strings.HasPrefix(got[0], tt.problem+": ") {
+				t.Errorf("problems %q, want one for %s", got, tt.problem)
+			}
+			for _, v := range tt.env {
+				if len(got) > 0 && strings.Contains(got[0], strings.TrimSpace(v)) {
+					t.Errorf("the problem shows the value: %q", got[0])
+				}
+			}
+		})
+	}
+}
+
+// TestURLsLoseTheirUserInfo: a password in an origin is not echoed.
+func TestURLsLoseTheirUserInfo(t *testing.T) {
+	_, err := Load("", env{"TRAVELBOT_DISCORD_API_BASE": "https://user:hunter2@proxy.example.org/api", "TRAVELBOT_TELEGRAM_API_ENDPOINT": "ftp://bob:pa%20ss@x"}.get)
+	got := strings.Join(problems(t, err), "\n")
+	for _, secret := range []string{"hunter2", "user:", "pa%20ss", "bob"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("problems show %q:\n%s", secret, got)
+		}
+	}
+	if !strings.Contains(got, "https://[redacted]@proxy.example.org/api") {
+		t.Errorf("problems do not show the redacted URL:\n%s", got)
+	}
+	for in, want := range map[string]string{
+		"https://example.org/x":         "https://example.org/x",
+		"https://u:p@example.org/x":     "https://[redacted]@example.org/x",
+		"postgres://u:p%zz@db:5432/app": "postgres://[redacted]@db:5432/app",
+		"not a url":                     "not a url",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

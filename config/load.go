@@ -380,9 +380,13 @@ func (l *loader) readEnv(getenv func(string) string) {
 		l.env[s.key] = s.env
 	}
 	for _, s := range l.c.secrets() {
-		if v := getenv(s.env); v != "" {
+		// Trimmed: a token pasted with its newline is the token.
+		if v := strings.TrimSpace(getenv(s.env)); v != "" {
 			*s.s = NewSecret(v)
 			l.env[s.key] = s.env
+			if msg := shapeProblem(s.key, v); msg != "" {
+				l.add(s.env, "", "%s", msg)
+			}
 		}
 	}
 }
@@ -440,7 +444,7 @@ func (l *loader) validate() {
 	if u := c.Telegram.WebhookURL; u != "" {
 		p, err := url.Parse(u)
 		if err != nil || p.Scheme != "https" || p.Host == "" || p.User != nil {
-			l.problem("telegram.webhook_url", "%q: must be an https URL with a host (Telegram calls only https webhooks)", u)
+			l.problem("telegram.webhook_url", "%q: must be an https URL with a host and no user (Telegram calls only https webhooks)", RedactURL(u))
 		} else if p.Path == "" || p.Path == "/" {
 			l.problem("telegram.webhook_url", "%q: needs a path, which the HTTP server serves (e.g. https://bot.example.org/telegram/webhook)", u)
 		}
@@ -490,11 +494,11 @@ func (l *loader) unit(key string, v float64) {
 func (l *loader) origin(key, v string) string {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		l.problem(key, "%q: must be an http or https origin such as https://example.org", v)
+		l.problem(key, "%q: must be an http or https origin such as https://example.org", RedactURL(v))
 		return v
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
-		l.problem(key, "%q: must be an origin only (scheme and host, no path, query or user)", v)
+		l.problem(key, "%q: must be an origin only (scheme and host, no path, query or user)", RedactURL(v))
 		return v
 	}
 	return strings.TrimSuffix(v, "/")

@@ -19,6 +19,8 @@ import (
 
 	"travelbot/bot"
 	"travelbot/bot/store"
+	"travelbot/bot/store/postgres"
+	"travelbot/cmd/travelbot/console"
 	"travelbot/config"
 	"travelbot/faq"
 )
@@ -41,6 +43,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return &exitError{code: 2}
 	}
 
+	hup := m.Hangups
+	if hup == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGHUP)
+		defer signal.Stop(ch)
+		hup = ch
+	}
+
 	cfg, err := config.Load(*configPath, m.Getenv)
 	if err != nil {
 		var ve *config.ValidationError
@@ -51,6 +61,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	s := newServer(cfg, newLogger(cfg, m.Stderr))
 	s.getenv = m.Getenv
+	s.signals = hup
 	if err := s.Open(); err != nil {
 		return err
 	}
@@ -87,11 +98,14 @@ type server struct {
 	bot         *bot.Bot
 	metrics     *metrics
 	learning    *learning // the question log and feedback store
+	replica     *replica  // with database_url: what the replicas share; else nil
+	claims      *postgres.Claims
 	status      reloadStatus
 	adapters    []bot.Adapter
 	off         map[string]string // adapter name -> why it is off
 	adminHash   [32]byte          // sha256 of the admin token, when set
 	api         *apiAccess        // who may call /v1/ask, and who they are
+	console     *console.Console  // the admin console at /admin/; nil without an admin token
 	ln          net.Listener
 	http        *http.Server
 	watcher     *faq.Watcher
@@ -99,7 +113,11 @@ type server struct {
 }
 
 func newServer(cfg *config.Config, log *slog.Logger) *server {
-	return &server{cfg: cfg, log: log, newAdapters: buildAdapters, getenv: os.Getenv}
+	s := &server{cfg: cfg, log: log, getenv: os.Getenv}
+	s.newAdapters = func(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger) ([]bot.Adapter, map[string]string, error) {
+		return buildAdapters(cfg, b, events, log, s.claims)
+	}
+	return s
 }
 
 // Open loads and compiles the FAQ, builds the bot and the adapters, binds
@@ -137,6 +155,9 @@ func (s *server) Open() (err error) {
 	if s.learning, err = openLearning(context.Background(), s.cfg, s.getenv, s.metrics, s.log); err != nil {
 		return fmt.Errorf("serve: learning loop: %w", err)
 	}
+	if err := s.openReplica(opts); err != nil {
+		return fmt.Errorf("serve: replicas: %w", err)
+	}
 
 	var limiter bot.Limiter // stays a nil interface when off
 	if rl := s.cfg.RateLimit; rl.PerMinute > 0 {
@@ -161,6 +182,9 @@ func (s *server) Open() (err error) {
 	})
 	if s.adapters, s.off, err = s.newAdapters(s.cfg, s.bot, s.metrics, s.log); err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if s.replica != nil {
+		s.adapters = s.replica.gate(s.adapters, s.rebuildAdapter)
 	}
 	if s.cfg.AdminToken.IsSet() {
 		s.adminHash = hashToken(s.cfg.AdminToken.Value())
@@ -199,7 +223,21 @@ func (s *server) Open() (err error) {
 	}
 	s.log.Info("learning loop", "data_dir", s.learning.dir, "retention", s.cfg.Retention.String(), "log_questions", s.cfg.LogQuestions)
 	s.log.Info("listening", "addr", s.ln.Addr().String())
+	s.ignoreStartupSignals()
 	return nil
+}
+
+// ignoreStartupSignals logs and drops a SIGHUP that arrived while Open ran:
+// the FAQ it asks for was loaded just now.
+func (s *server) ignoreStartupSignals() {
+	for {
+		select {
+		case <-s.signals:
+			s.log.Warn("SIGHUP during start-up ignored: the FAQ was loaded just now; send it again to reload")
+		default:
+			return
+		}
+	}
 }
 
 // Addr is the address the HTTP server is bound to (after Open).
@@ -224,6 +262,9 @@ func (s *server) Run(ctx context.Context) error {
 		wg.Go(func() { s.watcher.Run(ctx) })
 	}
 	wg.Go(func() { s.reloadOnSignal(ctx) })
+	if s.replica != nil {
+		wg.Go(func() { s.replica.run(ctx) })
+	}
 	for _, a := range s.adapters {
 		wg.Go(func() {
 			if err := a.Run(ctx); err != nil {
