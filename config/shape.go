@@ -42,7 +42,9 @@ func shapeProblem(key, v string) string {
 	return ""
 }
 
-func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' }
+func isSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f'
+}
 
 // RedactURL returns s with any user information (a user name, a password)
 // replaced by "[redacted]", for errors and logs. Text that does not parse
