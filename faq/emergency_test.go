@@ -1,6 +1,8 @@
 package faq_test
 
 import (
+	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +110,72 @@ func TestHeldOut(t *testing.T) {
 		if l.EmergencyCases > 0 && l.EmergencyRecall < 0.95 {
 			t.Errorf("%s: recall %.3f, floor 0.95", l.Lang, l.EmergencyRecall)
 		}
+	}
+}
+
+func TestParseCasesUrgency(t *testing.T) {
+	good := `cases:
+  - {question: "ayuda mi hijo no respira", lang: es, urgency: urgent}
+  - {question: "is 112 free from a US phone?", lang: en, urgency: none, expect: emergency-112}
+  - {question: "when do the games start", expect: games-dates}
+`
+	cases, err := faq.ParseCases("good.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 3 || cases[0].Lang != "es" || cases[0].Urgency != faq.UrgencyUrgent || cases[0].Expect != "" ||
+		cases[1].Urgency != faq.UrgencyNone || cases[1].Expect != "emergency-112" || cases[2].Urgency != "" {
+		t.Errorf("cases = %+v", cases)
+	}
+	bad := `cases:
+  - {question: "help", urgency: maybe}
+  - {question: "help", lang: ""}
+  - {question: "help"}
+`
+	_, err = faq.ParseCases("bad.yaml", []byte(bad))
+	var ve *faq.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 4 {
+		t.Fatalf("ParseCases(bad) = %v, want 4 problems (bad urgency, empty lang, and two cases with neither expect nor urgency)", err)
+	}
+	for i, line := range []int{2, 3, 3, 4} {
+		if ve.Problems[i].Line != line {
+			t.Errorf("problem %d at line %d, want %d: %v", i, ve.Problems[i].Line, line, ve.Problems[i])
+		}
+	}
+}
+
+// TestEvaluateUrgency: the emergency figures count what the replies did.
+func TestEvaluateUrgency(t *testing.T) {
+	cases := []faq.Case{
+		{Question: "help!!", Lang: "en", Urgency: faq.UrgencyUrgent},
+		{Question: "🆘", Lang: "en", Urgency: faq.UrgencyUrgent},
+		{Question: "ayuda mi hijo no respira", Lang: "es", Urgency: faq.UrgencyUrgent},
+		{Question: "when do the games start", Lang: "en", Urgency: faq.UrgencyNone},
+		{Question: "aiuto!!", Lang: "it", Urgency: faq.UrgencyNone}, // mislabelled on purpose: a false alarm
+		{Question: "is 112 free from a US phone?", Lang: "en", Urgency: faq.UrgencyNone, Expect: "emergency-112"},
+	}
+	r, err := faq.Evaluate(defaultTable(t), cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.EmergencyCases != 3 || r.EmergencyRecall != 1 || r.NonUrgentCases != 3 || math.Abs(r.FalseAlarms-1.0/3) > 1e-9 {
+		t.Errorf("emergencies %d recall %.3f, not urgent %d false alarms %.3f; want 3, 1, 3, 0.333",
+			r.EmergencyCases, r.EmergencyRecall, r.NonUrgentCases, r.FalseAlarms)
+	}
+	if r.InScope != 1 || r.InScopeAccuracy != 1 || r.LanguageCases != 6 {
+		t.Errorf("in scope %d (accuracy %.2f), language cases %d; want 1 (1), 6", r.InScope, r.InScopeAccuracy, r.LanguageCases)
+	}
+	langs := map[string]faq.LangStats{}
+	for _, l := range r.ByLanguage {
+		langs[l.Lang] = l
+	}
+	if en := langs["en"]; en.EmergencyCases != 2 || en.NonUrgentCases != 2 || en.FalseAlarms != 0 {
+		t.Errorf("en = %+v, want 2 emergencies, 2 not urgent, no false alarm", en)
+	}
+	if it := langs["it"]; it.NonUrgentCases != 1 || it.FalseAlarms != 1 {
+		t.Errorf("it = %+v, want its one case a false alarm", it)
+	}
+	if len(r.Errors) != 1 || r.Errors[0].Question != "aiuto!!" || r.Errors[0].GotUrgency != faq.UrgencyUrgent {
+		t.Errorf("errors = %+v, want the false alarm only", r.Errors)
 	}
 }
