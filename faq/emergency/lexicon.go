@@ -28,10 +28,10 @@ var (
 	}
 	// alarms are what people shout or type when it is happening: urgent
 	// wherever they stand, unless the message jokes, tells of the past or
-	// the news, supposes, or asks ("should I call an ambulance?" is
-	// possible).
+	// the news, or supposes; possible when it asks ("should I call an
+	// ambulance?").
 	alarms = []string{
-		"theres a fire", "there is a fire", "call an ambulance", "call the police", "call 112", "call 911",
+		"theres a fire", "there is a fire", "call an ambulance", "call the police",
 		"c e un incendio", "al fuoco", "chiamate un ambulanza", "chiamate l ambulanza", "chiamate la polizia", "chiamate il 112",
 		"hay un incendio", "llamen a una ambulancia", "llamen a la policia", "llamen al 112", "llamad a una ambulancia",
 		"au feu", "il y a le feu", "appelez une ambulance", "appelez la police", "appelez le 112", "appelez les pompiers",
@@ -74,36 +74,36 @@ var (
 		"unresponsive", "overdosed", "overdosing", "stabbed", "kidnapped", "kill myself",
 		"end my life", "want to die", "bleeding", "seizure", "gunman", "shooter", "shots fired",
 		"doing cpr", "giving cpr", "no pulse", "explosion", "explosions", "gunshots", "gunshot", "gunfire",
-		"shooting", "stabbing", "overdose", "collapsed", "choking", "drowning", "gas leak", "smell gas",
+		"stabbing", "overdose", "collapsed", "choking", "gas leak", "smell gas",
 		// it
 		"non respira", "svenuto", "svenuta", "incosciente", "sanguina", "perde sangue",
 		"accoltellato", "accoltellata", "rapito", "rapita", "uccidermi", "ammazzarmi",
 		"voglio morire", "farla finita", "massaggio cardiaco", "non ha polso", "esplosione", "spari",
-		"sparatoria", "convulsioni", "soffoca", "annega", "fuga di gas", "puzza di gas", "odore di gas",
+		"convulsioni", "soffoca", "fuga di gas", "puzza di gas", "odore di gas",
 		// es
 		"no respira", "inconsciente", "desmayado", "desmayada", "sangrando", "apunalado",
 		"apunalada", "acuchillado", "secuestrado", "secuestrada", "matarme", "sobredosis",
-		"quiero morir", "quiero morirme", "haciendo rcp", "no tiene pulso", "disparos", "tiroteo",
+		"quiero morir", "quiero morirme", "haciendo rcp", "no tiene pulso", "disparos",
 		"convulsiones", "ahogando", "fuga de gas", "huele a gas",
 		// fr
 		"respire pas", "respire plus", "inconscient", "saigne", "poignarde", "poignardee",
-		"me tuer", "kidnappe", "envie de mourir", "veux mourir", "massage cardiaque", "pas de pouls",
-		"coups de feu", "fusillade", "evanoui", "evanouie", "convulsions", "etouffe", "fuite de gaz", "odeur de gaz",
+		"kidnappe", "vais me tuer", "veux me tuer", "envie de mourir", "veux mourir", "massage cardiaque", "pas de pouls",
+		"coups de feu", "evanoui", "evanouie", "convulsions", "etouffe", "fuite de gaz", "odeur de gaz",
 		// de
 		"atmet nicht", "atmet nicht mehr", "bewusstlos", "blutet", "erstochen", "niedergestochen",
 		"entfuhrt", "umbringen", "uberdosis", "will sterben", "herzdruckmassage", "kein puls",
-		"schusse", "schiesserei", "krampfanfall", "erstickt", "ertrinkt", "gasleck", "gasgeruch", "riecht nach gas",
+		"schusse", "krampfanfall", "erstickt", "ertrinkt", "gasleck", "gasgeruch", "riecht nach gas",
 		// pt
 		"nao respira", "desmaiado", "desmaiada", "sangrando", "esfaqueado", "esfaqueada",
 		"sequestrado", "sequestrada", "me matar", "overdose", "quero morrer", "sem pulso",
-		"explosao", "tiros", "tiroteio", "desmaiou", "convulsao", "engasgado", "afogando", "vazamento de gas", "cheiro de gas",
+		"explosao", "tiros", "desmaiou", "convulsao", "engasgado", "afogando", "vazamento de gas", "cheiro de gas",
 		// zh
 		"没有呼吸", "没呼吸", "不呼吸", "昏迷", "不省人事", "流血", "被刺", "被捅", "自杀", "绑架", "想死", "不想活", "心肺复苏",
-		"爆炸", "枪声", "开枪", "抽搐", "噎住", "溺水", "煤气泄漏", "燃气泄漏",
+		"枪声", "开枪", "抽搐", "噎住", "煤气泄漏", "燃气泄漏",
 		// ja
 		"息をしていない", "息してない", "息をしてない", "意識がない", "意識が無い", "血が止まらない",
 		"刺された", "自殺", "誘拐", "死にたい", "心臓マッサージ",
-		"爆発", "銃声", "発砲", "痙攣", "けいれん", "窒息", "溺れ", "ガス漏れ",
+		"銃声", "発砲", "痙攣", "けいれん", "ガス漏れ",
 	}
 )
 
@@ -241,7 +241,7 @@ func (s *scratch) floor() Level {
 	switch {
 	case mask&calmContext != 0:
 		return None
-	case alarm && (!ask || bang):
+	case alarm && (!ask || bang) && mask&askWords == 0:
 		return Urgent
 	}
 	return Possible
@@ -250,6 +250,9 @@ func (s *scratch) floor() Level {
 // calmContext are the concepts that make a danger word a story, a joke or
 // a supposition.
 var calmContext = conceptBits("jest", "past", "media", "hypo")
+
+// askWords make an alarm a question: "do i call an ambulance for a sprain".
+var askWords = conceptBits("ask")
 
 // cjkCry reports whether a run of Chinese or Japanese characters is a cry
 // for help and nothing else: a cry, with only fillers around it ("救命啊",
