@@ -62,8 +62,14 @@ type Conversation interface {
 	Pick(ctx context.Context, m bot.Message, id string) bot.Reply
 	// Suggest offers up to n entries for a partly typed question.
 	Suggest(prefix string, n int) []bot.Choice
-	// Help says what the bot is and how to use it.
-	Help() bot.Reply
+	// HelpFor says what the bot is and how to use it, in a group or a
+	// private chat.
+	HelpFor(group bool) bot.Reply
+	// Feedback records a 👍 or 👎 on the reply to question questionID.
+	Feedback(ctx context.Context, m bot.Message, questionID string, vote bot.Vote) bot.Reply
+	// NoneOfThese is the second stage of the fallback, after "None of
+	// these" under suggestions for question questionID.
+	NoneOfThese(ctx context.Context, m bot.Message, questionID string) bot.Reply
 	// Topics lists every entry.
 	Topics() bot.Reply
 	// Reload reloads the FAQ if m comes from an admin, and refuses politely

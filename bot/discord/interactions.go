@@ -18,7 +18,21 @@ import (
 const answerTimeout = 30 * time.Second
 
 // errorText is what a user sees when answering failed on our side.
-const errorText = "Sorry, something went wrong on my side. Please try again in a moment. In an emergency, call 112."
+func errorText() string { return bot.TextWith112(bot.KeySorry, "en") }
+
+// chatKind is the bot's kind of chat for a Discord event: a DM has no
+// guild.
+func chatKind(guildID string) string {
+	if guildID == "" {
+		return bot.ChatPrivate
+	}
+	return bot.ChatGroup
+}
+
+// message is the bot.Message of an interaction, without text.
+func message(i *discordgo.Interaction) bot.Message {
+	return bot.Message{Channel: channel, UserID: userID(i), Chat: i.ChannelID, ChatKind: chatKind(i.GuildID)}
+}
 
 // noMentions allows no pings at all: "parse": [] (a nil slice would marshal
 // to null, which is not the same thing), and no ping for the replied user.
@@ -63,7 +77,7 @@ func (a *Adapter) command(r *responder) {
 	if !ok {
 		return
 	}
-	m := bot.Message{Channel: channel, UserID: userID(r.i)}
+	m := message(r.i)
 	switch data.Name {
 	case cmdAsk:
 		q := stringOption(data.Options, optQuestion)
@@ -73,13 +87,18 @@ func (a *Adapter) command(r *responder) {
 	case cmdReload:
 		a.reload(r, m)
 	default:
-		a.answer(r, true, func(context.Context) bot.Reply { return a.conv.Help() })
+		a.answer(r, true, func(context.Context) bot.Reply { return a.conv.HelpFor(m.ChatKind == bot.ChatGroup) })
 	}
 }
 
 // ask answers /ask. A question that is exactly an entry id (what an
 // autocomplete choice sends) answers that entry directly.
 func (a *Adapter) ask(ctx context.Context, m bot.Message, q string) bot.Reply {
+	if strings.HasPrefix(q, hashMark) && !strings.ContainsFunc(q, unicode.IsSpace) {
+		if id := a.resolve(q); id != "" {
+			q = id
+		}
+	}
 	if looksLikeID(q) && a.conv.EntryReply(q).Kind != bot.KindNone {
 		m.Text = q
 		return a.conv.Pick(ctx, m, q)
@@ -97,19 +116,107 @@ func (a *Adapter) component(r *responder) {
 	if !ok {
 		return
 	}
+	m := message(r.i)
 	switch id := data.CustomID; {
 	case strings.HasPrefix(id, entryPrefix):
-		entry := strings.TrimPrefix(id, entryPrefix)
-		m := bot.Message{Channel: channel, UserID: userID(r.i), Text: entry}
+		ref, qid, _ := strings.Cut(strings.TrimPrefix(id, entryPrefix), qidSep)
+		entry := a.resolve(ref)
+		m.Text, m.QuestionID = entry, qid
 		a.answer(r, a.opts.Ephemeral, func(ctx context.Context) bot.Reply { return a.conv.Pick(ctx, m, entry) })
 	case strings.HasPrefix(id, pagePrefix):
 		page, _ := strconv.Atoi(strings.TrimPrefix(id, pagePrefix))
 		if err := r.send(renderTopics(a.conv.Topics(), page), true, true); err != nil {
 			a.log.Warn("discord: topics page not shown", "err", err)
 		}
+	case strings.HasPrefix(id, followUpPrefix):
+		pageText, rest, _ := strings.Cut(strings.TrimPrefix(id, followUpPrefix), ":")
+		page, _ := strconv.Atoi(pageText)
+		ref, qid, _ := strings.Cut(rest, qidSep)
+		reply := a.conv.EntryReply(a.resolve(ref))
+		reply.QuestionID = qid
+		if err := r.updateComponents(answerComponents(reply, page)); err != nil {
+			a.log.Warn("discord: follow-ups page not shown", "err", err)
+		}
+	case strings.HasPrefix(id, voteUp), strings.HasPrefix(id, voteDown):
+		a.vote(r, m, id)
+	case strings.HasPrefix(id, nonePrefix):
+		qid := strings.TrimPrefix(id, nonePrefix)
+		m.QuestionID = qid
+		a.answer(r, a.opts.Ephemeral, func(ctx context.Context) bot.Reply { return a.conv.NoneOfThese(ctx, m, qid) })
 	default:
-		a.answer(r, true, func(context.Context) bot.Reply { return a.conv.Help() })
+		a.answer(r, true, func(context.Context) bot.Reply { return a.conv.HelpFor(m.ChatKind == bot.ChatGroup) })
 	}
+}
+
+// resolve turns a custom id's entry reference back into the entry id: a
+// hash is looked up among the FAQ's entries. An unknown hash (an entry
+// removed by a reload) gives "", which the bot answers with its fallback.
+func (a *Adapter) resolve(ref string) string {
+	h, hashed := strings.CutPrefix(ref, hashMark)
+	if !hashed {
+		return ref
+	}
+	for _, c := range a.conv.Topics().Choices {
+		if entryHash(c.ID) == h {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+// vote records 👍 or 👎 and acknowledges it by updating the message it
+// was pressed on: both buttons disabled, the one pressed highlighted; no
+// new message. A 👎 that asks "What were you looking for?" also sends that
+// question privately, since it expects an answer.
+func (a *Adapter) vote(r *responder, m bot.Message, customID string) {
+	v, qid := bot.VoteUp, strings.TrimPrefix(customID, voteUp)
+	if strings.HasPrefix(customID, voteDown) {
+		v, qid = bot.VoteDown, strings.TrimPrefix(customID, voteDown)
+	}
+	ctx, cancel := context.WithTimeout(a.base, answerTimeout)
+	defer cancel()
+	reply := a.conv.Feedback(ctx, m, qid, v)
+	var comps []discordgo.MessageComponent
+	if r.i.Message != nil {
+		comps = votedComponents(r.i.Message.Components, customID)
+	}
+	if err := r.updateComponents(comps); err != nil {
+		a.log.Warn("discord: vote not acknowledged", "err", err)
+		return
+	}
+	if reply.AwaitsNote() {
+		if err := r.send(render(reply), true, false); err != nil {
+			a.log.Warn("discord: note question not delivered", "err", err)
+		}
+	}
+}
+
+// votedComponents is a message's components with its 👍/👎 disabled and
+// the one pressed highlighted.
+func votedComponents(comps []discordgo.MessageComponent, pressed string) []discordgo.MessageComponent {
+	out := make([]discordgo.MessageComponent, 0, len(comps))
+	for _, c := range comps {
+		row, ok := c.(*discordgo.ActionsRow)
+		if !ok {
+			out = append(out, c)
+			continue
+		}
+		nr := discordgo.ActionsRow{}
+		for _, b := range row.Components {
+			if btn, ok := b.(*discordgo.Button); ok && (strings.HasPrefix(btn.CustomID, voteUp) || strings.HasPrefix(btn.CustomID, voteDown)) {
+				nb := *btn
+				nb.Disabled = true
+				if nb.CustomID == pressed {
+					nb.Style = discordgo.PrimaryButton
+				}
+				nr.Components = append(nr.Components, nb)
+				continue
+			}
+			nr.Components = append(nr.Components, b)
+		}
+		out = append(out, nr)
+	}
+	return out
 }
 
 // reload always defers first: a reload of a big FAQ can take longer than
@@ -214,14 +321,18 @@ func (a *Adapter) autocomplete(r *responder) {
 		if len(choices) == maxChoices {
 			break
 		}
-		if c.ID == "" || runeLen(c.ID) > maxChoiceValue {
+		if c.ID == "" {
 			continue
+		}
+		value := c.ID
+		if runeLen(value) > maxChoiceValue {
+			value = hashMark + entryHash(c.ID) // ask resolves it
 		}
 		name := strings.TrimSpace(c.Question)
 		if name == "" {
 			name = c.ID
 		}
-		choices = append(choices, choice{Name: truncate(name, maxChoiceName), Value: c.ID})
+		choices = append(choices, choice{Name: truncate(name, maxChoiceName), Value: value})
 	}
 	if err := r.choices(choices); err != nil {
 		a.log.Warn("discord: autocomplete not delivered", "err", err)
@@ -342,6 +453,23 @@ func (r *responder) respond(m outgoing, private, update bool) error {
 	return r.callback("interaction_respond", body)
 }
 
+// updateComponents answers a button press by changing only the buttons of
+// the message it was on (type 7 with components alone: the content and
+// embeds, the 112 line among them, stay as they are).
+func (r *responder) updateComponents(comps []discordgo.MessageComponent) error {
+	if r.state != fresh {
+		return nil
+	}
+	body := callbackBody{Type: discordgo.InteractionResponseUpdateMessage, Data: struct {
+		Components []discordgo.MessageComponent `json:"components"`
+	}{nonNil(comps)}}
+	err := r.callback("interaction_update", body)
+	if err == nil {
+		r.state = answered
+	}
+	return err
+}
+
 // callback posts an interaction response within Discord's 3 s deadline.
 func (r *responder) callback(method string, body callbackBody) error {
 	ctx, cancel := r.firstCtx()
@@ -407,7 +535,7 @@ func (r *responder) fail() {
 			err = r.choices(nil)
 		}
 	} else {
-		err = r.send([]outgoing{{Content: errorText}}, true, false)
+		err = r.send([]outgoing{{Content: errorText()}}, true, false)
 	}
 	if err != nil {
 		r.a.log.Warn("discord: error reply not delivered", "err", err)

@@ -10,11 +10,6 @@ import (
 	"travelbot/bot"
 )
 
-// useAskText answers a mention that arrives without text: without the
-// Message Content intent, that is all Discord shows the bot of a guild
-// message (mentions of the bot do carry their text).
-const useAskText = "Use /ask to ask me a question: type `/ask`, then your question. In an emergency, call 112."
-
 // onMessage answers direct messages and messages that mention the bot.
 // Messages from bots (this one included) and webhooks are ignored.
 func (a *Adapter) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
@@ -46,15 +41,18 @@ func (a *Adapter) message(s *discordgo.Session, m *discordgo.Message, self strin
 	defer func() {
 		if v := recover(); v != nil {
 			a.logPanic("message", v, debug.Stack())
-			a.sendChannel(s, m, []outgoing{{Content: errorText}})
+			a.sendChannel(s, m, []outgoing{{Content: errorText()}})
 		}
 	}()
 	text := strings.TrimSpace(strings.NewReplacer("<@"+self+">", " ", "<@!"+self+">", " ").Replace(m.Content))
-	msgs := []outgoing{{Content: useAskText}}
+	// A mention without text is all Discord shows the bot of a guild
+	// message without the Message Content intent (mentions of the bot do
+	// carry their text): point to /ask.
+	msgs := []outgoing{{Content: bot.TextWith112(bot.KeyUseAsk, "en")}}
 	if text != "" {
 		ctx, cancel := context.WithTimeout(a.base, answerTimeout)
 		defer cancel()
-		msgs = render(a.conv.Handle(ctx, bot.Message{Channel: channel, UserID: m.Author.ID, Text: text}))
+		msgs = render(a.conv.Handle(ctx, bot.Message{Channel: channel, UserID: m.Author.ID, Text: text, Chat: m.ChannelID, ChatKind: chatKind(m.GuildID)}))
 	}
 	a.sendChannel(s, m, msgs)
 }

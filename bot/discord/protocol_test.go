@@ -1,13 +1,16 @@
 package discord_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"travelbot/bot"
 	"travelbot/bot/discord"
 	"travelbot/bot/discord/discordtest"
+	"travelbot/faq"
 )
 
 // Each test here shows the fake catching what discordgo v0.29 did on its
@@ -151,5 +154,74 @@ func TestFakeRefusesRequestsInsideTheGlobalWindow(t *testing.T) {
 	}
 	if rej := srv.Rejected(); len(rej) != 1 || !strings.Contains(rej[0].Problems[0], "global rate limit") {
 		t.Errorf("rejected %v, want the second request, for the global window", rej)
+	}
+}
+
+// faqWith builds a FAQ of n entries; entry 7's id is long enough that its
+// custom id could not hold it.
+func faqWith(t *testing.T, n int) (*bot.Bot, []string) {
+	t.Helper()
+	var sb strings.Builder
+	sb.WriteString("version: 1\nsources:\n  - id: src\n    publisher: U.S. Department of State\n    title: Travel\n    date: 2026-01-27\n    url: https://travel.state.gov/\nentries:\n")
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("topic-%02d", i)
+		if i == 7 {
+			id = "a-very-long-entry-id-" + strings.Repeat("about-winter-travel-", 5) + "07"
+		}
+		ids = append(ids, id)
+		fmt.Fprintf(&sb, "  - id: %s\n    question: What about subject %s number %d?\n    alternates: [tell me about subject %s %d]\n    answer: Subject %d is covered.\n    citations:\n      - source: src\n        quote: \"Subject %d.\"\n",
+			id, words[i%len(words)], i, words[i%len(words)], i, i, i)
+	}
+	f, err := faq.Parse("many.yaml", []byte(sb.String()))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	tab, err := faq.Compile(f)
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return bot.New(bot.Options{Tables: faq.NewLive(tab)}), ids
+}
+
+var words = []string{"trains", "skiing", "tickets", "weather", "money", "phones", "visas", "hotels", "food", "buses", "medicine"}
+
+func TestTopicsReachEveryOneOf47Entries(t *testing.T) {
+	t.Parallel()
+	b, ids := faqWith(t, 47)
+	h := start(t, b)
+	reached := map[string]bool{}
+	rs := h.interact(h.srv.Command("7", true, "topics"), 1)
+	_, m := callback(t, rs[0])
+	for pages := 1; ; pages++ {
+		next := ""
+		for _, id := range buttons(m) {
+			switch {
+			case strings.HasPrefix(id, "e:"):
+				// Press it: the entry it answers is the one listed.
+				rs := h.interact(h.srv.Button("7", true, id), 1)
+				_, a := callback(t, rs[0])
+				if len(a.Embeds) == 0 {
+					t.Errorf("button %s answered %s, want an entry", id, rs[0])
+					continue
+				}
+				reached[a.Embeds[0].Title] = true
+			case strings.HasPrefix(id, "t:") && id > "t:"+fmt.Sprint(pages-1):
+				next = id
+			}
+		}
+		if next == "" || pages > 10 {
+			break
+		}
+		rs := h.interact(h.srv.Button("7", true, next), 1)
+		_, m = callback(t, rs[0])
+	}
+	for i, id := range ids {
+		if want := fmt.Sprintf("What about subject %s number %d?", words[i%len(words)], i); !reached[want] {
+			t.Errorf("entry %s (%q) not reachable from /topics", id, want)
+		}
+	}
+	if len(reached) != 47 {
+		t.Errorf("%d of 47 entries reachable", len(reached))
 	}
 }

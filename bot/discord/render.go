@@ -1,8 +1,9 @@
 package discord
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -36,19 +37,40 @@ const (
 	maxCommandDescription = 100
 )
 
-// topicsPerPage leaves the fifth row of buttons for Previous/More.
-const topicsPerPage = (maxRows - 1) * maxButtonsPerRow
-
-// Custom id prefixes of our buttons. An entry button is "e:<entry id>"; a
-// topics page button is "t:<page>".
+// Rows of buttons: a list of entries shows 20 a page, leaving the fifth
+// row for Previous/More; an answer's follow-ups 15 a page, leaving a row
+// for 👍/👎 too.
 const (
-	entryPrefix = "e:"
-	pagePrefix  = "t:"
+	topicsPerPage    = (maxRows - 1) * maxButtonsPerRow
+	followUpsPerPage = (maxRows - 2) * maxButtonsPerRow
 )
 
-// emergencyLine leads the reply to an emergency when bot gives no Urgent
-// line of its own (the reply is the FAQ's emergency entry itself).
-const emergencyLine = "🚨 Call 112 now: police, ambulance and fire in Italy, free from any phone."
+// Custom ids of our buttons, each at most maxCustomID characters:
+//
+//	e:<entry>[|<question id>]         answer an entry (topic, follow-up, suggestion)
+//	t:<page>                          a page of /topics
+//	f:<page>:<entry>[|<question id>]  a page of an answer's follow-ups
+//	v:u:<question id>, v:d:<...>      👍, 👎 on an answer
+//	n:[<question id>]                 "None of these" under suggestions
+//
+// <entry> is the entry id, or "#" and a hash of it when the id is long or
+// holds a character of the scheme; a hash is resolved against the FAQ's
+// entries when pressed, so every entry is reachable by a button whatever
+// the length of its id. The question id is dropped when it would not fit:
+// the entry still answers, only the record of the pick is lost.
+const (
+	entryPrefix    = "e:"
+	pagePrefix     = "t:"
+	followUpPrefix = "f:"
+	voteUp         = "v:u:"
+	voteDown       = "v:d:"
+	nonePrefix     = "n:"
+	hashMark       = "#"
+	qidSep         = "|"
+	// maxEntryRef is the longest entry id used as it is; longer ids are
+	// hashed, so a question id still fits beside them.
+	maxEntryRef = 40
+)
 
 // embedColor is the accent of answer embeds (Milan-Cortina blue).
 const embedColor = 0x1f5aa6
@@ -63,7 +85,9 @@ type outgoing struct {
 }
 
 // render turns a reply into the messages that say it. It never cuts text:
-// what does not fit in one embed or message continues in the next.
+// what does not fit in one embed or message continues in the next. The
+// reply's Urgent line (the 112 line, or the possible-emergency banner) is
+// always the first thing shown.
 func render(r bot.Reply) []outgoing {
 	switch r.Kind {
 	case bot.KindAnswer:
@@ -71,9 +95,17 @@ func render(r bot.Reply) []outgoing {
 	case bot.KindTopics:
 		return renderTopics(r, 0)
 	case bot.KindClarify:
-		return renderText(r, joinLines(urgentLine(r), r.Text, noteLine(r.Note)), entryButtons(r.Suggestions))
+		buttons := entryButtons(r.Suggestions, r.QuestionID)
+		none := discordgo.Button{Label: bot.Text(bot.KeyButtonNone, r.Language), Style: discordgo.PrimaryButton, CustomID: nonePrefix + r.QuestionID}
+		if runeLen(none.CustomID) > maxCustomID {
+			none.CustomID = nonePrefix
+		}
+		msgs := renderText(joinLines(urgentLine(r), r.Text, noteLine(r.Note)), nil)
+		comps := rows(buttons, maxRows-1)
+		msgs[len(msgs)-1].Components = append(comps, discordgo.ActionsRow{Components: []discordgo.MessageComponent{none}})
+		return msgs
 	default:
-		return renderText(r, joinLines(urgentLine(r), r.Text, noteLine(r.Note)), entryButtons(r.Choices))
+		return renderText(joinLines(urgentLine(r), r.Text, noteLine(r.Note)), entryButtons(r.Choices, r.QuestionID))
 	}
 }
 
@@ -95,13 +127,11 @@ func Render(r bot.Reply) []Rendered {
 	return out
 }
 
-// urgentLine is the 112 line that must come first, or "".
+// urgentLine is the line that must come first, or "": the bot's Urgent
+// line, marked so it stands out.
 func urgentLine(r bot.Reply) string {
-	switch {
-	case r.Urgent != "":
-		return "🚨 " + r.Urgent
-	case r.Emergency:
-		return emergencyLine
+	if u := strings.TrimSpace(r.Urgent); u != "" {
+		return "🚨 " + u
 	}
 	return ""
 }
@@ -125,7 +155,7 @@ func joinLines(parts ...string) string {
 
 // renderText says text as content, split across messages at 2000
 // characters, with the buttons on the last message.
-func renderText(r bot.Reply, text string, buttons []discordgo.Button) []outgoing {
+func renderText(text string, buttons []discordgo.Button) []outgoing {
 	var msgs []outgoing
 	for _, chunk := range splitText(text, maxContent) {
 		msgs = append(msgs, outgoing{Content: chunk})
@@ -133,13 +163,14 @@ func renderText(r bot.Reply, text string, buttons []discordgo.Button) []outgoing
 	if len(msgs) == 0 {
 		msgs = []outgoing{{Content: "…"}}
 	}
-	msgs[len(msgs)-1].Components = rows(buttons)
+	msgs[len(msgs)-1].Components = rows(buttons, maxRows)
 	return msgs
 }
 
-// renderAnswer says an FAQ entry: the 112 line first (as content, above the
-// embed), then the question as title and the answer as description, the
-// sources as fields, the note as footer, and the follow-ups as buttons.
+// renderAnswer says an FAQ entry: the urgent line first (as content, above
+// the embed), then the question as title and the answer as description,
+// each source once with its quotes and link as a field, the note as
+// footer; under the last message 👍/👎 and the follow-ups as buttons.
 func renderAnswer(r bot.Reply) []outgoing {
 	embeds := answerEmbeds(r)
 	msgs := packEmbeds(embeds)
@@ -152,8 +183,58 @@ func renderAnswer(r bot.Reply) []outgoing {
 		msgs[0].Content = chunks[len(chunks)-1]
 		msgs = append(lines, msgs...)
 	}
-	msgs[len(msgs)-1].Components = rows(entryButtons(r.FollowUps))
+	msgs[len(msgs)-1].Components = answerComponents(r, 0)
 	return msgs
+}
+
+// answerComponents are the buttons under an answer: 👍/👎 when the
+// question is recorded, then one page of follow-ups, with Previous/More
+// when they do not fit on one.
+func answerComponents(r bot.Reply, page int) []discordgo.MessageComponent {
+	out := []discordgo.MessageComponent{}
+	if v := voteRow(r.QuestionID, r.Language); v != nil {
+		out = append(out, *v)
+	}
+	buttons := entryButtons(r.FollowUps, r.QuestionID)
+	free := maxRows - len(out)
+	if len(buttons) <= free*maxButtonsPerRow {
+		return append(out, rows(buttons, free)...)
+	}
+	ref := followUpPrefix + "%d:" + withQID(entryRef(r.ID), r.QuestionID)
+	if runeLen(fmt.Sprintf(ref, 99)) > maxCustomID {
+		ref = followUpPrefix + "%d:" + entryRef(r.ID)
+	}
+	shown, nav := paginate(buttons, page, followUpsPerPage, ref, r.Language)
+	return append(append(out, rows(shown, maxRows-2)...), nav)
+}
+
+// voteRow is 👍/👎 for the question qid, or nil when the question is not
+// recorded (there is nothing to vote on) or its id cannot fit.
+func voteRow(qid, lang string) *discordgo.ActionsRow {
+	if qid == "" || runeLen(voteUp+qid) > maxCustomID {
+		return nil
+	}
+	return &discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		discordgo.Button{Label: bot.Text(bot.KeyButtonUp, lang), Style: discordgo.SecondaryButton, CustomID: voteUp + qid},
+		discordgo.Button{Label: bot.Text(bot.KeyButtonDown, lang), Style: discordgo.SecondaryButton, CustomID: voteDown + qid},
+	}}
+}
+
+// paginate cuts buttons into pages of per and returns the page asked for
+// (clamped) with its Previous/More row; ref is the custom id of a page,
+// with a %d for its number.
+func paginate(buttons []discordgo.Button, page, per int, ref, lang string) ([]discordgo.Button, discordgo.ActionsRow) {
+	pages := (len(buttons) + per - 1) / per
+	page = max(0, min(page, pages-1))
+	shown := buttons[page*per : min((page+1)*per, len(buttons))]
+	nav := discordgo.ActionsRow{}
+	if page > 0 {
+		nav.Components = append(nav.Components, discordgo.Button{Label: "◀ " + bot.Text(bot.KeyButtonPrevious, lang), Style: discordgo.PrimaryButton, CustomID: fmt.Sprintf(ref, page-1)})
+	}
+	if page < pages-1 {
+		nav.Components = append(nav.Components, discordgo.Button{Label: bot.Text(bot.KeyButtonMore, lang) + " ▶", Style: discordgo.PrimaryButton, CustomID: fmt.Sprintf(ref, page+1)})
+	}
+	return shown, nav
 }
 
 // answerEmbeds builds the embeds of an answer, each within the per-embed
@@ -174,7 +255,7 @@ func answerEmbeds(r bot.Reply) []*discordgo.MessageEmbed {
 	for _, c := range chunks[min(1, len(chunks)):] {
 		embeds = append(embeds, &discordgo.MessageEmbed{Description: c, Color: embedColor})
 	}
-	for _, f := range citationFields(r.Citations) {
+	for _, f := range sourceFields(bot.GroupCitations(r)) {
 		last := embeds[len(embeds)-1]
 		if len(last.Fields) >= maxEmbedFields || embedSize(last)+fieldSize(f) > maxEmbedTotal {
 			last = &discordgo.MessageEmbed{Color: embedColor}
@@ -194,40 +275,124 @@ func answerEmbeds(r bot.Reply) []*discordgo.MessageEmbed {
 	return embeds
 }
 
-// citationFields renders each source as a field: publisher and date as the
-// name, the linked title and the quote as the value. A value too long for
-// one field continues in the next.
-func citationFields(cs []bot.Citation) []*discordgo.MessageEmbedField {
+// sourceFields renders each source once, as a field: publisher and date
+// (marked when it is an estimate) as the name; the title, linked, and
+// every quote the answer takes from it as the value. A value too long for
+// one field continues in the next, under the same name marked "…".
+func sourceFields(groups []bot.SourceGroup) []*discordgo.MessageEmbedField {
 	var out []*discordgo.MessageEmbedField
-	for _, c := range cs {
-		name := strings.TrimSpace(c.Publisher)
-		if c.Date != "" {
-			name = strings.TrimSpace(name + " · " + c.Date)
+	for _, g := range groups {
+		name := strings.TrimSpace(g.Publisher)
+		if d := g.DateText(); d != "" {
+			name = strings.TrimSpace(name + " · " + d)
 		}
 		if name == "" {
-			name = "Source"
+			name = "—"
 		}
 		name = truncate(name, maxFieldName)
-		title := strings.TrimSpace(c.Title)
+		title := strings.TrimSpace(g.Title)
 		if title == "" {
-			title = "source"
+			title = g.URL
 		}
 		value := escapeLinkText(title)
-		if c.URL != "" {
-			value = "[" + value + "](" + escapeURL(c.URL) + ")"
+		if g.URL != "" {
+			value = "[" + value + "](" + escapeURL(g.URL) + ")"
 		}
-		if q := strings.TrimSpace(c.Quote); q != "" {
-			value += "\n> " + strings.ReplaceAll(q, "\n", "\n> ")
+		for _, q := range g.Quotes {
+			if q = strings.TrimSpace(q); q != "" {
+				value += "\n> " + strings.ReplaceAll(q, "\n", "\n> ")
+			}
+		}
+		if strings.TrimSpace(value) == "" {
+			value = "—"
 		}
 		for i, part := range splitText(value, maxFieldValue) {
 			n := name
 			if i > 0 {
-				n = "(continued)"
+				n = truncate("… "+name, maxFieldName)
 			}
 			out = append(out, &discordgo.MessageEmbedField{Name: n, Value: part})
 		}
 	}
 	return out
+}
+
+// entryRef is how a custom id names an entry: its id, or a hash of it.
+func entryRef(id string) string {
+	if runeLen(id) <= maxEntryRef && !strings.ContainsAny(id, hashMark+qidSep+":") {
+		return id
+	}
+	return hashMark + entryHash(id)
+}
+
+// entryHash is 96 bits of SHA-256 of an entry id, URL-safe: unique among
+// any FAQ's entries in practice, and resolved against them when pressed.
+func entryHash(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// withQID appends a question id to an entry reference when it fits in a
+// custom id with the longest prefix.
+func withQID(ref, qid string) string {
+	if qid == "" || runeLen(followUpPrefix+"99:"+ref+qidSep+qid) > maxCustomID {
+		return ref
+	}
+	return ref + qidSep + qid
+}
+
+// entryButtons turns choices into buttons that answer their entry,
+// carrying the question the choice was offered for (qid, "" for none).
+// Repeats and choices without an id are left out; every other choice gets
+// its button.
+func entryButtons(cs []bot.Choice, qid string) []discordgo.Button {
+	var out []discordgo.Button
+	seen := make(map[string]bool)
+	for _, c := range cs {
+		if c.ID == "" || seen[c.ID] {
+			continue
+		}
+		seen[c.ID] = true
+		label := strings.TrimSpace(c.Question)
+		if label == "" {
+			label = c.ID
+		}
+		out = append(out, discordgo.Button{
+			Label:    truncate(label, maxButtonLabel),
+			Style:    discordgo.SecondaryButton,
+			CustomID: entryPrefix + withQID(entryRef(c.ID), qid),
+		})
+	}
+	return out
+}
+
+// rows lays buttons out five to a row, at most max rows; callers paginate
+// so that nothing is left over.
+func rows(buttons []discordgo.Button, max int) []discordgo.MessageComponent {
+	out := []discordgo.MessageComponent{}
+	for i := 0; i < len(buttons) && len(out) < max; i += maxButtonsPerRow {
+		row := discordgo.ActionsRow{}
+		for _, b := range buttons[i:min(i+maxButtonsPerRow, len(buttons))] {
+			row.Components = append(row.Components, b)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// renderTopics shows one page of topics: all of them as buttons when they
+// fit in 25, else 20 a page with Previous/More buttons.
+func renderTopics(r bot.Reply, page int) []outgoing {
+	buttons := entryButtons(r.Choices, "")
+	if len(buttons) <= maxRows*maxButtonsPerRow {
+		return renderText(joinLines(urgentLine(r), r.Text), buttons)
+	}
+	shown, nav := paginate(buttons, page, topicsPerPage, pagePrefix+"%d", r.Language)
+	pages := (len(buttons) + topicsPerPage - 1) / topicsPerPage
+	page = max(0, min(page, pages-1))
+	msgs := renderText(fmt.Sprintf("%s · %d/%d", joinLines(urgentLine(r), r.Text), page+1, pages), nil)
+	msgs[len(msgs)-1].Components = append(rows(shown, maxRows-1), nav)
+	return msgs
 }
 
 // escapeLinkText keeps brackets in a title from ending the link early.
@@ -275,71 +440,6 @@ func embedSize(e *discordgo.MessageEmbed) int {
 }
 
 func fieldSize(f *discordgo.MessageEmbedField) int { return runeLen(f.Name) + runeLen(f.Value) }
-
-// entryButtons turns choices into buttons that answer their entry. Choices
-// whose id cannot fit a custom id, and repeats, are left out.
-func entryButtons(cs []bot.Choice) []discordgo.Button {
-	var out []discordgo.Button
-	seen := make(map[string]bool)
-	for _, c := range cs {
-		id := entryPrefix + c.ID
-		if c.ID == "" || runeLen(id) > maxCustomID || seen[id] {
-			continue
-		}
-		seen[id] = true
-		label := strings.TrimSpace(c.Question)
-		if label == "" {
-			label = c.ID
-		}
-		out = append(out, discordgo.Button{
-			Label:    truncate(label, maxButtonLabel),
-			Style:    discordgo.SecondaryButton,
-			CustomID: id,
-		})
-	}
-	return out
-}
-
-// rows lays buttons out five to a row, at most five rows; buttons beyond
-// 25 are dropped (callers paginate before that).
-func rows(buttons []discordgo.Button) []discordgo.MessageComponent {
-	out := []discordgo.MessageComponent{}
-	for i := 0; i < len(buttons) && len(out) < maxRows; i += maxButtonsPerRow {
-		row := discordgo.ActionsRow{}
-		for _, b := range buttons[i:min(i+maxButtonsPerRow, len(buttons))] {
-			row.Components = append(row.Components, b)
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
-// renderTopics shows one page of topics: all of them as buttons when they
-// fit in 25, else 20 a page with Previous/More buttons.
-func renderTopics(r bot.Reply, page int) []outgoing {
-	buttons := entryButtons(r.Choices)
-	if len(buttons) <= maxRows*maxButtonsPerRow {
-		return renderText(r, r.Text, buttons)
-	}
-	pages := (len(buttons) + topicsPerPage - 1) / topicsPerPage
-	page = max(0, min(page, pages-1))
-	shown := buttons[page*topicsPerPage : min((page+1)*topicsPerPage, len(buttons))]
-	var nav []discordgo.Button
-	if page > 0 {
-		nav = append(nav, discordgo.Button{Label: "◀ Previous", Style: discordgo.PrimaryButton, CustomID: pagePrefix + strconv.Itoa(page-1)})
-	}
-	if page < pages-1 {
-		nav = append(nav, discordgo.Button{Label: "More topics ▶", Style: discordgo.PrimaryButton, CustomID: pagePrefix + strconv.Itoa(page+1)})
-	}
-	msgs := renderText(r, fmt.Sprintf("%s (page %d of %d)", r.Text, page+1, pages), nil)
-	comps := rows(shown)
-	row := discordgo.ActionsRow{}
-	for _, b := range nav {
-		row.Components = append(row.Components, b)
-	}
-	msgs[len(msgs)-1].Components = append(comps, row)
-	return msgs
-}
 
 // splitText splits s into pieces of at most limit characters, preferring
 // to break between paragraphs, then lines, then sentences, then words.

@@ -118,16 +118,18 @@ func TestRenderStaysWithinLimits(t *testing.T) {
 	}
 }
 
-func TestRenderLeadsWithEmergency(t *testing.T) {
+func TestRenderLeadsWithTheUrgentLine(t *testing.T) {
+	line, banner := bot.Line112("es"), bot.DangerLine("en")
 	cases := []struct {
 		name string
 		r    bot.Reply
 		want string
 	}{
-		{"emergency entry", bot.Reply{Kind: bot.KindAnswer, Question: "Emergency?", Answer: "Call 112.", Emergency: true}, emergencyLine},
-		{"urgent line on another answer", bot.Reply{Kind: bot.KindAnswer, Question: "Q?", Answer: "A.", Emergency: true, Urgent: bot.EmergencyLine}, "🚨 " + bot.EmergencyLine},
-		{"urgent line on a clarify", bot.Reply{Kind: bot.KindClarify, Text: "Did you mean?", Urgent: bot.EmergencyLine}, "🚨 " + bot.EmergencyLine + "\n\nDid you mean?"},
-		{"urgent line on the fallback", bot.Reply{Kind: bot.KindNone, Text: "Sorry.", Emergency: true, Urgent: bot.EmergencyLine}, "🚨 " + bot.EmergencyLine + "\n\nSorry."},
+		{"the emergency entry itself", bot.Reply{Kind: bot.KindAnswer, Question: "Emergency?", Answer: "Call 112.", Emergency: true}, ""},
+		{"urgent line on another answer", bot.Reply{Kind: bot.KindAnswer, Question: "Q?", Answer: "A.", Emergency: true, Urgent: line}, "🚨 " + line},
+		{"banner on a possible emergency", bot.Reply{Kind: bot.KindAnswer, Question: "Q?", Answer: "A.", Urgency: "possible", Urgent: banner}, "🚨 " + banner},
+		{"urgent line on a clarify", bot.Reply{Kind: bot.KindClarify, Text: "Did you mean?", Urgent: line}, "🚨 " + line + "\n\nDid you mean?"},
+		{"urgent line on the fallback", bot.Reply{Kind: bot.KindNone, Text: "Sorry.", Emergency: true, Urgent: line}, "🚨 " + line + "\n\nSorry."},
 		{"no emergency", bot.Reply{Kind: bot.KindAnswer, Question: "Q?", Answer: "A."}, ""},
 	}
 	for _, c := range cases {
@@ -139,25 +141,77 @@ func TestRenderLeadsWithEmergency(t *testing.T) {
 }
 
 func TestEntryButtons(t *testing.T) {
+	long := strings.Repeat("x", 99)
 	cs := []bot.Choice{
 		{ID: "a", Question: "Alpha?"},
 		{ID: "a", Question: "Alpha again"},
-		{ID: strings.Repeat("x", 99), Question: "too long an id"},
+		{ID: long, Question: "a long id"},
 		{ID: "", Question: "no id"},
 		{ID: "b", Question: ""},
 		{ID: "c", Question: strings.Repeat("é", 100)},
+		{ID: "d|e", Question: "an id with the separator"},
 	}
-	got := entryButtons(cs)
+	got := entryButtons(cs, "q1")
 	var ids, labels []string
 	for _, b := range got {
 		ids = append(ids, b.CustomID)
 		labels = append(labels, b.Label)
 	}
-	if strings.Join(ids, " ") != "e:a e:b e:c" {
-		t.Errorf("custom ids %v, want e:a e:b e:c (repeats, empty and over-long ids dropped)", ids)
+	want := []string{"e:a|q1", "e:#" + entryHash(long) + "|q1", "e:b|q1", "e:c|q1", "e:#" + entryHash("d|e") + "|q1"}
+	if strings.Join(ids, " ") != strings.Join(want, " ") {
+		t.Errorf("custom ids %v, want %v (repeats and empty ids dropped, long ids hashed)", ids, want)
 	}
-	if len(labels) == 3 && (labels[1] != "b" || utf8.RuneCountInString(labels[2]) != 80) {
+	for _, id := range ids {
+		if n := utf8.RuneCountInString(id); n > maxCustomID {
+			t.Errorf("custom id %q has %d characters", id, n)
+		}
+	}
+	if len(labels) == 5 && (labels[2] != "b" || utf8.RuneCountInString(labels[3]) != 80) {
 		t.Errorf("labels %q, want the id for an empty question and 80 runes for a long one", labels)
+	}
+	// A question id too long to fit beside the entry is dropped, never the button.
+	if b := entryButtons([]bot.Choice{{ID: "a", Question: "A"}}, strings.Repeat("q", 120)); len(b) != 1 || b[0].CustomID != "e:a" {
+		t.Errorf("with an over-long question id: %+v, want e:a", b)
+	}
+}
+
+// Every follow-up of an answer is reachable, page by page.
+func TestFollowUpsPaginate(t *testing.T) {
+	r := bot.Reply{Kind: bot.KindAnswer, ID: "start", Question: "Q?", Answer: "A.", QuestionID: "q7"}
+	for i := range 40 {
+		r.FollowUps = append(r.FollowUps, bot.Choice{ID: fmt.Sprintf("f%02d", i), Question: fmt.Sprintf("Follow-up %d?", i)})
+	}
+	seen := map[string]bool{}
+	for page := 0; page < 10; page++ {
+		comps := answerComponents(r, page)
+		b, err := json.Marshal(&discordgo.MessageSend{Content: "x", Components: comps, AllowedMentions: noMentions()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range discordtest.CheckMessage(b) {
+			t.Errorf("page %d: %s", page, p)
+		}
+		next := ""
+		for _, c := range comps {
+			for _, x := range c.(discordgo.ActionsRow).Components {
+				id := x.(discordgo.Button).CustomID
+				switch {
+				case strings.HasPrefix(id, entryPrefix):
+					seen[id] = true
+				case strings.HasPrefix(id, followUpPrefix) && strings.HasPrefix(id, fmt.Sprintf("%s%d:", followUpPrefix, page+1)):
+					next = id
+				}
+			}
+		}
+		if next == "" {
+			break
+		}
+		if want := fmt.Sprintf("f:%d:start|q7", page+1); next != want {
+			t.Errorf("page %d: More is %q, want %q", page, next, want)
+		}
+	}
+	if len(seen) != 40 {
+		t.Errorf("%d follow-ups reachable, want all 40", len(seen))
 	}
 }
 
