@@ -69,15 +69,17 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	return s.Run(ctx)
 }
 
-// newLogger builds the process's logger; cfg has been validated.
+// newLogger builds the process's logger; cfg has been validated. Every
+// record it writes has cfg's secrets redacted (newRedactingHandler).
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(newRedactingHandler(h, cfg))
 }
 
 // server is `travelbot serve`: Open checks everything and binds, Run serves
