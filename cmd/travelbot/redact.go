@@ -78,7 +78,9 @@ func newRedactingHandler(h slog.Handler, cfg *config.Config) slog.Handler {
 }
 
 // Enabled reports what the wrapped handler does.
-func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.h.Enabled(ctx, l) }
+func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.h.Enabled(ctx, l)
+}
 
 // Handle passes on a copy of rec with the secrets redacted.
 func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
