@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
@@ -182,14 +183,27 @@ func classify(err error) errorKind {
 	return errNetwork
 }
 
-// retryDelay is how long to wait before attempt+1: Telegram's retry_after
-// for a 429, the backoff otherwise.
-func (a *Adapter) retryDelay(err error, attempt int) time.Duration {
+// newBackOff is the package's one backoff, for every retry loop (getMe at
+// start, every API call, the poll loop): 500 ms doubling to 30 s, with 25%
+// jitter so that replicas restarted together do not retry in step.
+func newBackOff() backoff.BackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = 500 * time.Millisecond
+	b.Multiplier = 2
+	b.MaxInterval = 30 * time.Second
+	b.RandomizationFactor = 0.25
+	b.Reset()
+	return b
+}
+
+// retryDelay is how long to wait before the next attempt after err:
+// Telegram's retry_after for a 429, the backoff's next interval otherwise.
+func retryDelay(b backoff.BackOff, err error) time.Duration {
 	var te *tgbotapi.Error
 	if errors.As(err, &te) && te.Code == http.StatusTooManyRequests && te.RetryAfter > 0 {
 		return time.Duration(te.RetryAfter) * time.Second
 	}
-	return a.backoff(attempt)
+	return b.NextBackOff()
 }
 
 // call performs one API call with retries, each attempt bounded by
@@ -202,6 +216,7 @@ func (a *Adapter) retryDelay(err error, attempt int) time.Duration {
 // risks a lost one, and a traveler missing an answer is worse than seeing
 // it twice. Everything else (400, 403 "bot was blocked", ...) fails at once.
 func (a *Adapter) call(ctx context.Context, method string, wait func(context.Context) error, do func(*tgbotapi.BotAPI) error) error {
+	b := a.backoff()
 	for attempt := 1; ; attempt++ {
 		if wait != nil {
 			if err := wait(ctx); err != nil {
@@ -222,7 +237,7 @@ func (a *Adapter) call(ctx context.Context, method string, wait func(context.Con
 		if classify(err) == errPermanent || attempt >= a.maxAttempts {
 			return err
 		}
-		d := a.retryDelay(err, attempt)
+		d := retryDelay(b, err)
 		a.events.APIRetry(Channel, method)
 		a.log.Warn("API call failed; retrying", "method", method, "attempt", attempt, "in", d, "err", err)
 		if err := a.sleep(ctx, d); err != nil {

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"travelbot/bot"
 	"travelbot/bot/telegram"
@@ -95,7 +94,7 @@ func press(e *env, user int64, m telegramtest.Sent, data string) string {
 func answered(e *env, id string) telegramtest.Call {
 	e.t.Helper()
 	var call telegramtest.Call
-	if !e.fake.WaitUntil(5*time.Second, func() bool {
+	if !e.fake.WaitUntil(waitTimeout, func() bool {
 		for _, c := range e.fake.Calls("answerCallbackQuery") {
 			if c.Form.Get("callback_query_id") == id {
 				call = c
@@ -280,7 +279,7 @@ func TestTopicsReachAll47Entries(t *testing.T) {
 		}
 		answered(e, press(e, user, m, next))
 		var edit telegramtest.Call
-		if !e.fake.WaitUntil(5*time.Second, func() bool {
+		if !e.fake.WaitUntil(waitTimeout, func() bool {
 			calls := e.fake.Calls("editMessageReplyMarkup")
 			if len(calls) > page {
 				edit = calls[page]

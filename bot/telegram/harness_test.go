@@ -298,11 +298,16 @@ func (e *env) stop() error {
 	}
 }
 
+// waitTimeout bounds every wait on the fake: it is how long before a test
+// gives up, not how long it waits (waits end as soon as their condition
+// holds), so it is generous for a loaded machine and the race detector.
+const waitTimeout = 30 * time.Second
+
 // waitSent waits until chat has received at least n messages and returns
 // them.
 func (e *env) waitSent(chatID int64, n int) []telegramtest.Sent {
 	e.t.Helper()
-	if !e.fake.WaitUntil(5*time.Second, func() bool { return len(e.fake.SentTo(chatID)) >= n }) {
+	if !e.fake.WaitUntil(waitTimeout, func() bool { return len(e.fake.SentTo(chatID)) >= n }) {
 		e.t.Fatalf("chat %d: got %d messages, want %d; calls: %s", chatID, len(e.fake.SentTo(chatID)), n, summarize(e.fake.Calls()))
 	}
 	return e.fake.SentTo(chatID)
@@ -312,8 +317,8 @@ func (e *env) waitSent(chatID int64, n int) []telegramtest.Sent {
 // more poll, so anything the adapter would send has been sent.
 func (e *env) settle() {
 	e.t.Helper()
-	if !e.fake.WaitUntil(5*time.Second, func() bool { return e.fake.Pending() == 0 && e.fake.Polling() > 0 }) {
-		e.t.Fatalf("updates not confirmed: %d pending", e.fake.Pending())
+	if !e.fake.WaitUntil(waitTimeout, func() bool { return e.fake.Pending() == 0 && e.fake.Polling() > 0 }) {
+		e.t.Fatalf("updates not confirmed within %v: %d pending", waitTimeout, e.fake.Pending())
 	}
 }
 

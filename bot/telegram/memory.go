@@ -3,109 +3,73 @@ package telegram
 import (
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
 )
+
+// The adapter's memory is a few bounded caches, all of one kind
+// (golang-lru's expirable LRU, safe for concurrent use): whatever the
+// traffic, each holds at most its size, and forgets the least recently used
+// entry first.
+
+// recentTTL is how long a handled update id is remembered: Telegram keeps
+// an unconfirmed update, and so may deliver it again, for 24 hours.
+const recentTTL = 24 * time.Hour
 
 // recentIDs remembers the last n handled update ids, so an update Telegram
 // delivers again (a webhook retried after a timeout, a batch fetched again
 // after a partial shutdown) is not answered twice by the same process.
 type recentIDs struct {
-	mu   sync.Mutex
-	set  map[int]struct{}
-	ring []int
-	next int
+	ids *expirable.LRU[int, struct{}]
 }
 
 func newRecentIDs(n int) *recentIDs {
-	return &recentIDs{set: make(map[int]struct{}, n), ring: make([]int, 0, n)}
+	return &recentIDs{ids: expirable.NewLRU[int, struct{}](n, nil, recentTTL)}
 }
 
-func (r *recentIDs) seen(id int) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok := r.set[id]
-	return ok
-}
+func (r *recentIDs) seen(id int) bool { return r.ids.Contains(id) }
 
-func (r *recentIDs) add(id int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.set[id]; ok {
-		return
-	}
-	if len(r.ring) < cap(r.ring) {
-		r.ring = append(r.ring, id)
-	} else {
-		delete(r.set, r.ring[r.next])
-		r.ring[r.next] = id
-		r.next = (r.next + 1) % len(r.ring)
-	}
-	r.set[id] = struct{}{}
-}
+func (r *recentIDs) add(id int) { r.ids.Add(id, struct{}{}) }
 
-// callbackKeys maps the short hashed callback data of entries whose ids are
-// too long for Telegram's 64 bytes back to the ids. It is bounded: when full
-// it starts over (a forgotten key is found again by scanning the entries).
+// callbackKeys maps the short hashed callback data of ids too long for
+// Telegram's 64 bytes back to the ids. A forgotten entry key is found again
+// by scanning the entries; a forgotten question key makes its button
+// expired.
 type callbackKeys struct {
-	mu  sync.Mutex
-	max int
-	m   map[string]string
+	m *expirable.LRU[string, string]
 }
 
 func newCallbackKeys(max int) *callbackKeys {
-	return &callbackKeys{max: max, m: make(map[string]string)}
+	return &callbackKeys{m: expirable.NewLRU[string, string](max, nil, 0)}
 }
 
-func (k *callbackKeys) put(key, id string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if _, ok := k.m[key]; ok {
-		return
-	}
-	if len(k.m) >= k.max {
-		clear(k.m)
-	}
-	k.m[key] = id
-}
+func (k *callbackKeys) put(key, id string) { k.m.Add(key, id) }
 
-func (k *callbackKeys) get(key string) (string, bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	id, ok := k.m[key]
-	return id, ok
-}
+func (k *callbackKeys) get(key string) (string, bool) { return k.m.Get(key) }
 
 // oncePerID says yes at most once per id (a chat, a user) per window: the
 // "I only read text" note goes out once, not for every sticker of a sticker
 // flood, and the "slow down" note once, not for every message of a flood.
+// The window is measured on the adapter's clock (Options.Now), so the
+// cache keeps when each id was last told and expires nothing on its own.
 type oncePerID struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // makes allow's look-then-add one step
 	window time.Duration
-	max    int
 	now    func() time.Time
-	last   map[int64]time.Time
+	last   *expirable.LRU[int64, time.Time]
 }
 
 func newOncePerID(window time.Duration, max int, now func() time.Time) *oncePerID {
-	return &oncePerID{window: window, max: max, now: now, last: make(map[int64]time.Time)}
+	return &oncePerID{window: window, now: now, last: expirable.NewLRU[int64, time.Time](max, nil, 0)}
 }
 
 func (o *oncePerID) allow(id int64) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	now := o.now()
-	if t, ok := o.last[id]; ok && now.Sub(t) < o.window {
+	if t, ok := o.last.Peek(id); ok && now.Sub(t) < o.window {
 		return false
 	}
-	if len(o.last) >= o.max {
-		for k, t := range o.last {
-			if now.Sub(t) >= o.window {
-				delete(o.last, k)
-			}
-		}
-		if len(o.last) >= o.max {
-			clear(o.last)
-		}
-	}
-	o.last[id] = now
+	o.last.Add(id, now)
 	return true
 }

@@ -76,7 +76,8 @@ func (a *Adapter) poll(ctx context.Context) error {
 		track.finish(u.UpdateID)
 		return true
 	})
-	confirmed, failures := 0, 0
+	confirmed := 0
+	failures := a.backoff()
 	repoll := repollMin
 	timeout := int(a.pollTimeout / time.Second)
 	for ctx.Err() == nil {
@@ -103,15 +104,14 @@ func (a *Adapter) poll(ctx context.Context) error {
 				// token): clear the webhook again before the next poll.
 				a.deleteWebhook(ctx)
 			}
-			failures++
-			d := a.retryDelay(err, failures)
+			d := retryDelay(failures, err)
 			a.log.Warn("getUpdates failed; retrying", "err", err, "in", d)
 			if a.sleep(ctx, d) != nil {
 				break
 			}
 			continue
 		}
-		failures = 0
+		failures.Reset()
 		confirmed = offset
 		a.connected.Store(true)
 		sort.SliceStable(updates, func(i, j int) bool { return updates[i].UpdateID < updates[j].UpdateID })

@@ -35,6 +35,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"golang.org/x/time/rate"
 
@@ -144,9 +145,10 @@ type Options struct {
 	// MaxAttempts bounds the attempts of one API call that keeps failing
 	// with 429, 5xx or network errors (default 10, about 4 minutes).
 	MaxAttempts int
-	// Backoff is the wait before retry number attempt (1, 2, ...) after a
-	// 5xx or network error (default: 500ms doubling, capped at 30s).
-	Backoff func(attempt int) time.Duration
+	// Backoff makes the backoff of one retry loop, after 5xx and network
+	// errors (default: 500ms doubling to 30s, with jitter). Tests make it
+	// constant.
+	Backoff func() backoff.BackOff
 	// Sleep waits d or until ctx is done (default: a timer). Tests inject
 	// one that returns at once.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -173,7 +175,7 @@ type Adapter struct {
 	pollTimeout time.Duration
 	sendTimeout time.Duration
 	maxAttempts int
-	backoff     func(int) time.Duration
+	backoff     func() backoff.BackOff
 	sleep       func(context.Context, time.Duration) error
 	grace       time.Duration
 	now         func() time.Time
@@ -282,7 +284,7 @@ func New(o Options) (*Adapter, error) {
 		a.maxAttempts = 10
 	}
 	if a.backoff == nil {
-		a.backoff = defaultBackoff
+		a.backoff = newBackOff
 	}
 	if a.sleep == nil {
 		a.sleep = sleepCtx
@@ -369,7 +371,8 @@ func (a *Adapter) mode() string {
 // connect calls getMe (through the library's constructor) until it succeeds,
 // the token is rejected, or ctx is done.
 func (a *Adapter) connect(ctx context.Context) (*tgbotapi.BotAPI, error) {
-	for attempt := 1; ; attempt++ {
+	b := a.backoff()
+	for {
 		actx, cancel := context.WithTimeout(ctx, a.sendTimeout)
 		api, err := tgbotapi.NewBotAPIWithClient(a.token, a.endpoint+"/bot%s/%s", &ctxClient{ctx: actx, base: a.http, secret: a.secret})
 		cancel()
@@ -384,7 +387,7 @@ func (a *Adapter) connect(ctx context.Context) (*tgbotapi.BotAPI, error) {
 		if rejectedToken(err) {
 			return nil, fmt.Errorf("the bot token was rejected: %w", err)
 		}
-		d := a.retryDelay(err, attempt)
+		d := retryDelay(b, err)
 		a.log.Warn("cannot reach the Bot API; retrying", "err", err, "in", d)
 		if err := a.sleep(ctx, d); err != nil {
 			return nil, err
@@ -438,14 +441,6 @@ func (a *Adapter) handlingContext(ctx context.Context) (context.Context, context
 		stop()
 		cancel()
 	}
-}
-
-func defaultBackoff(attempt int) time.Duration {
-	d := 500 * time.Millisecond
-	for i := 1; i < attempt && d < 30*time.Second; i++ {
-		d *= 2
-	}
-	return min(d, 30*time.Second)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
