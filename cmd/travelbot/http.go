@@ -16,9 +16,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"travelbot/bot"
+	"travelbot/cmd/travelbot/console"
 	"travelbot/config"
 )
 
@@ -46,6 +48,14 @@ func (s *server) routes() (*http.ServeMux, error) {
 	mux.HandleFunc("POST /v1/feedback", s.handleFeedback)
 	mux.HandleFunc("GET /v1/faq", s.handleFAQ)
 	mux.HandleFunc("POST /admin/reload", s.handleReload)
+	if s.cfg.AdminToken.IsSet() {
+		c, err := s.newConsole()
+		if err != nil {
+			return nil, err
+		}
+		s.console = c
+		mux.Handle("/admin/", c)
+	}
 	// What no route matches gets a JSON 404, or 405 with Allow for a known
 	// path asked with the wrong method.
 	allowed := map[string]string{
@@ -53,12 +63,16 @@ func (s *server) routes() (*http.ServeMux, error) {
 		"/v1/ask": "POST", "/v1/feedback": "POST", "/v1/faq": "GET", "/admin/reload": "POST",
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if m, ok := allowed[r.URL.Path]; ok {
+		// With the console off, /admin/ paths do not exist (but POST /admin/reload's 403).
+		// The path as sent: /admin%2Freload is not /admin/reload to the
+		// routes above, so it is not here either.
+		p := r.URL.EscapedPath()
+		if m, ok := allowed[p]; ok && (s.console != nil || !strings.HasPrefix(p, "/admin/")) {
 			w.Header().Set("Allow", m)
-			writeError(w, http.StatusMethodNotAllowed, r.URL.Path+" takes "+m)
+			writeError(w, http.StatusMethodNotAllowed, p+" takes "+m)
 			return
 		}
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		writeError(w, http.StatusNotFound, "no such endpoint: "+p)
 	})
 	for _, a := range s.adapters {
 		wh, ok := a.(webhook)
@@ -99,6 +113,9 @@ type readiness struct {
 	FAQ        faqStatus               `json:"faq"`
 	LastReload lastReload              `json:"last_reload"`
 	Adapters   map[string]adapterState `json:"adapters"`
+	// Replica is set with database_url: this replica's id and the roles
+	// it leads (the others stand by for them).
+	Replica *replicaState `json:"replica,omitempty"`
 }
 
 type faqStatus struct {
@@ -135,6 +152,7 @@ func (s *server) handleReady(w http.ResponseWriter, _ *http.Request) {
 		FAQ:        faqStatus{Version: t.Version(), Entries: t.Len(), File: t.File(), Problem: s.faqFileProblem()},
 		LastReload: lastReload{OK: res.OK, Trigger: res.Trigger, At: at.UTC(), DurationMS: durationMS(res.Duration), Errors: reloadErrors(res)},
 		Adapters:   make(map[string]adapterState),
+		Replica:    s.replica.state(),
 	}
 	for name, reason := range s.off {
 		body.Adapters[name] = adapterState{Reason: reason}
@@ -195,6 +213,11 @@ func (s *server) handleAsk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) { // padding after the object counts too
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", maxAskBody))
+			return
+		}
 		writeError(w, http.StatusBadRequest, "the body must be one JSON object, with nothing after it")
 		return
 	}
@@ -202,8 +225,8 @@ func (s *server) handleAsk(w http.ResponseWriter, r *http.Request) {
 	case req.Question == nil:
 		writeError(w, http.StatusBadRequest, "\"question\" is required")
 		return
-	case bot.IsBlank(*req.Question):
-		writeError(w, http.StatusBadRequest, "\"question\" is empty (or only control characters)")
+	case bot.IsBlank(*req.Question) || invisible(*req.Question):
+		writeError(w, http.StatusBadRequest, "\"question\" is empty (or only control, format or zero-width characters)")
 		return
 	case utf8.RuneCountInString(*req.Question) > maxAskQuestion:
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("\"question\" is over %d characters", maxAskQuestion))
@@ -363,6 +386,10 @@ func (s *server) handleReload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.authorized(r) {
+		if s.console != nil && r.Header.Get("Authorization") == "" && s.console.HasSession(r) {
+			s.console.ServeHTTP(w, r) // a console session: it checks the CSRF token (403 without)
+			return
+		}
 		s.log.Warn("admin call refused", "path", r.URL.Path, "remote", s.api.clientIP(r), "reason", "missing or wrong bearer token")
 		w.Header().Set("WWW-Authenticate", `Bearer realm="travelbot"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"ok": false, "error": "a valid Authorization: Bearer token is required"})
@@ -402,4 +429,54 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to tell it
+}
+
+// newConsole builds the admin console on the server's live FAQ, its one
+// reload path, the learning loop's store and the adapters' states.
+func (s *server) newConsole() (*console.Console, error) {
+	o := console.Options{
+		Token:          s.cfg.AdminToken.Value(),
+		Tables:         s.live,
+		Reloader:       s.reloader,
+		LastReload:     s.status.get,
+		Adapters:       s.adapterStates,
+		TrustedProxies: s.api.trusted,
+		Logger:         s.log,
+	}
+	if s.learning != nil && s.learning.db != nil {
+		o.Store = s.learning.db
+	}
+	c, err := console.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	return c, nil
+}
+
+// adapterStates are the adapters' states as /readyz reports them.
+func (s *server) adapterStates() []console.AdapterState {
+	var out []console.AdapterState
+	for name, reason := range s.off {
+		out = append(out, console.AdapterState{Name: name, Reason: reason})
+	}
+	for _, a := range s.adapters {
+		st := console.AdapterState{Name: a.Name(), Enabled: true, Connected: a.Connected()}
+		if !st.Connected {
+			st.Reason = "not connected"
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// invisible reports whether q has nothing a reader sees: only spaces and
+// control or format characters (zero-width spaces and joiners, BOMs,
+// direction marks).
+func invisible(q string) bool {
+	for _, r := range q {
+		if !unicode.IsSpace(r) && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) && r != utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }
