@@ -22,6 +22,7 @@ type Case struct {
 	Expect   string  `yaml:"expect"`
 	Lang     string  `yaml:"lang"`
 	Urgency  Urgency `yaml:"urgency"`
+	File     string  `yaml:"-"` // the cases file's name, as given to ParseCases
 	Line     int     `yaml:"-"`
 }
 
@@ -63,7 +64,7 @@ func ParseCases(name string, data []byte) ([]Case, error) {
 			bad(n, "a case is a mapping with question and expect")
 			continue
 		}
-		c := Case{Line: n.Line}
+		c := Case{File: name, Line: n.Line}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			switch k.Value {
@@ -158,6 +159,7 @@ type Confusion struct {
 // CaseError is a failed case and what came back: a wrong entry, an
 // emergency whose reply does not lead with 112, or a false alarm.
 type CaseError struct {
+	File        string   `json:"file,omitempty"`
 	Line        int      `json:"line"`
 	Question    string   `json:"question"`
 	Expect      string   `json:"expect,omitempty"`
@@ -279,7 +281,7 @@ func Evaluate(t *Table, cases []Case) (*Report, error) {
 			confusions[[2]string{c.Expect, g}]++
 		}
 		if !ok || !urgencyOK {
-			ce := CaseError{Line: c.Line, Question: c.Question, Expect: c.Expect, Outcome: res.Outcome, Confidence: res.Confidence,
+			ce := CaseError{File: c.File, Line: c.Line, Question: c.Question, Expect: c.Expect, Outcome: res.Outcome, Confidence: res.Confidence,
 				Emergency: res.Emergency, Urgency: c.Urgency, GotUrgency: res.Urgency, Lang: c.Lang, GotLang: res.Language}
 			if res.Entry != nil {
 				ce.Got = res.Entry.ID

@@ -27,28 +27,32 @@ func (m *Main) eval(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	faqPath := fs.String("faq", "", "FAQ `file` (default: the embedded FAQ)")
-	casesPath := fs.String("cases", "", "cases `file`: cases: [{question: ..., expect: <entry id> | none, lang: <code>, urgency: urgent | none}] (required)")
+	casesPath := fs.String("cases", "", "cases `file`: cases: [{question: ..., expect: <entry id> | none, lang: <code>, urgency: urgent | none}] (required; more files may follow the flags)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	minAcc := fs.Float64("min-accuracy", 0, "exit 1 when in-scope accuracy is below `X` (0-1, or a percentage)")
 	showErrors := fs.Int("show-errors", 20, "how many failed cases to list in the text report")
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}
-	if *casesPath == "" || fs.NArg() > 0 {
-		fmt.Fprintln(m.Stderr, "usage: travelbot eval [--faq FILE] --cases FILE [--json] [--min-accuracy X]")
+	if *casesPath == "" {
+		fmt.Fprintln(m.Stderr, "usage: travelbot eval [--faq FILE] [--json] [--min-accuracy X] --cases FILE [FILE...]")
 		return &exitError{code: 2}
 	}
 	f, err := loadFAQ(*faqPath)
 	if err != nil {
 		return faqError(err)
 	}
-	data, err := os.ReadFile(*casesPath)
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
-	}
-	cases, err := faq.ParseCases(*casesPath, data)
-	if err != nil {
-		return faqError(err)
+	var cases []faq.Case
+	for _, path := range append([]string{*casesPath}, fs.Args()...) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		cs, err := faq.ParseCases(path, data)
+		if err != nil {
+			return faqError(err)
+		}
+		cases = append(cases, cs...)
 	}
 	start := time.Now()
 	t, err := faq.Compile(f)
@@ -133,7 +137,7 @@ func (m *Main) printEval(r evalReport, showErrors int) {
 				want = string(e.Urgency)
 				got = string(e.GotUrgency) + " " + got
 			}
-			fmt.Fprintf(w, "  line %d: %q: expected %s, got %s (%.2f)", e.Line, e.Question, want, got, e.Confidence)
+			fmt.Fprintf(w, "  %s:%d: %q: expected %s, got %s (%.2f)", e.File, e.Line, e.Question, want, got, e.Confidence)
 			if len(e.Suggestions) > 0 {
 				fmt.Fprintf(w, " %v", e.Suggestions)
 			}
