@@ -319,3 +319,19 @@ func TestTopicsReachAll47Entries(t *testing.T) {
 		t.Errorf("entries never answered: %v", want)
 	}
 }
+
+// TestHelpIsWordedForTheChat: the adapter says which kind of chat a
+// message comes from, so /help in a private chat does not talk about
+// groups, and in a group it says to use /ask.
+func TestHelpIsWordedForTheChat(t *testing.T) {
+	e := startReal(t, testFAQ, nil)
+	e.fake.Enqueue(telegramtest.PrivateText(505, "/help"))
+	e.fake.Enqueue(telegramtest.GroupText(-505, 506, "/help@faq_bot"))
+	private, group := e.waitSent(505, 1)[0], e.waitSent(-505, 1)[0]
+	if !strings.Contains(private.Visible, bot.Text(bot.KeyHelpPrivate, "en")) || strings.Contains(private.Visible, bot.Text(bot.KeyHelpGroup, "en")) {
+		t.Errorf("private /help: %q", private.Visible)
+	}
+	if !strings.Contains(group.Visible, bot.Text(bot.KeyHelpGroup, "en")) {
+		t.Errorf("group /help: %q", group.Visible)
+	}
+}

@@ -17,7 +17,17 @@
 //   - Outgoing messages respect Telegram's rate limits, emergencies first.
 //   - The webhook secret_token, which the library does not know, is set with
 //     MakeRequest and checked on every request in constant time.
-//   - Errors never carry the token, which the library puts in URLs.
+//   - The library speaks Bot API 5.x. sendMessage is sent with raw Params
+//     through MakeRequest (link_preview_options and reply_parameters
+//     instead of the removed disable_web_page_preview, reply_to_message_id
+//     and allow_sending_without_reply; no entities=null), and inline
+//     results are our own InputTextMessageContent type.
+//   - Every getUpdates long-polls, also while updates are in flight; the
+//     library's loop is not used (see poll).
+//   - Errors never carry the token, which the library puts in URLs, in any
+//     of its URL encodings.
+//
+// Lengths are counted as Telegram counts them, in UTF-16 code units.
 package telegram
 
 import (
@@ -146,8 +156,8 @@ type Options struct {
 	// with 429, 5xx or network errors (default 10, about 4 minutes).
 	MaxAttempts int
 	// Backoff makes the backoff of one retry loop, after 5xx and network
-	// errors (default: 500ms doubling to 30s, with jitter). Tests make it
-	// constant.
+	// errors (default: 500ms doubling to 30s, with jitter), so a test can
+	// make it constant.
 	Backoff func() backoff.BackOff
 	// Sleep waits d or until ctx is done (default: a timer). Tests inject
 	// one that returns at once.
