@@ -461,8 +461,9 @@ func (r *responder) updateComponents(comps []discordgo.MessageComponent) error {
 		return nil
 	}
 	body := callbackBody{Type: discordgo.InteractionResponseUpdateMessage, Data: struct {
-		Components []discordgo.MessageComponent `json:"components"`
-	}{nonNil(comps)}}
+		Components      []discordgo.MessageComponent      `json:"components"`
+		AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	}{nonNil(comps), noMentions()}}
 	err := r.callback("interaction_update", body)
 	if err == nil {
 		r.state = answered

@@ -694,6 +694,15 @@ func (s *Server) Button(user string, inGuild bool, customID string) Interaction 
 	return ix
 }
 
+// ButtonOn builds the press of a button on a message with these
+// components (as the adapter sent them), which Discord includes in the
+// interaction.
+func (s *Server) ButtonOn(user string, inGuild bool, customID string, components []WireComponent) Interaction {
+	ix := s.Button(user, inGuild, customID)
+	ix.Payload["message"].(map[string]any)["components"] = components
+	return ix
+}
+
 // Interact dispatches the interaction, after which the fake accepts one
 // response to it.
 func (s *Server) Interact(ix Interaction) error {

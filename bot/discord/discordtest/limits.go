@@ -89,8 +89,9 @@ type WireComponent struct {
 	Components []WireComponent `json:"components"`
 	Label      string          `json:"label"`
 	Style      int             `json:"style"`
-	CustomID   string          `json:"custom_id"`
-	URL        string          `json:"url"`
+	CustomID   string          `json:"custom_id,omitempty"`
+	URL        string          `json:"url,omitempty"`
+	Disabled   bool            `json:"disabled,omitempty"`
 }
 
 // WireCallback is an interaction response.
