@@ -411,7 +411,7 @@ func TestThousandQueuedUpdatesAnsweredExactlyOnce(t *testing.T) {
 	began := time.Now()
 	e := startOn(t, fake, nil, nil, nil)
 	e.settle()
-	t.Logf("%d updates answered in %v", n, time.Since(began))
+	t.Logf("%d updates answered in %v with %d getUpdates calls", n, time.Since(began), len(fake.Calls("getUpdates")))
 	perChat := map[int64]int{}
 	for _, m := range fake.Sent() {
 		perChat[m.ChatID]++
