@@ -7,6 +7,7 @@ import (
 
 	"travelbot/bot"
 	"travelbot/bot/discord"
+	"travelbot/bot/store/postgres"
 	"travelbot/bot/telegram"
 	"travelbot/config"
 )
@@ -18,8 +19,9 @@ import (
 // The adapters are wired here and nowhere else: bot/telegram and
 // bot/discord know bot, never config. An adapter that receives updates over
 // HTTP (Telegram's webhook mode) also implements webhook, and serve mounts
-// it on the HTTP server.
-func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger) (adapters []bot.Adapter, off map[string]string, err error) {
+// it on the HTTP server. claims, when not nil, are the replicas' (see
+// replica.go).
+func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger, claims *postgres.Claims) (adapters []bot.Adapter, off map[string]string, err error) {
 	off = make(map[string]string)
 	// Replies in flight get most of the shutdown budget; the rest is for
 	// the HTTP server and the adapters' own goodbyes.
@@ -28,7 +30,12 @@ func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *sl
 	if !cfg.Telegram.Token.IsSet() {
 		off["telegram"] = "TRAVELBOT_TELEGRAM_TOKEN is not set"
 	} else {
+		var tgClaims telegram.Claims // a nil interface, not a nil pointer, without replicas
+		if claims != nil {
+			tgClaims = claims
+		}
 		tg, err := telegram.New(telegram.Options{
+			Claims:        tgClaims,
 			Token:         cfg.Telegram.Token.Value(),
 			Endpoint:      cfg.Telegram.APIEndpoint,
 			Conversation:  b,

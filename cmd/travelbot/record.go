@@ -17,7 +17,6 @@ import (
 	"travelbot/bot"
 	"travelbot/bot/redact"
 	"travelbot/bot/store"
-	"travelbot/bot/store/sqlite"
 	"travelbot/config"
 )
 
@@ -94,7 +93,7 @@ func (r *recorder) Event(e bot.Event) {
 // writer, and the recorder the bot uses.
 type learning struct {
 	dir      string
-	db       *sqlite.DB
+	db       store.Store // SQLite, or PostgreSQL with database_url (openStore)
 	writer   *store.Writer
 	recorder *recorder
 }
@@ -119,7 +118,7 @@ func openLearning(ctx context.Context, cfg *config.Config, getenv func(string) s
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.OpenDir(ctx, dir)
+	db, err := openStore(ctx, cfg, dir)
 	if err != nil {
 		return nil, err
 	}

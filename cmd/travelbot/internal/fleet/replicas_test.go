@@ -1,0 +1,324 @@
+package fleet_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"travelbot/bot/discord/discordtest"
+	"travelbot/bot/store/pgtest"
+	"travelbot/cmd/travelbot/internal/fleet"
+	"travelbot/faq"
+	"travelbot/seeds"
+)
+
+// The binary and the PostgreSQL cluster every test here shares.
+var (
+	binary  string
+	cluster *pgtest.Cluster
+	setup   error // why there is no cluster or binary
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "fleet-")
+	if err != nil {
+		panic(err)
+	}
+	if !testing.Short() {
+		if binary, setup = fleet.Build(dir); setup == nil {
+			cluster, setup = pgtest.New()
+		}
+	}
+	code := m.Run()
+	if cluster != nil {
+		cluster.Close()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// need skips t without PostgreSQL (failing under CI) and fails it when the
+// binary did not build.
+func need(t *testing.T) {
+	t.Helper()
+	switch {
+	case testing.Short():
+		t.Skip("starts three travelbot processes")
+	case setup == pgtest.ErrNotInstalled && os.Getenv("CI") == "":
+		t.Skipf("skipping: %v", setup)
+	case setup != nil:
+		t.Fatal(setup)
+	}
+}
+
+// question is what every traveler of the burst asks: its reply is the same
+// number of messages each time.
+const question = "where is the US consulate in Milan?"
+
+// TestReplicas runs three serve processes on one database behind a
+// round-robin proxy and checks what several replicas promise: each webhook
+// update answered once though a fifth of them reach two replicas and one
+// replica is killed mid-reply; the gateway taken over when its leader dies;
+// a FAQ change on one replica served by all.
+func TestReplicas(t *testing.T) {
+	need(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dc := discordtest.New(t)
+	f, err := fleet.Start(ctx, fleet.Options{
+		Binary: binary, DSN: cluster.Database(t), Dir: t.TempDir(), Replicas: 3, ClaimTTL: 2 * time.Second,
+		Env: []string{"TRAVELBOT_DISCORD_TOKEN=" + discordtest.Token, "TRAVELBOT_DISCORD_API_BASE=" + dc.URL},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defer func() {
+		if t.Failed() {
+			for _, r := range f.Replicas {
+				log, _ := os.ReadFile(r.Log)
+				t.Logf("replica %d stderr (tail):\n%s", r.Index, tailBytes(log, 4000))
+			}
+		}
+	}()
+
+	t.Run("TelegramExactlyOnce", func(t *testing.T) { testExactlyOnce(ctx, t, f) })
+	t.Run("GatewayTakeover", func(t *testing.T) { testTakeover(ctx, t, f, dc) })
+	t.Run("FAQEverywhere", func(t *testing.T) { testFAQ(ctx, t, f) })
+}
+
+func testExactlyOnce(ctx context.Context, t *testing.T, f *fleet.Fleet) {
+	// How many messages one reply is.
+	if _, _, err := f.Deliver(ctx, 0, fleet.Update(1, 1, question), 20*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	perReply := f.Telegram.Sent()[1]
+	if perReply < 1 {
+		t.Fatalf("the first update got %d messages", perReply)
+	}
+
+	const n = 1000
+	const victim = 1
+	user := func(i int) int64 { return 1_000_000 + int64(i) }
+	var acked atomic.Int32
+	jobs := make(chan int)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for i := range jobs {
+				body := fleet.Update(10_000+i, user(i), question)
+				var err error
+				switch i % 10 {
+				case 0: // acknowledged, then delivered again to another replica
+					var b int
+					if b, _, err = f.Deliver(ctx, -1, body, 20*time.Millisecond); err == nil {
+						_, _, err = f.Deliver(ctx, (b+1)%3, body, 20*time.Millisecond)
+					}
+				case 5: // delivered to two replicas at once
+					var wg2 sync.WaitGroup
+					var e1, e2 error
+					wg2.Go(func() { _, _, e1 = f.Deliver(ctx, i%3, body, 20*time.Millisecond) })
+					wg2.Go(func() { _, _, e2 = f.Deliver(ctx, (i+1)%3, body, 20*time.Millisecond) })
+					wg2.Wait()
+					err = errors.Join(e1, e2)
+				default:
+					_, _, err = f.Deliver(ctx, -1, body, 20*time.Millisecond)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("update %d: %w", i, err)
+				}
+				acked.Add(1)
+			}
+		})
+	}
+
+	// The kill: once a third is acknowledged, catch the victim mid-reply
+	// (its sendMessage calls held, so it holds claims it has not
+	// answered), SIGKILL it, and start it again.
+	killed := make(chan int, 1)
+	go func() {
+		defer close(killed)
+		for acked.Load() < n/3 && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond) // polling the burst's progress
+		}
+		f.Telegram.Hold(victim)
+		for f.Telegram.Waiting(victim) < 2 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		held := f.Telegram.Waiting(victim)
+		f.Replicas[victim].Kill()
+		for f.Telegram.Waiting(victim) > 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond) // the fake notices the dead connections
+		}
+		f.Telegram.Release()
+		if err := f.Replicas[victim].Start(); err != nil {
+			errs <- err
+		} else if err := f.Replicas[victim].WaitHealthy(ctx); err != nil {
+			errs <- err
+		}
+		killed <- held
+	}()
+
+	start := time.Now()
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	took := time.Since(start)
+	held := <-killed
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if held < 2 {
+		t.Fatalf("the victim was killed with %d replies in flight, want at least 2", held)
+	}
+
+	sent := f.Telegram.Sent()
+	var lost, twice []int
+	for i := range n {
+		switch c := sent[user(i)]; {
+		case c < perReply:
+			lost = append(lost, i)
+		case c > perReply:
+			twice = append(twice, i)
+		}
+	}
+	if len(lost) > 0 {
+		t.Errorf("%d updates not answered: %v", len(lost), head(lost))
+	}
+	if len(twice) > 0 {
+		t.Errorf("%d updates answered more than once: %v", len(twice), head(twice))
+	}
+	t.Logf("%d updates (%d delivered twice) in %v, %.0f updates/s; replica %d killed with %d replies in flight and restarted",
+		n, n/5, took.Round(time.Millisecond), n/took.Seconds(), victim, held)
+}
+
+func testTakeover(ctx context.Context, t *testing.T, f *fleet.Fleet, dc *discordtest.Server) {
+	leader := func() int {
+		for _, r := range f.Replicas {
+			if rd, err := r.Readiness(ctx); err == nil && rd.Leads("discord") {
+				return r.Index
+			}
+		}
+		return -1
+	}
+	first := -1
+	for deadline := time.Now().Add(15 * time.Second); first < 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		first = leader()
+	}
+	if first < 0 {
+		t.Fatal("no replica leads the Discord gateway")
+	}
+	leaders := 0
+	for _, r := range f.Replicas {
+		if rd, err := r.Readiness(ctx); err == nil && rd.Replica != nil && len(rd.Replica.Leading) > 0 {
+			leaders++
+		}
+	}
+	if leaders != 1 {
+		t.Errorf("%d replicas lead the gateway, want 1", leaders)
+	}
+	identifies := len(dc.Identifies())
+	f.Replicas[first].Kill()
+	killedAt := time.Now()
+	next := -1
+	for time.Since(killedAt) < 10*time.Second && next < 0 {
+		time.Sleep(50 * time.Millisecond)
+		next = leader()
+	}
+	took := time.Since(killedAt)
+	if next < 0 {
+		t.Fatalf("no replica took the gateway within 10s of the leader's death")
+	}
+	if len(dc.Identifies()) <= identifies {
+		t.Errorf("replica %d says it leads, but the gateway saw no new IDENTIFY", next)
+	}
+	t.Logf("replica %d killed; replica %d took the gateway after %v", first, next, took.Round(time.Millisecond))
+	if err := f.Replicas[first].Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Replicas[first].WaitHealthy(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testFAQ(ctx context.Context, t *testing.T, f *fleet.Fleet) {
+	base, err := faq.Parse(seeds.Name, seeds.FAQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := base.Entries[0].ID
+	const phrasing = "zorblax quantum visa glimmerfrost"
+	r0 := f.Replicas[0]
+	data, err := os.ReadFile(r0.FAQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited, err := faq.AddPhrasing(data, r0.FAQ, entry, phrasing, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(filepath.Dir(r0.FAQ), "faq.yaml.tmp")
+	if err := os.WriteFile(tmp, edited, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, r0.FAQ); err != nil {
+		t.Fatal(err)
+	}
+	if err := r0.Admin(ctx, "/admin/reload"); err != nil {
+		t.Fatal(err)
+	}
+	promoted := time.Now()
+	rd0, err := r0.Readiness(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rd0.FAQ.Version
+	for _, r := range f.Replicas[1:] {
+		var got string
+		for time.Since(promoted) < 2*time.Second {
+			if rd, err := r.Readiness(ctx); err == nil {
+				if got = rd.FAQ.Version; got == want {
+					break
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got != want {
+			t.Errorf("replica %d serves FAQ %s 2s after the change, want %s", r.Index, got, want)
+			continue
+		}
+		a, err := r.Ask(ctx, phrasing)
+		if err != nil || a.ID != entry {
+			t.Errorf("replica %d answers the promoted phrasing with %+v, %v; want entry %s", r.Index, a, err, entry)
+		}
+	}
+	t.Logf("FAQ %s served by every replica %v after the change on replica 0", want, time.Since(promoted).Round(time.Millisecond))
+}
+
+func head(xs []int) []int {
+	sort.Ints(xs)
+	if len(xs) > 20 {
+		return xs[:20]
+	}
+	return xs
+}
+
+func tailBytes(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
