@@ -143,6 +143,10 @@ type Adapter struct {
 	connected atomic.Bool
 	self      atomic.Pointer[identity]
 
+	// rest makes the REST calls; its websocket side is never opened (the
+	// gateway is ours, gateway.go).
+	rest *discordgo.Session
+
 	// base is the context of every reply: it outlives Run's context so
 	// replies in flight finish, and is cancelled if shutdown times out.
 	base       context.Context
@@ -203,6 +207,14 @@ func New(o Options) (*Adapter, error) {
 	}
 	hc.Transport = &globalLimit{next: next}
 	a.client = &hc
+	s, err := discordgo.New("Bot " + o.Token)
+	if err != nil {
+		return nil, a.safeErr("discord: new session", err)
+	}
+	s.Client = a.client
+	s.ShouldRetryOnRateLimit = false // call() waits out 429s within a deadline
+	a.rest = s
+	a.base, a.cancelBase = context.WithCancel(context.Background())
 	return a, nil
 }
 
@@ -224,15 +236,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if !a.started.CompareAndSwap(false, true) {
 		return errors.New("discord: Run called twice")
 	}
-	a.base, a.cancelBase = context.WithCancel(context.WithoutCancel(ctx))
-	defer a.cancelBase()
-
-	s, err := discordgo.New("Bot " + a.opts.Token)
-	if err != nil {
-		return a.safeErr("discord: new session", err)
-	}
-	s.Client = a.client
-	s.ShouldRetryOnRateLimit = false // call() waits out 429s within a deadline
+	s := a.rest
 
 	// The gateway outlives ctx until the replies in flight are sent.
 	gctx, stopGateway := context.WithCancel(context.WithoutCancel(ctx))

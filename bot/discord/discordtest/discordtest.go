@@ -706,11 +706,17 @@ func (s *Server) ButtonOn(user string, inGuild bool, customID string, components
 // Interact dispatches the interaction, after which the fake accepts one
 // response to it.
 func (s *Server) Interact(ix Interaction) error {
+	s.Expect(ix)
+	return s.Dispatch("INTERACTION_CREATE", ix.Payload)
+}
+
+// Expect makes the fake accept one response to ix without dispatching it:
+// for an interaction delivered over HTTP (see Sign).
+func (s *Server) Expect(ix Interaction) {
 	s.mu.Lock()
 	s.tokens[ix.Token] = ix.ID
 	s.received[ix.Token] = s.now()
 	s.mu.Unlock()
-	return s.Dispatch("INTERACTION_CREATE", ix.Payload)
 }
 
 // Message describes a MESSAGE_CREATE.
