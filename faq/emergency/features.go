@@ -8,7 +8,7 @@ import (
 // Features are hashed: no vocabulary is kept, and a word never seen in
 // training costs one lookup of a weight that is zero.
 const (
-	detectorBits = 20 // 1M weights, 4 MB
+	detectorBits = 18 // 256K weights, 1 MB: small enough to stay in cache while training
 	langBits     = 16 // 64K buckets per language
 )
 

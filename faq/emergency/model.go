@@ -28,6 +28,7 @@ var (
 	nbScale     = false
 	useConcepts = true
 	usePairs    = true
+	averageFrom = 0.5
 	nbInterp    = 0.0
 	wordWeight  = float32(3)
 	charWeight  = float32(3)
@@ -110,7 +111,10 @@ func trainWeights(vs []vector) (w []float32, bias float32) {
 	total := float64(epochs * len(vs))
 	step := 0
 	b := fixedBias
-	for range epochs {
+	var avg []float32
+	var avgB float64
+	averaged := 0
+	for ep := range epochs {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			v := vs[i]
@@ -137,6 +141,22 @@ func trainWeights(vs []vector) (w []float32, bias float32) {
 				w[f] -= d * v.val[k]
 			}
 		}
+		if averageFrom > 0 && ep >= int(float64(epochs)*averageFrom) {
+			if avg == nil {
+				avg = make([]float32, len(w))
+			}
+			for k := range w {
+				avg[k] += w[k] * float32(scale)
+			}
+			avgB += b
+			averaged++
+		}
+	}
+	if averaged > 0 {
+		for k := range avg {
+			avg[k] /= float32(averaged)
+		}
+		return avg, float32(avgB / float64(averaged))
 	}
 	for k := range w {
 		w[k] *= float32(scale)
