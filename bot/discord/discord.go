@@ -1,12 +1,30 @@
-// Package discord connects travelbot to Discord through
-// github.com/bwmarrin/discordgo: slash commands (/ask with autocomplete,
-// /topics, /help, /reload), buttons, and direct messages or mentions, all
-// answered by a bot.Bot and rendered as embeds and buttons within
-// Discord's limits.
+// Package discord connects travelbot to Discord: slash commands (/ask with
+// autocomplete, /topics, /help, /reload, from bot.Commands), buttons, and
+// direct messages or mentions, all answered by a bot.Bot and rendered as
+// embeds and buttons within Discord's limits; over the gateway, or over
+// HTTP at an Interactions Endpoint URL (NewInteractionsHandler).
 //
 // Everything that leaves the adapter sets allowed mentions to none, so a
 // question or answer that contains @everyone never pings anyone. The bot
 // token never appears in an error or a log line.
+//
+// github.com/bwmarrin/discordgo v0.29 is used for REST and for its event
+// types. Where it does not speak Discord's protocol as documented, the
+// adapter works around it at the smallest seam:
+//   - the gateway client is our own (gateway.go): discordgo identifies with
+//     "$os"-style properties and a {game, status: ""} presence, sends the
+//     first heartbeat at once instead of after heartbeat_interval × jitter,
+//     resumes on the first URL instead of READY's resume_gateway_url, and
+//     answers op 9 d:false with an IDENTIFY on the same socket instead of a
+//     new connection 1–5 s later;
+//   - an http.RoundTripper holds every route through a global 429
+//     (globalLimit): discordgo locks all routes only when
+//     X-RateLimit-Reset-After is present and ignores "global" in the body;
+//   - commands, interaction responses and autocomplete results are sent as
+//     our own JSON: discordgo's types marshal fields Discord's OpenAPI
+//     description does not have there ("tts" on an update, "channel_types"
+//     on a string option, default_member_permissions as a string) and drop
+//     an empty list of choices.
 package discord
 
 import (

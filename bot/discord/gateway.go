@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/gorilla/websocket"
 
 	"travelbot/bot"
@@ -137,8 +136,7 @@ func (e permanentError) Unwrap() error { return e.err }
 // fail are retried with capped exponential backoff; a session that was
 // up is resumed.
 func (g *gateway) run(ctx context.Context) error {
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval, bo.MaxInterval = time.Second, maxOpenBackoff
+	bo := newBackoff(time.Second, maxOpenBackoff)
 	for {
 		live, err := g.connect(ctx)
 		if ctx.Err() != nil {

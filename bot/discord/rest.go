@@ -15,18 +15,28 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/cenkalti/backoff/v5"
 	"github.com/gorilla/websocket"
 )
 
 // Retry policy for REST calls. discordgo retries a 429 forever (sleeping
 // without a context) and a 502 three times back to back, and nothing else;
 // we turn its 429 retry off and wait out 429s, 5xx and (for calls that are
-// safe to repeat) transport errors ourselves, within the call's deadline.
+// safe to repeat) transport errors ourselves, within the call's deadline,
+// with the same capped exponential backoff the gateway uses.
 const (
 	firstBackoff = 100 * time.Millisecond
 	maxBackoff   = 2 * time.Second
 	maxAttempts  = 5
 )
+
+// newBackoff is the one backoff of the package: capped exponential with
+// jitter (github.com/cenkalti/backoff/v5).
+func newBackoff(first, most time.Duration) *backoff.ExponentialBackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval = first, most
+	return b
+}
 
 // rewrite sends every request to the configured API origin instead of
 // discord.com. discordgo's endpoints are package variables computed at init;
@@ -128,13 +138,13 @@ func interactionPath(p string) bool {
 // errors are retried only when idempotent says repeating the call is harmless.
 // Every failure and retry is counted in Options.Events under method.
 func (a *Adapter) call(ctx context.Context, method string, idempotent bool, fn func(opts ...discordgo.RequestOption) error) error {
-	backoff := firstBackoff
+	bo := newBackoff(firstBackoff, maxBackoff)
 	for attempt := 1; ; attempt++ {
 		err := fn(discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
 		if err == nil {
 			return nil
 		}
-		wait, retry := retryable(err, idempotent, backoff)
+		wait, retry := retryable(err, idempotent, bo)
 		if !retry || attempt == maxAttempts || ctx.Err() != nil || !fits(ctx, wait) {
 			a.events.APIError(channel, method)
 			return a.safeErr("discord: "+method, err)
@@ -149,25 +159,24 @@ func (a *Adapter) call(ctx context.Context, method string, idempotent bool, fn f
 			return a.safeErr("discord: "+method, err)
 		case <-t.C:
 		}
-		if _, ok := errors.AsType[*discordgo.RateLimitError](err); !ok {
-			backoff = min(2*backoff, maxBackoff)
-		}
 	}
 }
 
-// retryable says whether err is worth another attempt, and after how long.
-func retryable(err error, idempotent bool, backoff time.Duration) (time.Duration, bool) {
+// retryable says whether err is worth another attempt, and after how long:
+// a 429 after the wait Discord asks for, anything else after the backoff's
+// next interval.
+func retryable(err error, idempotent bool, bo backoff.BackOff) (time.Duration, bool) {
 	if rl, ok := errors.AsType[*discordgo.RateLimitError](err); ok && rl.RateLimit != nil && rl.TooManyRequests != nil {
 		return max(rl.RetryAfter, 10*time.Millisecond), true
 	}
 	if re, ok := errors.AsType[*discordgo.RESTError](err); ok {
-		return backoff, re.Response != nil && re.Response.StatusCode >= 500
+		return bo.NextBackOff(), re.Response != nil && re.Response.StatusCode >= 500
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return 0, false
 	}
 	if _, ok := errors.AsType[*url.Error](err); ok {
-		return backoff, idempotent
+		return bo.NextBackOff(), idempotent
 	}
 	return 0, false
 }
