@@ -445,6 +445,7 @@ func (s *server) newConsole() (*console.Console, error) {
 	}
 	if s.learning != nil && s.learning.db != nil {
 		o.Store = s.learning.db
+		o.Review = &consoleReview{db: s.learning.db, live: s.live, path: s.cfg.FAQ, now: time.Now}
 	}
 	c, err := console.New(o)
 	if err != nil {

@@ -75,7 +75,7 @@ func browser(t *testing.T) context.Context {
 		dir := t.ArtifactDir()
 		sctx, cancel := context.WithTimeout(bctx, 10*time.Second)
 		defer cancel()
-		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(90))
+		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Logf("could not capture the page: %v", err)
 			return
@@ -260,7 +260,7 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Navigate(h.srv.URL+"/admin/"),
 		chromedp.WaitVisible(chromedp.CSS("#faq-version")),
 	)
-	overview := get(t, ctx, "screenshot the overview", chromedp.FullScreenshot(90))
+	overview := get(t, ctx, "screenshot the overview", chromedp.FullScreenshot(100))
 	run(t, ctx, "run the test pane",
 		chromedp.Navigate(h.srv.URL+"/admin/test"),
 		chromedp.WaitVisible(chromedp.CSS("#question")),
@@ -268,7 +268,7 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#test-form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#outcome")),
 	)
-	pane := get(t, ctx, "screenshot the test pane", chromedp.FullScreenshot(90))
+	pane := get(t, ctx, "screenshot the test pane", chromedp.FullScreenshot(100))
 	if err := os.MkdirAll(*screenshots, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func seedTraffic(t *testing.T, h *harness) {
 			b.Questions = append(b.Questions, store.Question{ID: id, Time: now.Add(-time.Duration(hour)*time.Hour - time.Duration(i)*time.Minute), Channel: "telegram", ChatKind: "private", Outcome: outcome, Entry: entry, Urgency: urgency, Language: "en"})
 			if outcome == "answer" && i%2 == 0 {
 				vote := store.VoteUp
-				if i%6 == 4 {
+				if i%4 == 2 {
 					vote = store.VoteDown
 				}
 				b.Events = append(b.Events, store.Event{QuestionID: id, Time: now, Kind: store.EventVote, UserHash: "u" + id, Vote: vote})
