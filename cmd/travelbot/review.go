@@ -176,11 +176,6 @@ func buildReview(ctx context.Context, st store.Store, t *faq.Table, since, until
 // finishCluster picks the representative, the id, the examples and the
 // figures of a cluster.
 func finishCluster(c *reviewCluster, t *faq.Table) {
-	type phrasing struct {
-		text  string
-		n     int
-		first int
-	}
 	byKey := map[string]*phrasing{}
 	var order []string
 	c.Kinds = map[string]int{}
@@ -189,11 +184,12 @@ func finishCluster(c *reviewCluster, t *faq.Table) {
 		key := faq.NormalizeQuestion(m.rec.Text)
 		p, ok := byKey[key]
 		if !ok {
-			p = &phrasing{text: m.rec.Text, first: i}
+			p = &phrasing{texts: map[string]int{}, first: i}
 			byKey[key] = p
 			order = append(order, key)
 		}
 		p.n++
+		p.texts[m.rec.Text]++
 		c.Kinds[m.kind]++
 		if m.down {
 			downs++
@@ -207,7 +203,7 @@ func finishCluster(c *reviewCluster, t *faq.Table) {
 	ranked := slices.Clone(order)
 	slices.SortStableFunc(ranked, func(a, b string) int { return byKey[b].n - byKey[a].n })
 	repKey := ranked[0]
-	c.Question = byKey[repKey].text
+	c.Question = byKey[repKey].text()
 	sum := sha256.Sum256([]byte(repKey))
 	c.ID = hex.EncodeToString(sum[:6])
 	c.Count = len(c.members)
@@ -216,7 +212,7 @@ func finishCluster(c *reviewCluster, t *faq.Table) {
 		if len(c.Examples) == maxExamples {
 			break
 		}
-		c.Examples = append(c.Examples, byKey[k].text)
+		c.Examples = append(c.Examples, byKey[k].text())
 	}
 	if len(c.Notes) > maxExamples {
 		c.Notes = c.Notes[:maxExamples]
@@ -234,6 +230,26 @@ func finishCluster(c *reviewCluster, t *faq.Table) {
 	if s := t.Rank(c.Question, 1); len(s) > 0 {
 		c.Suggested = suggestedEntry{ID: s[0].Entry.ID, Confidence: s[0].Confidence}
 	}
+}
+
+// phrasing is the questions of a cluster that normalise to one text.
+type phrasing struct {
+	texts map[string]int // the exact texts, and how often each came
+	n     int
+	first int // the index of the first member with it
+}
+
+// text is a phrasing's most frequent exact text; among equals the
+// shortest, then the first in byte order, so the choice does not depend on
+// the order the questions came in.
+func (p *phrasing) text() string {
+	best := ""
+	for t, n := range p.texts {
+		if b := p.texts[best]; best == "" || n > b || n == b && (len(t) < len(best) || len(t) == len(best) && t < best) {
+			best = t
+		}
+	}
+	return best
 }
 
 // parseSince reads a look-back window: "7d", "36h", "90m".
@@ -391,10 +407,6 @@ func (m *Main) promote(ctx context.Context, args []string) error {
 		return &exitError{code: 2, msg: "travelbot review promote: --since " + err.Error()}
 	}
 
-	data, err := faq.ReadFile(path)
-	if err != nil {
-		return err
-	}
 	old, err := loadTable(path)
 	if err != nil {
 		return faqError(err)
@@ -420,39 +432,91 @@ func (m *Main) promote(ctx context.Context, args []string) error {
 		}
 	}
 
-	edited, err := faq.AddPhrasing(data, path, *entry, text, *negative)
-	if err != nil {
+	p := promotion{FAQ: path, Cases: *casesPath, ClusterID: clusterID, Entry: *entry, Negative: *negative, Text: text, Session: "cli"}
+	nt, err := applyPromotion(ctx, db, p)
+	var ve *faq.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return &exitError{code: 1, msg: "travelbot review promote: the edited FAQ would be invalid, nothing written:\n" + ve.Error()}
+	case errors.Is(err, errCasesWorse), errors.Is(err, faq.ErrPhrasingExists):
+		return &exitError{code: 1, msg: "travelbot review promote: nothing written: " + err.Error()}
+	case err != nil:
 		return &exitError{code: 1, msg: "travelbot review promote: " + err.Error()}
 	}
-	f, err := faq.Parse(path, edited)
+	fmt.Fprintf(m.Stdout, "added %q to %s as %s (version %s); a running serve reloads it\n", text, path, p.what(), nt.Version())
+	return nil
+}
+
+// promotion is one cluster turned into an alternate or a negative.
+type promotion struct {
+	FAQ       string // the FAQ file to edit
+	Cases     string // cases that must not get worse; "" = cases.yaml beside FAQ, when present
+	ClusterID string
+	Entry     string // the entry whose alternates get Text; "" with Negative
+	Negative  bool
+	Text      string
+	Session   string // who did it, for the audit log ("cli", a console session)
+}
+
+func (p promotion) what() string {
+	if p.Negative {
+		return "a negative"
+	}
+	return "an alternate of " + p.Entry
+}
+
+// errCasesWorse is returned by applyPromotion when the FAQ's cases get
+// worse with the change; the message names the cases by file:line.
+var errCasesWorse = errors.New("the FAQ's cases get worse")
+
+// applyPromotion edits the FAQ file (faq.AddPhrasing), validates and
+// compiles the result, runs the cases, writes the file atomically, marks
+// the cluster promoted and records the action. It returns the new table
+// (the caller reloads through the one reload path, or a running serve's
+// watcher does). Nothing is written on any error: a *faq.ValidationError
+// (wrapped) for an invalid result, faq.ErrPhrasingExists, errCasesWorse.
+// The review console and `travelbot review promote` share it.
+func applyPromotion(ctx context.Context, st store.Store, p promotion) (*faq.Table, error) {
+	data, err := faq.ReadFile(p.FAQ)
 	if err != nil {
-		return &exitError{code: 1, msg: "travelbot review promote: the edited FAQ would be invalid, nothing written:\n" + problemsOf(err)}
+		return nil, err
+	}
+	old, err := loadTable(p.FAQ)
+	if err != nil {
+		return nil, err
+	}
+	edited, err := faq.AddPhrasing(data, p.FAQ, p.Entry, p.Text, p.Negative)
+	if err != nil {
+		return nil, err
+	}
+	f, err := faq.Parse(p.FAQ, edited)
+	if err != nil {
+		return nil, fmt.Errorf("the edited FAQ: %w", err)
 	}
 	nt, err := faq.Compile(f)
 	if err != nil {
-		return &exitError{code: 1, msg: "travelbot review promote: the edited FAQ would be invalid, nothing written:\n" + problemsOf(err)}
+		return nil, fmt.Errorf("the edited FAQ: %w", err)
 	}
-	if cp := *casesPath; cp != "" || fileExists(filepath.Join(filepath.Dir(path), "cases.yaml")) {
-		if cp == "" {
-			cp = filepath.Join(filepath.Dir(path), "cases.yaml")
+	cases := p.Cases
+	if sibling := filepath.Join(filepath.Dir(p.FAQ), "cases.yaml"); cases == "" && fileExists(sibling) {
+		cases = sibling
+	}
+	if cases != "" {
+		if err := notWorse(cases, old, nt); err != nil {
+			return nil, err
 		}
-		if err := notWorse(cp, old, nt); err != nil {
-			return &exitError{code: 1, msg: "travelbot review promote: nothing written: " + err.Error()}
-		}
 	}
-	if err := writeFileAtomic(path, edited); err != nil {
-		return fmt.Errorf("review promote: %w", err)
+	if err := writeFileAtomic(p.FAQ, edited); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", p.FAQ, err)
 	}
-	what := "an alternate of " + *entry
-	if *negative {
-		what = "a negative"
+	now := time.Now()
+	if err := st.Mark(ctx, store.Mark{ClusterID: p.ClusterID, State: store.MarkPromoted, Entry: p.Entry, Negative: p.Negative, Text: p.Text, Time: now}); err != nil {
+		return nt, fmt.Errorf("the FAQ was edited, but marking cluster %s failed: %w", p.ClusterID, err)
 	}
-	if err := db.Mark(ctx, store.Mark{ClusterID: clusterID, State: store.MarkPromoted, Entry: *entry, Negative: *negative, Text: text, Time: time.Now()}); err != nil {
-		return fmt.Errorf("review promote: the FAQ was edited, but marking cluster %s failed: %w", clusterID, err)
+	if err := st.RecordAction(ctx, store.Action{Time: now, Session: p.Session, Action: "promote", Detail: p.ClusterID + " -> " + p.what()}); err != nil {
+		return nt, fmt.Errorf("the FAQ was edited, but recording the action failed: %w", err)
 	}
-	_ = db.RecordAction(ctx, store.Action{Time: time.Now(), Session: "cli", Action: "promote", Detail: clusterID + " -> " + what})
-	fmt.Fprintf(m.Stdout, "added %q to %s as %s (version %s); a running serve reloads it\n", text, path, what, nt.Version())
-	return nil
+	return nt, nil
 }
 
 // problemsOf lists a validation error's problems, one per line.
@@ -501,7 +565,7 @@ func notWorse(casesPath string, old, nt *faq.Table) error {
 	if len(worse) == 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("the FAQ's cases (%s) get worse: %s", casesPath, strings.Join(worse, "; "))
+	msg := fmt.Sprintf("%s (%s): %s", errCasesWorse, casesPath, strings.Join(worse, "; "))
 	// name the cases that now fail
 	was := map[int]bool{}
 	for _, e := range before.Errors {
@@ -512,7 +576,7 @@ func notWorse(casesPath string, old, nt *faq.Table) error {
 			msg += fmt.Sprintf("\n%s:%d: %q now gets %s %s", casesPath, e.Line, e.Question, e.Outcome, orDash(e.Got))
 		}
 	}
-	return errors.New(msg)
+	return fmt.Errorf("%w%s", errCasesWorse, strings.TrimPrefix(msg, errCasesWorse.Error()))
 }
 
 func fileExists(path string) bool {
