@@ -134,26 +134,11 @@ func Train(examples []Example) *Detector {
 			wt[i] = float32(len(vs)) / float32(3*n)
 		}
 	}
-	wt[2] *= calmWeight
 	for i, l := range labels {
 		vs[i].w = wt[l]
 	}
 	d := &Detector{lang: trainLang(counts, totals)}
-	var r []float32
-	if nbScale {
-		r = nbRatios(vs)
-		for i := range vs {
-			for k, f := range vs[i].idx {
-				vs[i].val[k] *= r[f]
-			}
-		}
-	}
 	d.w, d.bias = trainWeights(vs)
-	if r != nil {
-		for f := range d.w {
-			d.w[f] *= r[f]
-		}
-	}
 	d.pool.New = func() any { return new(scratch) }
 	return d
 }
@@ -246,31 +231,29 @@ func (d *Detector) score(s *scratch) float64 {
 		lo = max(0, min(lo, hi-window))
 		a, b := st[lo], st[hi]
 		sw, nw := b.sw-a.sw, b.nw-a.nw
-		if b.bang > a.bang && useFlags {
+		if b.bang > a.bang {
 			sw += wBang
 			nw++
 		}
-		if b.ask > a.ask && useFlags {
+		if b.ask > a.ask {
 			sw += wAsk
 			nw++
 		}
-		if usePairs {
-			var mask uint64
-			for _, m := range s.masks[lo:hi] {
-				mask |= m
-			}
-			s.pairs = conceptPairs(mask, s.pairs[:0])
-			for _, h := range s.pairs {
-				sw += float64(d.w[detIndex(h)])
-			}
-			nw += float64(len(s.pairs))
+		var mask uint64
+		for _, m := range s.masks[lo:hi] {
+			mask |= m
 		}
+		s.pairs = conceptPairs(mask, s.pairs[:0])
+		for _, h := range s.pairs {
+			sw += float64(d.w[detIndex(h)])
+		}
+		nw += float64(len(s.pairs))
 		z := float64(d.bias)
 		if nw > 0.5 {
-			z += float64(wordWeight) * sw / math.Sqrt(nw)
+			z += wordWeight * sw / math.Sqrt(nw)
 		}
 		if nc := b.nc - a.nc; nc > 0.5 {
-			z += float64(charWeight) * (b.sc - a.sc) / math.Sqrt(nc)
+			z += charWeight * (b.sc - a.sc) / math.Sqrt(nc)
 		}
 		best = max(best, z)
 		if hi == n {
