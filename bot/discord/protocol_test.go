@@ -1,6 +1,7 @@
 package discord_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -223,5 +224,56 @@ func TestTopicsReachEveryOneOf47Entries(t *testing.T) {
 	}
 	if len(reached) != 47 {
 		t.Errorf("%d of 47 entries reachable", len(reached))
+	}
+}
+
+func TestZombieConnectionIsResumedOnANewOne(t *testing.T) {
+	t.Parallel()
+	h := start(t, newBot(t, nil), func(o *discord.Options) { discord.SetGatewayTiming(o, 0, time.Second) })
+	if _, err := h.srv.WaitHeartbeats(wait, 1); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.StopAcks()
+	dials, err := h.srv.WaitDials(wait, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dials[1].Path != discordtest.ResumePath {
+		t.Errorf("after unacknowledged heartbeats the client dialled %s, want the resume URL", dials[1].Path)
+	}
+	if err := h.srv.WaitResumes(wait, 1); err != nil {
+		t.Fatal(err)
+	}
+	rs := h.interact(h.srv.Command("7", true, "ask", "question", "games-dates"), 1)
+	if _, m := callback(t, rs[0]); len(m.Embeds) != 1 {
+		t.Errorf("after the resume: %s", rs[0])
+	}
+	if n := h.srv.Resumes(); n != 1 {
+		t.Errorf("%d RESUMEs, want 1", n)
+	}
+}
+
+func TestFollowUpsPageInPlace(t *testing.T) {
+	t.Parallel()
+	r := bot.Reply{Kind: bot.KindAnswer, ID: "start", Question: "Q?", Answer: "A.", Urgent: bot.DangerLine("en")}
+	for i := range 40 {
+		r.FollowUps = append(r.FollowUps, bot.Choice{ID: fmt.Sprintf("f%02d", i), Question: fmt.Sprintf("Follow-up %d?", i)})
+	}
+	conv := &fakeConv{
+		ask:   func(context.Context, bot.Message) bot.Reply { return r },
+		entry: func(id string) bot.Reply { return r },
+	}
+	h := start(t, conv)
+	rs := h.interact(h.srv.Command("7", true, "ask", "question", "anything"), 1)
+	_, m := callback(t, rs[0])
+	ids := buttons(m)
+	if len(ids) != 16 || ids[15] != "f:1:start" {
+		t.Fatalf("answer buttons %v, want 15 follow-ups and More (f:1:start)", ids)
+	}
+	rs = h.interact(h.srv.ButtonOn("7", true, "f:1:start", m.Components), 1)
+	typ, upd := callback(t, rs[0])
+	ids = buttons(upd)
+	if typ != 7 || upd.Content != nil || upd.Embeds != nil || len(ids) != 17 || ids[0] != "e:f15" || ids[15] != "f:0:start" || ids[16] != "f:2:start" {
+		t.Errorf("page 2: type %d, buttons %v, content %v; want an update of the buttons alone (the banner stays): f15..f29, Previous, More", typ, ids, upd.Content)
 	}
 }

@@ -101,6 +101,7 @@ type Server struct {
 	beats      []time.Duration // per connection: HELLO to the first heartbeat
 	dials      []Dial
 	invalidAt  time.Time // when the last op 9 d:false was sent
+	noAcks     bool      // heartbeats go unanswered (a zombie connection)
 	// globalUntil is the end of the global rate-limit window.
 	globalUntil time.Time
 	nextID      int64
@@ -281,6 +282,14 @@ func (s *Server) Identifies() []Identify {
 	return append([]Identify(nil), s.identifies...)
 }
 
+// WaitResumes waits until n RESUMEs have been accepted.
+func (s *Server) WaitResumes(timeout time.Duration, n int) error {
+	if !s.waitUntil(timeout, func() bool { return s.resumes >= n }) {
+		return fmt.Errorf("discordtest: %d RESUMEs after %v, want %d", s.Resumes(), timeout, n)
+	}
+	return nil
+}
+
 // Resumes counts the RESUMEs accepted.
 func (s *Server) Resumes() int {
 	s.mu.Lock()
@@ -332,6 +341,15 @@ func (s *Server) WaitIdentifies(timeout time.Duration, n int) ([]Identify, error
 		return s.Identifies(), fmt.Errorf("discordtest: %d IDENTIFYs after %v, want %d", len(s.Identifies()), timeout, n)
 	}
 	return s.Identifies(), nil
+}
+
+// WaitDials waits until n gateway connections have been opened and
+// returns them.
+func (s *Server) WaitDials(timeout time.Duration, n int) ([]Dial, error) {
+	if !s.waitUntil(timeout, func() bool { return len(s.dials) >= n }) {
+		return s.Dials(), fmt.Errorf("discordtest: %d gateway connections after %v, want %d", len(s.Dials()), timeout, n)
+	}
+	return s.Dials(), nil
 }
 
 // Dials returns every gateway connection opened, in order.
@@ -388,6 +406,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.conns[g] = true
 	s.dials = append(s.dials, Dial{Path: r.URL.Path, At: hello})
+	s.noAcks = false
 	invalidAt := s.invalidAt
 	s.bump()
 	s.mu.Unlock()
@@ -417,6 +436,12 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		}
 		switch f.Op {
 		case 1:
+			s.mu.Lock()
+			mute := s.noAcks
+			s.mu.Unlock()
+			if mute {
+				continue
+			}
 			if !beat {
 				beat = true
 				s.mu.Lock()
@@ -485,12 +510,22 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			}
 			s.mu.Lock()
 			s.resumes++
+			s.bump()
 			s.mu.Unlock()
 			if !s.goLive(g, "RESUMED", map[string]any{}) {
 				return
 			}
 		}
 	}
+}
+
+// StopAcks makes the gateway stop acknowledging heartbeats, as a
+// connection that died without closing does. A new connection is
+// acknowledged again.
+func (s *Server) StopAcks() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noAcks = true
 }
 
 // invalidate sends op 9 d:false on g: the session cannot be resumed.
