@@ -31,6 +31,12 @@ type Reloader struct {
 	load func(context.Context) (*FAQ, error)
 	opts []Option
 	sem  chan struct{} // a one-slot lock that a waiting caller can give up on
+	// compiling is held by the goroutine that compiles until the compile
+	// ends, even when its reload has given up on it: an abandoned compile
+	// and a new one never run at once, so their memory stays that of one.
+	// (A load, which may block on I/O, holds nothing: a stuck one never
+	// stops the next reload.)
+	compiling chan struct{}
 
 	// Timeout bounds one reload, load and compile together
 	// (DefaultReloadTimeout unless set before the first Reload).
@@ -46,12 +52,12 @@ type Reloader struct {
 // the FAQ to serve (Parse and Load give problems as *ValidationError); opts
 // are the compile options every table is built with (WithThresholds).
 func NewReloader(live *Live, load func(context.Context) (*FAQ, error), opts ...Option) *Reloader {
-	return &Reloader{live: live, load: load, opts: opts, sem: make(chan struct{}, 1), Timeout: DefaultReloadTimeout}
+	return &Reloader{live: live, load: load, opts: opts, sem: make(chan struct{}, 1), compiling: make(chan struct{}, 1), Timeout: DefaultReloadTimeout}
 }
 
 // DefaultReloadTimeout is a Reloader's Timeout: several times what the
 // largest FAQ the caps accept takes to load and compile on a small machine.
-const DefaultReloadTimeout = 2 * time.Minute
+const DefaultReloadTimeout = 5 * time.Minute
 
 // TriggerFile is the trigger of a reload started by a change of the file,
 // to which the shrink rule applies.
@@ -152,6 +158,17 @@ func (r *Reloader) build(ctx context.Context, serving *Table) loaded {
 	if hashFAQ(cloneFAQ(f)) == serving.Version() {
 		return loaded{f: f}
 	}
-	t, err := CompileContext(ctx, f, r.opts...)
+	select {
+	case r.compiling <- struct{}{}:
+		defer func() { <-r.compiling }()
+	case <-ctx.Done():
+		return loaded{f: f, err: fmt.Errorf("an earlier reload that gave up is still compiling: %w", context.Cause(ctx))}
+	}
+	if err := ctx.Err(); err != nil {
+		return loaded{f: f, err: err}
+	}
+	// Compiled here, not with CompileContext: the slot is held until the
+	// work is really over.
+	t, err := compile(f, r.opts...)
 	return loaded{f: f, t: t, err: err}
 }
