@@ -135,6 +135,7 @@ func Start(ctx context.Context, o Options) (*Fleet, error) {
 			"TRAVELBOT_CLAIM_TTL=" + o.ClaimTTL.String(),
 			"TRAVELBOT_ADMIN_TOKEN=" + AdminToken,
 			"TRAVELBOT_LOG_LEVEL=warn",
+			"TRAVELBOT_TRUSTED_PROXIES=127.0.0.1", // the proxy
 			"TRAVELBOT_TELEGRAM_TOKEN=" + TelegramToken,
 			"TRAVELBOT_TELEGRAM_API_ENDPOINT=" + f.Telegram.urls[i],
 			// Telegram takes only https webhooks; the fleet's Telegram
@@ -426,6 +427,23 @@ func (r *Replica) Ask(ctx context.Context, question string) (Answer, error) {
 	}
 	err = json.NewDecoder(resp.Body).Decode(&a)
 	return a, err
+}
+
+// AskVia asks a question over POST /v1/ask through the proxy on behalf of
+// the client address asker (in X-Forwarded-For: the replicas trust the
+// proxy) and returns the status (429 when rate limited).
+func (f *Fleet) AskVia(ctx context.Context, asker, question string) (int, error) {
+	body, _ := json.Marshal(map[string]string{"question": question})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, f.ProxyURL+"/v1/ask", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", asker)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
 
 // Telegram is a fake Bot API with one endpoint per replica, so that it

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -76,7 +77,10 @@ func TestReplicas(t *testing.T) {
 	dc := discordtest.New(t)
 	f, err := fleet.Start(ctx, fleet.Options{
 		Binary: binary, DSN: cluster.Database(t), Dir: t.TempDir(), Replicas: 3, ClaimTTL: 2 * time.Second,
-		Env: []string{"TRAVELBOT_DISCORD_TOKEN=" + discordtest.Token, "TRAVELBOT_DISCORD_API_BASE=" + dc.URL},
+		Env: []string{
+			"TRAVELBOT_DISCORD_TOKEN=" + discordtest.Token, "TRAVELBOT_DISCORD_API_BASE=" + dc.URL,
+			fmt.Sprintf("TRAVELBOT_API_RATE_PER_MINUTE=%d", ratePerMinute), fmt.Sprintf("TRAVELBOT_API_RATE_BURST=%d", rateBurst),
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +98,7 @@ func TestReplicas(t *testing.T) {
 	t.Run("TelegramExactlyOnce", func(t *testing.T) { testExactlyOnce(ctx, t, f) })
 	t.Run("GatewayTakeover", func(t *testing.T) { testTakeover(ctx, t, f, dc) })
 	t.Run("FAQEverywhere", func(t *testing.T) { testFAQ(ctx, t, f) })
+	t.Run("RateLimitDrift", func(t *testing.T) { testRateDrift(ctx, t, f) }) // last: it spends the budget
 }
 
 func testExactlyOnce(ctx context.Context, t *testing.T, f *fleet.Fleet) {
@@ -321,4 +326,37 @@ func tailBytes(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
+}
+
+// The rate limit of the fleet's HTTP API: small, so the drift shows.
+const (
+	ratePerMinute = 6
+	rateBurst     = 4
+)
+
+// testRateDrift measures how far a per-replica rate limit drifts behind a
+// round-robin proxy: one asker (one address) gets each replica's burst, so
+// up to replicas × burst at once instead of burst. The chat limits are the
+// same limiter, kept per replica the same way.
+func testRateDrift(ctx context.Context, t *testing.T, f *fleet.Fleet) {
+	const asks = 40
+	ok := 0
+	start := time.Now()
+	for range asks {
+		code, err := f.AskVia(ctx, "203.0.113.7", "is the tap water safe to drink?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code == http.StatusOK {
+			ok++
+		}
+	}
+	took := time.Since(start)
+	n := len(f.Replicas)
+	// What refilled during the run, on every replica.
+	refill := n * (1 + int(took.Minutes()*ratePerMinute))
+	if ok < n*rateBurst || ok > n*rateBurst+refill {
+		t.Errorf("%d of %d back-to-back asks answered through the proxy, want %d (each replica's burst of %d) plus at most %d refilled", ok, asks, n*rateBurst, rateBurst, refill)
+	}
+	t.Logf("rate limit drift: %d of %d asks answered in %v with burst %d per replica on %d replicas (one process: %d)", ok, asks, took.Round(time.Millisecond), rateBurst, n, rateBurst)
 }
