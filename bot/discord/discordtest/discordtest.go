@@ -208,6 +208,15 @@ func (s *Server) waitUntil(timeout time.Duration, cond func() bool) bool {
 	}
 }
 
+// Changed returns a channel that is closed the next time the fake records
+// anything (a request, a connection, a problem), for waiting on its state
+// without polling.
+func (s *Server) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
 // Requests returns every request recorded so far, in order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
