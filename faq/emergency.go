@@ -1,6 +1,8 @@
 package faq
 
 import (
+	"strings"
+
 	"travelbot/faq/emergency"
 )
 
@@ -72,13 +74,29 @@ func (t *Table) applyEmergency(res Result, level emergency.Level, ranked []score
 	return res
 }
 
-// namesEmergencyNumber reports whether folded words name Europe's or the
-// United States' emergency number.
+// namesEmergencyNumber reports whether folded words name the emergency
+// number: 112 or 911, or "the emergency number" in one of the detector's
+// languages, which the FAQ's English phrasings do not teach the classifier.
 func namesEmergencyNumber(words []string) bool {
 	for _, w := range words {
 		if w == "112" || w == "911" {
 			return true
 		}
 	}
+	joined := " " + strings.Join(words, " ") + " "
+	for _, p := range emergencyNumberPhrases {
+		if strings.Contains(joined, p) {
+			return true
+		}
+	}
 	return false
+}
+
+// emergencyNumberPhrases are "the emergency number" in the detector's
+// languages, folded; words are padded with spaces, CJK runs are not.
+var emergencyNumberPhrases = []string{
+	" emergency number", " numero di emergenza ", " numero d emergenza ", " numero emergenza ",
+	" numero de emergencia ", " numero de urgencia ", " numero d urgence ", " numero durgence ",
+	" notruf", " numero da emergencia ",
+	"急救电话", "急救号码", "紧急电话", "报警电话", "緊急番号", "緊急通報", "救急の番号", "救急車の番号",
 }

@@ -29,6 +29,8 @@ func TestMatchUrgency(t *testing.T) {
 		{"chinese", "救命！我朋友从楼梯上摔下来了，流了很多血", faq.UrgencyUrgent, "emergency-112", "zh"},
 		{"last sentence of a long message", long + "Anyway my friend just fell down the stairs and is bleeding a lot.", faq.UrgencyUrgent, "emergency-112", "en"},
 		{"calm question about 112", "is 112 free from a US phone?", faq.UrgencyNone, "emergency-112", "en"},
+		{"calm question about the number, german", "welche nummer wählt man in italien für den notruf?", faq.UrgencyNone, "emergency-112", "de"},
+		{"calm question about the number, chinese", "在意大利，急救电话是多少？", faq.UrgencyNone, "emergency-112", "zh"},
 		{"calm", "when do the games start", faq.UrgencyNone, "games-dates", "en"},
 		{"calm, long", long + "When do the games start?", "", "", "en"}, // "": none or possible
 		{"figure of speech", "that pizza was the bomb", faq.UrgencyNone, "", "en"},
