@@ -3,6 +3,7 @@ package faq
 import (
 	"fmt"
 	"runtime/metrics"
+	"slices"
 	"testing"
 	"time"
 )
@@ -105,4 +106,55 @@ func faqYAML(f *FAQ) []byte {
 		}
 	}
 	return b
+}
+
+// BenchmarkMatchP99DuringCompile reports the 99th percentile of Match on
+// the seed-sized table, alone and while a 10,000-phrasing FAQ compiles
+// beside it (a reload): what a reload costs the questions being asked.
+//
+//	go test ./faq -run XXX -bench MatchP99DuringCompile -benchtime 1x
+func BenchmarkMatchP99DuringCompile(b *testing.B) {
+	small := genFAQ(16, 10)
+	tab, err := Compile(small)
+	if err != nil {
+		b.Fatal(err)
+	}
+	qs := make([]string, 0, len(small.Entries))
+	for _, e := range small.Entries {
+		qs = append(qs, e.Alternates[0]+" please")
+	}
+	p99 := func(while func(stop <-chan struct{})) time.Duration {
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() { defer close(done); while(stop) }()
+		var lat []time.Duration
+		for i := 0; i < 20_000; i++ {
+			start := time.Now()
+			tab.Match(qs[i%len(qs)])
+			lat = append(lat, time.Since(start))
+		}
+		close(stop)
+		<-done
+		slices.Sort(lat)
+		return lat[len(lat)*99/100]
+	}
+	big := genFAQ(100, 100)
+	for b.Loop() {
+		idle := p99(func(<-chan struct{}) {})
+		busy := p99(func(stop <-chan struct{}) {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := Compile(big); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(idle.Microseconds()), "p99-idle-µs")
+		b.ReportMetric(float64(busy.Microseconds()), "p99-compiling-µs")
+	}
 }
