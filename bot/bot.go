@@ -74,8 +74,12 @@ type Options struct {
 	// Recorder keeps questions and feedback for the learning loop; nil:
 	// nothing is recorded and replies carry no QuestionID.
 	Recorder Recorder
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Retention is how long the Recorder keeps question texts, for the
+	// sentence /start and /help say about it (PrivacyNote); zero with a
+	// Recorder means texts are not kept (log_questions: false).
+	Retention time.Duration
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Bot is the conversation. It holds no per-conversation state, so one Bot
@@ -88,6 +92,7 @@ type Bot struct {
 	limiters map[string]Limiter // per channel, over limiter
 	observer Observer
 	recorder Recorder
+	privacy  string         // PrivacyNote for /start and /help; "" without a recorder
 	feedback *feedbackState // nil without a recorder
 	log      *slog.Logger
 	now      func() time.Time
@@ -128,6 +133,7 @@ func New(o Options) *Bot {
 	}
 	if b.recorder != nil {
 		b.feedback = newFeedbackState()
+		b.privacy = PrivacyNote(o.Retention)
 	}
 	return b
 }

@@ -256,3 +256,29 @@ func withText(m bot.Message, text string) bot.Message {
 	m.Text = text
 	return m
 }
+
+func TestHelpSaysWhatIsKept(t *testing.T) {
+	tests := []struct {
+		name string
+		o    bot.Options
+		want string
+	}{
+		{"recorded", bot.Options{Recorder: &fakeRecorder{}, Retention: 30 * 24 * time.Hour}, "30 days"},
+		{"counts only", bot.Options{Recorder: &fakeRecorder{}}, "no question text"},
+		{"not recorded", bot.Options{}, ""},
+	}
+	for _, tt := range tests {
+		tt.o.Tables = faq.NewLive(table(t, testFAQ))
+		b := bot.New(tt.o)
+		for _, cmd := range []string{"/start", "/help"} {
+			text := b.Handle(context.Background(), bot.Message{Channel: "telegram", UserID: "u", Text: cmd}).Text
+			if tt.want == "" {
+				if strings.Contains(text, "keep") {
+					t.Errorf("%s: %s mentions keeping questions: %q", tt.name, cmd, text)
+				}
+			} else if !strings.Contains(text, tt.want) {
+				t.Errorf("%s: %s = %q, want it to say %q", tt.name, cmd, text, tt.want)
+			}
+		}
+	}
+}

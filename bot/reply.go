@@ -305,7 +305,7 @@ func (b *Bot) greet(group bool, private, inGroup Key) Reply {
 		opener, how = Text(inGroup, "en"), Text(KeyHelpGroup, "en")
 	}
 	text := joinSentences(opener, coverage(t)) + "\n\n" +
-		joinLines(joinSentences(how, Text(KeyTopicsHint, "en")), DangerLine("en"))
+		joinLines(joinSentences(how, Text(KeyTopicsHint, "en")), b.privacy, DangerLine("en"))
 	return Reply{Kind: KindHelp, Text: text, Choices: examples(t, 4)}
 }
 

@@ -209,3 +209,12 @@ func isHexID(s string) bool {
 	}
 	return true
 }
+
+// textRetention is how long question texts are kept, for the bot's privacy
+// sentence: the retention, or zero when only counts are kept.
+func (l *learning) textRetention(cfg *config.Config) time.Duration {
+	if !cfg.LogQuestions {
+		return 0
+	}
+	return cfg.Retention
+}

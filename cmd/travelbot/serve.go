@@ -180,6 +180,7 @@ func (s *server) Open() (err error) {
 		ChannelLimiters: map[string]bot.Limiter{"http": apiLimiter},
 		Observer:        s.metrics,
 		Recorder:        s.learning.recorder,
+		Retention:       s.learning.textRetention(s.cfg),
 		Logger:          s.log,
 	})
 	if s.adapters, s.off, err = s.newAdapters(s.cfg, s.bot, s.metrics, s.log); err != nil {
