@@ -95,6 +95,14 @@ type Conversation interface {
 	Reload(ctx context.Context, m bot.Message) bot.Reply
 }
 
+// Claims hands out interactions to replicas: Claim returns a finish func
+// when this replica must answer key (called once, with whether the answer
+// went out), nil when another replica answered it already. It may wait
+// while another replica holds the key. *postgres.Claims satisfies it.
+type Claims interface {
+	Claim(ctx context.Context, key string) (finish func(handled bool), err error)
+}
+
 var (
 	_ Conversation = (*bot.Bot)(nil)
 	_ bot.Adapter  = (*Adapter)(nil)
@@ -132,6 +140,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Dialer dials the gateway; nil means websocket.DefaultDialer.
 	Dialer *websocket.Dialer
+	// Claims, when set, makes each interaction answered by one of the
+	// replicas sharing the application, even when Discord delivers it to
+	// two (an HTTP redelivery). Nil: each process answers what it gets.
+	Claims Claims
 
 	// jitter and reidentifyWait replace the gateway's random waits (the
 	// first heartbeat's fraction of the interval, the 1–5 s after an op 9

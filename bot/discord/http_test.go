@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,5 +106,75 @@ func TestInteractionsOverHTTP(t *testing.T) {
 	}
 	if _, err := discord.NewInteractionsHandler(h.a, "not hex"); err == nil {
 		t.Error("a key that is not hex was accepted")
+	}
+}
+
+// memClaims is a shared claim table, as replicas on one database have.
+type memClaims struct {
+	mu   sync.Mutex
+	done map[string]bool
+	held map[string]bool
+	// refused gets every key refused because it was taken already.
+	refused chan string
+}
+
+func (c *memClaims) Claim(_ context.Context, key string) (func(bool), error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done[key] || c.held[key] {
+		c.refused <- key
+		return nil, nil
+	}
+	c.held[key] = true
+	return func(handled bool) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.held, key)
+		c.done[key] = c.done[key] || handled
+	}, nil
+}
+
+func TestAnInteractionDeliveredTwiceIsAnsweredOnce(t *testing.T) {
+	t.Parallel()
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	claims := &memClaims{done: map[string]bool{}, held: map[string]bool{}, refused: make(chan string, 4)}
+	h := start(t, newBot(t, nil), func(o *discord.Options) { o.Claims = claims })
+	// A second replica: the same application, HTTP only.
+	other, err := discord.New(discord.Options{Token: discordtest.Token, APIBase: h.srv.URL, Conversation: newBot(t, nil), Claims: claims})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var webs []string
+	for _, a := range []*discord.Adapter{h.a, other} {
+		handler, err := discord.NewInteractionsHandler(a, hex.EncodeToString(pub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		web := httptest.NewServer(handler)
+		defer web.Close()
+		webs = append(webs, web.URL)
+	}
+	ix := h.srv.Command("7", true, "ask", "question", "games-dates")
+	h.srv.Expect(ix)
+	body, _ := json.Marshal(ix.Payload)
+	for _, u := range webs {
+		if code, _ := do(t, signed(t, u, priv, time.Now(), body)); code != http.StatusAccepted {
+			t.Fatalf("status %d, want 202", code)
+		}
+	}
+	if _, err := h.srv.WaitN(wait, 1, discordtest.ForInteraction(ix.Token)); err != nil {
+		t.Fatal(err)
+	}
+	// The replica that lost the claim gave up without answering.
+	select {
+	case key := <-claims.refused:
+		if key != "discord:"+discordtest.AppID+":"+ix.ID {
+			t.Errorf("refused claim %q, want the interaction's", key)
+		}
+	case <-time.After(wait):
+		t.Fatal("the second delivery never asked for the claim")
+	}
+	if rs, _ := h.srv.WaitN(0, 2, discordtest.ForInteraction(ix.Token)); len(rs) != 1 {
+		t.Errorf("%d responses to one interaction delivered to two replicas, want 1: %v", len(rs), rs)
 	}
 }

@@ -52,6 +52,13 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 // and the user gets an error reply.
 func (a *Adapter) interaction(s *discordgo.Session, i *discordgo.Interaction, received time.Time) {
 	r := &responder{a: a, s: s, i: i, received: received}
+	if finish, mine := a.claim(r); !mine {
+		return
+	} else if finish != nil {
+		// The claim is done once a response went out; otherwise another
+		// replica may take it over at once.
+		defer func() { finish(r.state != fresh) }()
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			a.logPanic("interaction", v, debug.Stack())
@@ -66,6 +73,30 @@ func (a *Adapter) interaction(s *discordgo.Session, i *discordgo.Interaction, re
 	case discordgo.InteractionMessageComponent:
 		a.component(r)
 	}
+}
+
+// claim takes the interaction for this replica when Options.Claims is set.
+// mine is false when another replica answered it already. When the claim
+// cannot be checked (the store is down) the interaction is answered
+// anyway: twice is better than never. The claim must be had within the
+// 3 s deadline, like the response it precedes.
+func (a *Adapter) claim(r *responder) (finish func(bool), mine bool) {
+	if a.opts.Claims == nil {
+		return nil, true
+	}
+	ctx, cancel := r.firstCtx()
+	defer cancel()
+	finish, err := a.opts.Claims.Claim(ctx, "discord:"+r.i.AppID+":"+r.i.ID)
+	switch {
+	case err != nil && a.base.Err() != nil:
+		return nil, false
+	case err != nil:
+		a.log.Warn("discord: cannot claim an interaction; answering it anyway", "interaction", r.i.ID, "err", err)
+		return nil, true
+	case finish == nil:
+		return nil, false
+	}
+	return finish, true
 }
 
 func (a *Adapter) logPanic(where string, v any, stack []byte) {
