@@ -1,7 +1,10 @@
 package console
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -502,4 +505,84 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestEntriesSearch(t *testing.T) {
+	h := newHarness(t, nil)
+	cl := h.client()
+	cl.mustLogin()
+	_, all := cl.get("/admin/entries")
+	if n := strings.Count(all, `class="card entry"`); n != h.live.Current().Len() {
+		t.Errorf("%d entries listed, want all %d", n, h.live.Current().Len())
+	}
+	_, body := cl.get("/admin/entries?q=" + url.QueryEscape("consulate general in milan"))
+	if n := strings.Count(body, `class="card entry"`); n == 0 || n >= h.live.Current().Len() {
+		t.Errorf("the search found %d entries, want some but not all", n)
+	}
+	if !strings.Contains(body, `id="entry-consulate-milan"`) {
+		t.Errorf("the search misses consulate-milan")
+	}
+	if !regexp.MustCompile(`<a href="https://[^"]+" rel="noopener noreferrer">`).MatchString(all) {
+		t.Errorf("no citation is linked")
+	}
+	if !strings.Contains(all, `<a href="#entry-`) {
+		t.Errorf("no follow-up links to its entry")
+	}
+}
+
+func TestDismissLeavesTheQueue(t *testing.T) {
+	h := newHarness(t, nil)
+	cl := h.client()
+	cl.mustLogin()
+	if res, _ := cl.post("/admin/review/dismiss", url.Values{"cluster": {"c2"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dismiss: %d", res.StatusCode)
+	}
+	_, body := cl.get("/admin/review")
+	if strings.Contains(body, `id="cluster-c2"`) || !strings.Contains(body, `id="cluster-c1"`) {
+		t.Errorf("after dismissing c2 the queue should hold c1 only")
+	}
+	acts, _ := h.db.Actions(context.Background(), 1)
+	if len(acts) != 1 || acts[0].Action != "dismiss" || !strings.Contains(acts[0].Detail, "c2") {
+		t.Errorf("audit log = %+v", acts)
+	}
+}
+
+func TestWithoutStoreOrReview(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.Store, o.Review = nil, nil })
+	cl := h.client()
+	cl.mustLogin()
+	_, body := cl.get("/admin/")
+	if !strings.Contains(body, "No store: questions are not kept.") || !strings.Contains(body, "<td>login</td>") {
+		t.Errorf("without a store the overview should say so and still show the audit log (in memory)")
+	}
+	if _, body := cl.get("/admin/review"); !strings.Contains(body, "The review queue is off") {
+		t.Errorf("without a review the page should say it is off")
+	}
+	if res, _ := cl.post("/admin/review/promote", url.Values{"cluster": {"c1"}, "text": {"x"}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("promote without a review: %d, want 404", res.StatusCode)
+	}
+}
+
+func TestDraftFilePicked(t *testing.T) {
+	h := newHarness(t, nil)
+	cl := h.client()
+	cl.mustLogin()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf", cl.csrf)
+	fw, _ := mw.CreateFormFile("file", "../../etc/my-draft.yaml")
+	_, _ = fw.Write([]byte("version: 1\nentries: []\nbogus: 1\n"))
+	mw.Close()
+	req, _ := http.NewRequest("POST", h.srv.URL+"/admin/draft", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	r, err := cl.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	body := string(b)
+	if r.StatusCode != http.StatusOK || !regexp.MustCompile(`<code>my-draft\.yaml:3:1: `).MatchString(body) {
+		t.Errorf("a picked file's problems are not named by its base name, with file:line: %d\n%s", r.StatusCode, body)
+	}
 }
