@@ -459,6 +459,7 @@ type walker struct {
 	text       int
 	nPhrasings int
 	features   int
+	tooLong    map[*yaml.Node]bool // phrasings reported as too long
 	// via is the alias being walked through, if any: problems inside an
 	// aliased value are reported where it is used, since the anchor's own
 	// place is already reported when the anchor itself is walked.
@@ -783,7 +784,20 @@ func (w *walker) phrasing(n *yaml.Node, what string, dst *string) mark {
 		return at
 	}
 	if len(s) > MaxPhrasingRunes && utf8.RuneCountInString(s) > MaxPhrasingRunes {
-		w.ps.errorf(at, "%s is over %d characters: a phrasing is a way to ask, the answer goes under answer", what, MaxPhrasingRunes)
+		// Reported at its first use only: an alias used a thousand times
+		// is one mistake.
+		target := n
+		for hops := 0; target.Kind == yaml.AliasNode && target.Alias != nil && hops < 8; hops++ {
+			target = target.Alias
+		}
+		if !w.tooLong[target] {
+			if w.tooLong == nil {
+				w.tooLong = make(map[*yaml.Node]bool)
+			}
+			w.tooLong[target] = true
+			w.ps.errorf(at, "%s is over %d characters: a phrasing is a way to ask, the answer goes under answer",
+				strings.TrimPrefix(what, "each "), MaxPhrasingRunes)
+		}
 		at.bad = true
 		return at
 	}
