@@ -393,6 +393,11 @@ func TestPromoteReloadsThroughTheOnePath(t *testing.T) {
 	if !strings.Contains(body, "now serving version "+after.Version()[:12]) || strings.Contains(body, `id="cluster-c1"`) {
 		t.Errorf("the review page does not show the new version or still lists the cluster")
 	}
+	// An alternate needs an entry.
+	cl.post("/admin/review/promote", url.Values{"cluster": {"c2"}, "entry": {""}, "as": {"alternate"}, "text": {"is the metro running at night"}})
+	if _, body := cl.get("/admin/review"); !strings.Contains(body, "Choose the entry") || len(h.review.promotions()) != 1 {
+		t.Errorf("an alternate without an entry was not refused")
+	}
 	// An edit the review refuses shows its problems and changes nothing.
 	h.review.fail = &faq.ValidationError{Problems: []faq.Problem{{File: h.faqPath, Line: 12, Col: 5, Msg: "duplicate phrasing"}}}
 	cl.post("/admin/review/promote", url.Values{"cluster": {"c2"}, "as": {"negative"}, "text": {"is the metro running at night"}})

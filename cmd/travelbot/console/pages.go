@@ -487,6 +487,8 @@ func (c *Console) promote(w http.ResponseWriter, r *http.Request, s *session) {
 		c.sessions.setFlash(s, &flash{Text: "Which cluster? The form named none."})
 	case p.Text == "":
 		c.sessions.setFlash(s, &flash{Text: "The phrasing to add is empty."})
+	case !p.Negative && p.Entry == "":
+		c.sessions.setFlash(s, &flash{Text: "Choose the entry to add the phrasing to."})
 	case !p.Negative && c.o.Tables.Current().Entry(p.Entry) == nil:
 		c.sessions.setFlash(s, &flash{Text: fmt.Sprintf("There is no entry %q.", p.Entry)})
 	default:
