@@ -140,6 +140,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Dialer dials the gateway; nil means websocket.DefaultDialer.
 	Dialer *websocket.Dialer
+	// ShardID and ShardCount split the gateway's guilds across processes
+	// (Discord requires it past 2,500 guilds): this process serves shard
+	// ShardID of ShardCount. A ShardCount of 0 or 1 means one shard.
+	ShardID, ShardCount int
 	// Claims, when set, makes each interaction answered by one of the
 	// replicas sharing the application, even when Discord delivers it to
 	// two (an HTTP redelivery). Nil: each process answers what it gets.
@@ -214,6 +218,9 @@ func New(o Options) (*Adapter, error) {
 	if o.DeferAfter <= 0 {
 		o.DeferAfter = DefaultDeferAfter
 	}
+	if o.ShardCount > 1 && (o.ShardID < 0 || o.ShardID >= o.ShardCount) {
+		return nil, fmt.Errorf("discord: shard %d is not one of 0..%d", o.ShardID, o.ShardCount-1)
+	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout
 	}
@@ -276,6 +283,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	g := newGateway(gatewayOptions{
 		token:   a.opts.Token,
 		intents: int(a.intents()),
+		shard:   [2]int{a.opts.ShardID, a.opts.ShardCount},
 		dialer:  a.opts.Dialer,
 		lookup: func(ctx context.Context) (string, error) {
 			ctx, cancel := context.WithTimeout(ctx, a.opts.RESTTimeout)

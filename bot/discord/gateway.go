@@ -61,7 +61,9 @@ const (
 type gatewayOptions struct {
 	token   string
 	intents int
-	dialer  *websocket.Dialer
+	// shard is [id, count]; sent only when count > 1.
+	shard  [2]int
+	dialer *websocket.Dialer
 	// lookup asks REST for the gateway URL (GET /gateway).
 	lookup func(ctx context.Context) (string, error)
 	log    *slog.Logger
@@ -420,15 +422,20 @@ func (g *gateway) identify() any {
 		Status     string `json:"status"`
 		AFK        bool   `json:"afk"`
 	}
-	return struct {
+	d := struct {
 		Token      string     `json:"token"`
 		Intents    int        `json:"intents"`
 		Properties properties `json:"properties"`
 		Presence   presence   `json:"presence"`
+		Shard      *[2]int    `json:"shard,omitempty"`
 	}{
 		Token:      g.o.token,
 		Intents:    g.o.intents,
 		Properties: properties{OS: runtime.GOOS, Browser: "travelbot", Device: "travelbot"},
 		Presence:   presence{Activities: []any{}, Status: "online"},
 	}
+	if g.o.shard[1] > 1 {
+		d.Shard = &g.o.shard
+	}
+	return d
 }

@@ -277,3 +277,15 @@ func TestFollowUpsPageInPlace(t *testing.T) {
 		t.Errorf("page 2: type %d, buttons %v, content %v; want an update of the buttons alone (the banner stays): f15..f29, Previous, More", typ, ids, upd.Content)
 	}
 }
+
+func TestShardIsIdentified(t *testing.T) {
+	t.Parallel()
+	h := start(t, &fakeConv{}, func(o *discord.Options) { o.ShardID, o.ShardCount = 1, 3 })
+	ids := h.srv.Identifies()
+	if len(ids) != 1 || ids[0].Shard == nil || *ids[0].Shard != [2]int{1, 3} {
+		t.Errorf("IDENTIFY %s, want shard [1, 3]", ids[0].Raw)
+	}
+	if _, err := discord.New(discord.Options{Token: "t", Conversation: &fakeConv{}, ShardID: 3, ShardCount: 3}); err == nil {
+		t.Error("shard 3 of 3 accepted")
+	}
+}

@@ -69,8 +69,9 @@ func (s *Server) SetClock(now func() time.Time) {
 
 // Identify is what the client sent in an IDENTIFY.
 type Identify struct {
-	Token   string `json:"token"`
-	Intents int    `json:"intents"`
+	Token   string  `json:"token"`
+	Intents int     `json:"intents"`
+	Shard   *[2]int `json:"shard"`
 	// Raw is the whole d object, for checks of its shape.
 	Raw json.RawMessage `json:"-"`
 }
