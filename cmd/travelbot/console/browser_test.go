@@ -283,7 +283,7 @@ func TestScreenshots(t *testing.T) {
 
 // seedTraffic records a plausible day of questions and votes, and a failed
 // reload, for the screenshots.
-func seedTraffic(t *testing.T, h *harness) {
+func seedTraffic(t testing.TB, h *harness) {
 	t.Helper()
 	now := h.clock.Now()
 	entries := []string{"consulate-milan", "emergency-112", "step-enrollment", "citizen-services", "games-dates"}

@@ -51,7 +51,7 @@ func (c *clock) Add(d time.Duration) {
 // reloader on that file, a real SQLite store and a fake review queue, on
 // httptest.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	c        *Console
 	srv      *httptest.Server
 	live     *faq.Live
@@ -92,7 +92,7 @@ func seedTableOnce(t testing.TB) *faq.Table {
 	return seedTable
 }
 
-func newHarness(t *testing.T, edit func(*Options)) *harness {
+func newHarness(t testing.TB, edit func(*Options)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	h := &harness{t: t, clock: &clock{t: time.Date(2026, 2, 10, 15, 30, 0, 0, time.UTC)}}
@@ -173,7 +173,7 @@ func TestMain(m *testing.M) {
 // client is a browser without JavaScript: cookies kept, redirects not
 // followed, so tests see each response.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	h    *harness
 	http *http.Client
 	csrf string // the last page's CSRF token
