@@ -325,7 +325,7 @@ func (a *Adapter) answer(r *responder, deferPrivate bool, fn func(context.Contex
 // answers follow Options.Ephemeral; everything else is always private.
 func (a *Adapter) private(r bot.Reply) bool {
 	switch r.Kind {
-	case bot.KindAnswer, bot.KindClarify, bot.KindNone:
+	case bot.KindAnswer, bot.KindClarify, bot.KindNone, bot.KindRephrase:
 		return a.opts.Ephemeral
 	}
 	return true
