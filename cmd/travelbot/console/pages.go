@@ -35,6 +35,12 @@ var funcs = template.FuncMap{
 	"ms":      func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) },
 	"hundred": func(f float64) string { return fmt.Sprintf("%.1f", f*100) },
 	"inc":     func(i int) int { return i + 1 },
+	"first": func(ss []string) string {
+		if len(ss) == 0 {
+			return "(no example kept)"
+		}
+		return ss[0]
+	},
 	"short": func(s string) string {
 		if len(s) > 12 {
 			return s[:12]
