@@ -241,8 +241,10 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 	go func() {
 		select {
 		case <-ctx.Done():
+			// Shutting down: 1000 ends the session on Discord's side, and
+			// closing ends the read below.
 			code.Store(websocket.CloseNormalClosure)
-			_ = ws.Close() // ends the read below
+			c.close(websocket.CloseNormalClosure)
 		case <-stop:
 		}
 	}()
@@ -326,12 +328,13 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 }
 
 // target is the URL of the next connection: READY's resume_gateway_url
-// when there is a session to resume, else the (cached) gateway URL, with
-// the version and encoding in the query either way.
+// when there is a session to resume (the main URL if dialling that one
+// failed), else the (cached) gateway URL, with the version and encoding in
+// the query either way.
 func (g *gateway) target(ctx context.Context) (string, bool, error) {
-	base, resuming := g.url, false
-	if g.sessionID != "" && g.resumeURL != "" {
-		base, resuming = g.resumeURL, true
+	base, resuming := g.url, g.sessionID != ""
+	if resuming && g.resumeURL != "" {
+		base = g.resumeURL
 	}
 	if base == "" {
 		u, err := g.o.lookup(ctx)
