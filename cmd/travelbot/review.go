@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"travelbot/bot/redact"
 	"travelbot/bot/store"
 	"travelbot/bot/store/sqlite"
 	"travelbot/config"
@@ -29,9 +30,18 @@ const (
 	kindDownvoted  = "downvoted"  // answered, and the answer got a 👎
 )
 
-// clusterSimilarity is how alike (faq.Similarity) a question must be to a
-// cluster's centroid to join it.
-const clusterSimilarity = 0.45
+// A question joins the cluster it is most like (faq.Similarity): to the
+// cluster's centroid at least clusterSimilarity, or to one of its questions
+// at least memberSimilarity (a cluster's phrasings can spread out, but one
+// close neighbour is not enough to chain unrelated questions together).
+const (
+	clusterSimilarity = 0.45
+	memberSimilarity  = 0.55
+)
+
+// placeholders are what redaction leaves; they say nothing about what a
+// question is about, so clustering ignores them.
+var placeholders = strings.NewReplacer(redact.Email, " ", redact.Phone, " ", redact.Passport, " ", redact.Card, " ", redact.Address, " ", redact.Handle, " ", redact.Query, " ")
 
 // maxExamples is how many distinct texts a cluster shows.
 const maxExamples = 5
@@ -138,14 +148,25 @@ func buildReview(ctx context.Context, st store.Store, t *faq.Table, since, until
 		if kind == "" {
 			continue
 		}
-		it := reviewItem{rec: r, kind: kind, down: down, notes: notes, feat: t.Features(r.Text)}
+		it := reviewItem{rec: r, kind: kind, down: down, notes: notes, feat: t.Features(placeholders.Replace(r.Text))}
 		if it.feat.Empty() {
 			continue
 		}
 		var best *reviewCluster
-		bestSim := clusterSimilarity
+		bestSim := 0.0
 		for _, c := range clusters {
-			if s := faq.Similarity(it.feat, faq.Centroid(c.feats)); s >= bestSim {
+			s := faq.Similarity(it.feat, faq.Centroid(c.feats))
+			if s < clusterSimilarity {
+				near := 0.0
+				for _, f := range c.feats {
+					near = max(near, faq.Similarity(it.feat, f))
+				}
+				if near < memberSimilarity {
+					continue
+				}
+				s = max(s, clusterSimilarity)
+			}
+			if s > bestSim {
 				best, bestSim = c, s
 			}
 		}
@@ -438,7 +459,15 @@ func (m *Main) promote(ctx context.Context, args []string) error {
 	switch {
 	case errors.As(err, &ve):
 		return &exitError{code: 1, msg: "travelbot review promote: the edited FAQ would be invalid, nothing written:\n" + ve.Error()}
-	case errors.Is(err, errCasesWorse), errors.Is(err, faq.ErrPhrasingExists):
+	case errors.Is(err, faq.ErrPhrasingExists):
+		// The FAQ has it already: nothing to add, but the cluster is
+		// dealt with and leaves the review.
+		if merr := db.Mark(ctx, store.Mark{ClusterID: clusterID, State: store.MarkPromoted, Entry: *entry, Negative: *negative, Text: text, Time: time.Now()}); merr != nil {
+			return fmt.Errorf("review promote: %w", merr)
+		}
+		fmt.Fprintf(m.Stdout, "nothing to add, %v; cluster %s marked promoted\n", strings.TrimPrefix(err.Error(), "faq: "), clusterID)
+		return nil
+	case errors.Is(err, errCasesWorse):
 		return &exitError{code: 1, msg: "travelbot review promote: nothing written: " + err.Error()}
 	case err != nil:
 		return &exitError{code: 1, msg: "travelbot review promote: " + err.Error()}
