@@ -172,6 +172,13 @@ type Discord struct {
 	// discord.message_content, env: TRAVELBOT_DISCORD_MESSAGE_CONTENT,
 	// default false: DMs and mentions still work, slash commands always).
 	MessageContent bool `yaml:"message_content"`
+	// PublicKey is the application's public key from the Developer Portal,
+	// in hex (yaml: discord.public_key, env: TRAVELBOT_DISCORD_PUBLIC_KEY).
+	// Set, slash commands, autocomplete and buttons are also served over
+	// HTTP at POST /discord/interactions (set the Interactions Endpoint URL
+	// to it), so any replica answers them; requests not signed with it
+	// are refused with 401.
+	PublicKey string `yaml:"public_key"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -242,6 +249,7 @@ func (c *Config) attrs() []slog.Attr {
 		slog.String("discord.guild", c.Discord.Guild),
 		slog.Bool("discord.ephemeral", c.Discord.Ephemeral),
 		slog.Bool("discord.message_content", c.Discord.MessageContent),
+		slog.String("discord.public_key", c.Discord.PublicKey),
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -145,6 +146,7 @@ func (c *Config) settings() []setting {
 		{"discord.guild", "TRAVELBOT_DISCORD_GUILD", setString(&c.Discord.Guild)},
 		{"discord.ephemeral", "TRAVELBOT_DISCORD_EPHEMERAL", setBool(&c.Discord.Ephemeral)},
 		{"discord.message_content", "TRAVELBOT_DISCORD_MESSAGE_CONTENT", setBool(&c.Discord.MessageContent)},
+		{"discord.public_key", "TRAVELBOT_DISCORD_PUBLIC_KEY", setString(&c.Discord.PublicKey)},
 	}
 }
 
@@ -459,6 +461,9 @@ func (l *loader) validate() {
 			l.problem("discord.admins", "%q is not a Discord user id (a snowflake: digits only)", id)
 		}
 	}
+	if k := c.Discord.PublicKey; k != "" && !isPublicKey(k) {
+		l.problem("discord.public_key", "must be the 64 hex digits of the application's public key (Developer Portal, General Information)")
+	}
 	if g := c.Discord.Guild; g != "" && !isSnowflake(g) {
 		l.problem("discord.guild", "%q is not a Discord guild id (a snowflake: digits only)", g)
 	}
@@ -507,4 +512,10 @@ func (l *loader) origin(key, v string) string {
 func isSnowflake(s string) bool {
 	n, err := strconv.ParseUint(s, 10, 64)
 	return err == nil && n > 0
+}
+
+// isPublicKey reports whether k is an Ed25519 public key in hex.
+func isPublicKey(k string) bool {
+	b, err := hex.DecodeString(k)
+	return err == nil && len(b) == 32
 }

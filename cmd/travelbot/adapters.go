@@ -54,7 +54,12 @@ func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *sl
 	if !cfg.Discord.Token.IsSet() {
 		off["discord"] = "TRAVELBOT_DISCORD_TOKEN is not set"
 	} else {
+		var dcClaims discord.Claims // a nil interface without replicas
+		if claims != nil {
+			dcClaims = claims
+		}
 		dc, err := discord.New(discord.Options{
+			Claims:          dcClaims,
 			Token:           cfg.Discord.Token.Value(),
 			APIBase:         cfg.Discord.APIBase,
 			Guild:           cfg.Discord.Guild,

@@ -84,6 +84,12 @@ func (s *server) routes() (*http.ServeMux, error) {
 		}
 		s.log.Info("webhook mounted", "adapter", a.Name(), "path", wh.WebhookPath())
 	}
+	if s.discordHTTP != nil {
+		if err := mount(mux, "POST "+discordInteractionsPath, s.discordHTTP); err != nil {
+			return nil, fmt.Errorf("discord interactions: %w", err)
+		}
+		s.log.Info("discord interactions endpoint mounted", "path", discordInteractionsPath)
+	}
 	return mux, nil
 }
 

@@ -102,6 +102,7 @@ type server struct {
 	learning    *learning // the question log and feedback store
 	replica     *replica  // with database_url: what the replicas share; else nil
 	claims      *postgres.Claims
+	discordHTTP http.Handler // Discord interactions over HTTP; nil without discord.public_key
 	status      reloadStatus
 	adapters    []bot.Adapter
 	off         map[string]string // adapter name -> why it is off
@@ -184,6 +185,9 @@ func (s *server) Open() (err error) {
 		Logger:          s.log,
 	})
 	if s.adapters, s.off, err = s.newAdapters(s.cfg, s.bot, s.metrics, s.log); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if s.discordHTTP, err = s.discordInteractions(s.adapters); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	if s.replica != nil {

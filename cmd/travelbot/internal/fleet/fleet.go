@@ -343,16 +343,25 @@ func Update(id int, user int64, text string) []byte {
 // negative, else straight to that replica. It returns the status and the
 // replica that answered (-1 when unknown).
 func (f *Fleet) Post(ctx context.Context, replica int, body []byte) (int, int, error) {
+	return f.Send(ctx, replica, WebhookPath, body, http.Header{"X-Telegram-Bot-Api-Secret-Token": {WebhookSecret}})
+}
+
+// Send posts a JSON body with the given headers to path once: through the
+// proxy when replica is negative, else straight to that replica. It returns
+// the status and the replica that answered (-1 when unknown).
+func (f *Fleet) Send(ctx context.Context, replica int, path string, body []byte, hdr http.Header) (int, int, error) {
 	base := f.ProxyURL
 	if replica >= 0 {
 		base = f.Replicas[replica].URL()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+WebhookPath, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, -1, err
 	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", WebhookSecret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, replica, err

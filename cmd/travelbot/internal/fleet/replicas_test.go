@@ -2,6 +2,10 @@ package fleet_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -75,10 +81,15 @@ func TestReplicas(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dc := discordtest.New(t)
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f, err := fleet.Start(ctx, fleet.Options{
 		Binary: binary, DSN: cluster.Database(t), Dir: t.TempDir(), Replicas: 3, ClaimTTL: 2 * time.Second,
 		Env: []string{
 			"TRAVELBOT_DISCORD_TOKEN=" + discordtest.Token, "TRAVELBOT_DISCORD_API_BASE=" + dc.URL,
+			"TRAVELBOT_DISCORD_PUBLIC_KEY=" + hex.EncodeToString(pub),
 			fmt.Sprintf("TRAVELBOT_API_RATE_PER_MINUTE=%d", ratePerMinute), fmt.Sprintf("TRAVELBOT_API_RATE_BURST=%d", rateBurst),
 		},
 	})
@@ -96,6 +107,7 @@ func TestReplicas(t *testing.T) {
 	}()
 
 	t.Run("TelegramExactlyOnce", func(t *testing.T) { testExactlyOnce(ctx, t, f) })
+	t.Run("DiscordInteractionsOnce", func(t *testing.T) { testInteractions(ctx, t, f, dc, priv) })
 	t.Run("GatewayTakeover", func(t *testing.T) { testTakeover(ctx, t, f, dc) })
 	t.Run("FAQEverywhere", func(t *testing.T) { testFAQ(ctx, t, f) })
 	t.Run("RateLimitDrift", func(t *testing.T) { testRateDrift(ctx, t, f) }) // last: it spends the budget
@@ -359,4 +371,79 @@ func testRateDrift(ctx context.Context, t *testing.T, f *fleet.Fleet) {
 		t.Errorf("%d of %d back-to-back asks answered through the proxy, want %d (each replica's burst of %d) plus at most %d refilled", ok, asks, n*rateBurst, rateBurst, refill)
 	}
 	t.Logf("rate limit drift: %d of %d asks answered in %v with burst %d per replica on %d replicas (one process: %d)", ok, asks, took.Round(time.Millisecond), rateBurst, n, rateBurst)
+}
+
+// testInteractions posts 300 signed slash commands through the proxy to
+// the Interactions Endpoint URL, a fifth of them again to another replica
+// at once, and checks each was responded to exactly once (the fake refuses
+// a second response, and records it).
+func testInteractions(ctx context.Context, t *testing.T, f *fleet.Fleet, dc *discordtest.Server, key ed25519.PrivateKey) {
+	const n = 300
+	tokens := make([]string, n)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 8 {
+		wg.Go(func() {
+			for i := range jobs {
+				ix := dc.Command(strconv.Itoa(500_000+i), true, "ask", "question", question)
+				tokens[i] = ix.Token
+				body, _ := json.Marshal(ix.Payload)
+				dc.Expect(ix)
+				send := func(replica int) error {
+					ts := strconv.FormatInt(time.Now().Unix(), 10)
+					sig := ed25519.Sign(key, append([]byte(ts), body...))
+					code, _, err := f.Send(ctx, replica, "/discord/interactions", body, http.Header{
+						"X-Signature-Ed25519": {hex.EncodeToString(sig)}, "X-Signature-Timestamp": {ts},
+					})
+					if err == nil && code != http.StatusAccepted {
+						err = fmt.Errorf("status %d, want 202", code)
+					}
+					return err
+				}
+				var err error
+				if i%5 == 0 { // to the proxy and to a replica at once
+					var wg2 sync.WaitGroup
+					var e1, e2 error
+					wg2.Go(func() { e1 = send(-1) })
+					wg2.Go(func() { e2 = send(i % 3) })
+					wg2.Wait()
+					err = errors.Join(e1, e2)
+				} else {
+					err = send(-1)
+				}
+				if err != nil {
+					t.Errorf("interaction %d: %v", i, err)
+					continue
+				}
+				if _, err := dc.WaitN(10*time.Second, 1, isCallback(ix.Token)); err != nil {
+					t.Errorf("interaction %d not responded to: %v", i, err)
+				}
+			}
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	took := time.Since(start)
+	var twice []int
+	for i, tok := range tokens {
+		if rs, _ := dc.WaitN(0, 2, isCallback(tok)); len(rs) > 1 {
+			twice = append(twice, i)
+		}
+	}
+	if len(twice) > 0 {
+		t.Errorf("%d interactions responded to more than once: %v", len(twice), head(twice))
+	}
+	t.Logf("%d interactions (%d delivered twice) answered in %v", n, n/5, took.Round(time.Millisecond))
+}
+
+// isCallback matches the interaction responses (not edits or follow-ups) to
+// the interaction with token.
+func isCallback(token string) func(discordtest.Request) bool {
+	return func(r discordtest.Request) bool {
+		return r.Method == http.MethodPost && strings.Contains(r.Path, "/"+token+"/callback")
+	}
 }
