@@ -50,6 +50,10 @@ func OpenDir(ctx context.Context, dir string) (*DB, error) {
 // needed, and applies the migrations it lacks. A file written by a newer
 // travelbot (a schema version this one does not know) is refused.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if strings.ContainsAny(path, "?#") {
+		// they would end the file name inside the driver's URI
+		return nil, fmt.Errorf("sqlite: %q: a data directory path may not contain ? or #", path)
+	}
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
 		q.Add("_pragma", p)
