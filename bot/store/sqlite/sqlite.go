@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +34,8 @@ type DB struct {
 	db     *sql.DB
 	path   string
 	closed atomic.Bool
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared full-chunk inserts, by statement head
 }
 
 var _ store.Store = (*DB)(nil)
@@ -228,9 +231,7 @@ func (s *DB) Write(ctx context.Context, b store.Batch) error {
 				}
 				args = append(args, q.ID, ms(q.Time), q.Channel, q.ChatKind, q.UserHash, q.Text, q.Outcome, q.Entry, q.Confidence, string(cj), q.Urgency, q.Language, q.FAQVersion)
 			}
-			query := `INSERT INTO questions (id, at, channel, chat_kind, user_hash, text, outcome, entry, confidence, candidates, urgency, language, faq_version) VALUES ` +
-				placeholders(len(chunk), 13) + ` ON CONFLICT (id) DO NOTHING`
-			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			if err := s.insert(ctx, tx, insertQuestions, len(chunk), args); err != nil {
 				return err
 			}
 		}
@@ -239,8 +240,7 @@ func (s *DB) Write(ctx context.Context, b store.Batch) error {
 			for _, e := range chunk {
 				args = append(args, e.QuestionID, ms(e.Time), e.Kind, e.UserHash, e.Vote, e.Entry, e.Text)
 			}
-			query := `INSERT INTO events (question_id, at, kind, user_hash, vote, entry, text) VALUES ` + placeholders(len(chunk), 7) + ` ON CONFLICT DO NOTHING`
-			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			if err := s.insert(ctx, tx, insertEvents, len(chunk), args); err != nil {
 				return err
 			}
 		}
@@ -255,6 +255,53 @@ func (s *DB) Write(ctx context.Context, b store.Batch) error {
 // rowsPerInsert is how many rows one INSERT statement writes: one statement
 // per row costs far more than the row itself.
 const rowsPerInsert = 64
+
+// The two multi-row inserts: the statement's head, its columns, its tail.
+var (
+	insertQuestions = insertKind{`INSERT INTO questions (id, at, channel, chat_kind, user_hash, text, outcome, entry, confidence, candidates, urgency, language, faq_version) VALUES `, 13, ` ON CONFLICT (id) DO NOTHING`}
+	insertEvents    = insertKind{`INSERT INTO events (question_id, at, kind, user_hash, vote, entry, text) VALUES `, 7, ` ON CONFLICT DO NOTHING`}
+)
+
+type insertKind struct {
+	head string
+	cols int
+	tail string
+}
+
+func (k insertKind) query(rows int) string { return k.head + placeholders(rows, k.cols) + k.tail }
+
+// insert runs a multi-row insert. A full chunk's statement is prepared once
+// per connection (database/sql keeps it), since parsing it costs about as
+// much as writing its rows; a shorter last chunk is parsed each time.
+func (s *DB) insert(ctx context.Context, tx *sql.Tx, k insertKind, rows int, args []any) error {
+	if rows != rowsPerInsert {
+		_, err := tx.ExecContext(ctx, k.query(rows), args...)
+		return err
+	}
+	st, err := s.prepared(ctx, k)
+	if err != nil {
+		return err
+	}
+	_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	return err
+}
+
+func (s *DB) prepared(ctx context.Context, k insertKind) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.stmts[k.head]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, k.query(rowsPerInsert))
+	if err != nil {
+		return nil, err
+	}
+	if s.stmts == nil {
+		s.stmts = make(map[string]*sql.Stmt)
+	}
+	s.stmts[k.head] = st
+	return st, nil
+}
 
 // placeholders returns "(?, ?), (?, ?)" for rows rows of cols columns.
 func placeholders(rows, cols int) string {
@@ -567,6 +614,11 @@ func (s *DB) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.mu.Unlock()
 	_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	if err := s.db.Close(); err != nil && !errors.Is(err, sql.ErrConnDone) {
 		return fmt.Errorf("sqlite: close: %w", err)
