@@ -32,6 +32,7 @@ func TestMatchUrgency(t *testing.T) {
 		{"calm question about the number, german", "welche nummer wählt man in italien für den notruf?", faq.UrgencyNone, "emergency-112", "de"},
 		{"calm question about the number, chinese", "在意大利，急救电话是多少？", faq.UrgencyNone, "emergency-112", "zh"},
 		{"calm", "when do the games start", faq.UrgencyNone, "games-dates", "en"},
+		{"possible", "my friend has a fever and a bad cough, where is a pharmacy", faq.UrgencyPossible, "", "en"},
 		{"calm, long", long + "When do the games start?", "", "", "en"}, // "": none or possible
 		{"figure of speech", "that pizza was the bomb", faq.UrgencyNone, "", "en"},
 		{"emergency passport", "how do I get an emergency passport", faq.UrgencyNone, "citizen-services", "en"},

@@ -74,36 +74,36 @@ var (
 		"unresponsive", "overdosed", "overdosing", "stabbed", "kidnapped", "kill myself",
 		"end my life", "want to die", "bleeding", "seizure", "gunman", "shooter", "shots fired",
 		"doing cpr", "giving cpr", "no pulse", "explosion", "explosions", "gunshots", "gunshot", "gunfire",
-		"stabbing", "overdose", "collapsed", "choking", "gas leak", "smell gas",
+		"stabbing", "overdose", "collapsed", "choking", "gas leak", "smell gas", "carbon monoxide",
 		// it
 		"non respira", "svenuto", "svenuta", "incosciente", "sanguina", "perde sangue",
 		"accoltellato", "accoltellata", "rapito", "rapita", "uccidermi", "ammazzarmi",
 		"voglio morire", "farla finita", "massaggio cardiaco", "non ha polso", "esplosione", "spari",
-		"convulsioni", "soffoca", "fuga di gas", "puzza di gas", "odore di gas",
+		"convulsioni", "soffoca", "fuga di gas", "puzza di gas", "odore di gas", "monossido",
 		// es
 		"no respira", "inconsciente", "desmayado", "desmayada", "sangrando", "apunalado",
 		"apunalada", "acuchillado", "secuestrado", "secuestrada", "matarme", "sobredosis",
 		"quiero morir", "quiero morirme", "haciendo rcp", "no tiene pulso", "disparos",
-		"convulsiones", "ahogando", "fuga de gas", "huele a gas",
+		"convulsiones", "ahogando", "fuga de gas", "huele a gas", "monoxido de carbono",
 		// fr
 		"respire pas", "respire plus", "inconscient", "saigne", "poignarde", "poignardee",
 		"kidnappe", "vais me tuer", "veux me tuer", "envie de mourir", "veux mourir", "massage cardiaque", "pas de pouls",
-		"coups de feu", "evanoui", "evanouie", "convulsions", "etouffe", "fuite de gaz", "odeur de gaz",
+		"coups de feu", "evanoui", "evanouie", "convulsions", "etouffe", "fuite de gaz", "odeur de gaz", "monoxyde de carbone",
 		// de
 		"atmet nicht", "atmet nicht mehr", "bewusstlos", "blutet", "erstochen", "niedergestochen",
 		"entfuhrt", "umbringen", "uberdosis", "will sterben", "herzdruckmassage", "kein puls",
-		"schusse", "krampfanfall", "erstickt", "ertrinkt", "gasleck", "gasgeruch", "riecht nach gas",
+		"schusse", "krampfanfall", "erstickt", "ertrinkt", "gasleck", "gasgeruch", "riecht nach gas", "kohlenmonoxid",
 		// pt
 		"nao respira", "desmaiado", "desmaiada", "sangrando", "esfaqueado", "esfaqueada",
 		"sequestrado", "sequestrada", "me matar", "overdose", "quero morrer", "sem pulso",
-		"explosao", "tiros", "desmaiou", "convulsao", "engasgado", "afogando", "vazamento de gas", "cheiro de gas",
+		"explosao", "tiros", "desmaiou", "convulsao", "engasgado", "afogando", "vazamento de gas", "cheiro de gas", "monoxido de carbono",
 		// zh
 		"没有呼吸", "没呼吸", "不呼吸", "昏迷", "不省人事", "流血", "被刺", "被捅", "自杀", "绑架", "想死", "不想活", "心肺复苏",
-		"枪声", "开枪", "抽搐", "噎住", "煤气泄漏", "燃气泄漏",
+		"枪声", "开枪", "抽搐", "噎住", "煤气泄漏", "燃气泄漏", "一氧化碳",
 		// ja
 		"息をしていない", "息してない", "息をしてない", "意識がない", "意識が無い", "血が止まらない",
 		"刺された", "自殺", "誘拐", "死にたい", "心臓マッサージ",
-		"銃声", "発砲", "痙攣", "けいれん", "ガス漏れ",
+		"銃声", "発砲", "痙攣", "けいれん", "ガス漏れ", "一酸化炭素",
 	}
 )
 
