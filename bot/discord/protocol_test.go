@@ -135,6 +135,7 @@ func TestGlobalRateLimitHoldsEveryRoute(t *testing.T) {
 func TestFakeRefusesRequestsInsideTheGlobalWindow(t *testing.T) {
 	t.Parallel()
 	srv := discordtest.New(t)
+	srv.ExpectRejected(func(discordtest.Request) bool { return true })
 	srv.GlobalRateLimit(func(string, string) bool { return true }, time.Second)
 	post := func(ch string) int {
 		req, _ := http.NewRequest("POST", srv.URL+"/api/v9/channels/"+ch+"/messages", strings.NewReader(`{"content":"x","allowed_mentions":{"parse":[]}}`))

@@ -26,6 +26,7 @@ func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func openDiscordgo(t *testing.T, srv *discordtest.Server) *discordgo.Session {
 	t.Helper()
+	srv.ExpectGatewayProblems()
 	base, _ := url.Parse(srv.URL)
 	s, err := discordgo.New("Bot " + discordtest.Token)
 	if err != nil {

@@ -4,6 +4,13 @@
 // returns. The gateway speaks HELLO, IDENTIFY → READY, heartbeat ACKs,
 // RESUME → RESUMED, dispatches events and can ask for a reconnect (op 7).
 //
+// Every REST body is checked against Discord's OpenAPI description
+// (SpecFile; spec.go) and every gateway frame against the gateway docs
+// (CheckIdentify, the resume URL, op 9, the global rate limit); a request
+// or frame Discord would refuse fails the test that started the fake,
+// naming the route and field, unless the test said it provokes it
+// (ExpectRejected, ExpectGatewayProblems).
+//
 // The REST side records every request and rejects what Discord would
 // reject: a missing or wrong "Bot" token (401), a second response to one
 // interaction (400, code 40060), an edit or follow-up before the response
@@ -84,6 +91,7 @@ type Server struct {
 	srv      *httptest.Server
 	upgrader websocket.Upgrader
 	spec     *Spec
+	t        testing.TB
 
 	mu         sync.Mutex
 	changed    chan struct{} // closed and replaced whenever anything is recorded
@@ -103,6 +111,9 @@ type Server struct {
 	dials      []Dial
 	invalidAt  time.Time // when the last op 9 d:false was sent
 	noAcks     bool      // heartbeats go unanswered (a zombie connection)
+	// expectRejected and gwExpected are what the test provokes on purpose.
+	expectRejected func(Request) bool
+	gwExpected     bool
 	// globalUntil is the end of the global rate-limit window.
 	globalUntil time.Time
 	nextID      int64
@@ -149,6 +160,7 @@ func interactionRoute(path string) bool {
 func New(t testing.TB) *Server {
 	s := &Server{
 		spec:     RequireSpec(t),
+		t:        t,
 		changed:  make(chan struct{}),
 		tokens:   make(map[string]string),
 		received: make(map[string]time.Time),
@@ -370,10 +382,46 @@ func (s *Server) Dials() []Dial {
 }
 
 func (s *Server) gwProblem(format string, args ...any) {
+	p := fmt.Sprintf(format, args...)
 	s.mu.Lock()
-	s.gwProblems = append(s.gwProblems, fmt.Sprintf(format, args...))
+	s.gwProblems = append(s.gwProblems, p)
 	s.bump()
+	expected := s.gwExpected
 	s.mu.Unlock()
+	if !expected {
+		s.t.Errorf("discordtest: the client broke Discord's gateway protocol: %s", p)
+	}
+}
+
+// record keeps a request and fails the test when the fake refused it for
+// something Discord would refuse, unless the test said it expects that.
+func (s *Server) record(req Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	s.bump()
+	expect := s.expectRejected
+	s.mu.Unlock()
+	if len(req.Problems) > 0 && (expect == nil || !expect(req)) {
+		s.t.Errorf("discordtest: Discord would refuse %s", req)
+	}
+}
+
+// ExpectRejected tells the fake that the test means to provoke refusals
+// of the requests that match: they are recorded (Rejected) without
+// failing the test. Every other refusal fails it.
+func (s *Server) ExpectRejected(match func(Request) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expectRejected = match
+}
+
+// ExpectGatewayProblems tells the fake that the test drives a client that
+// breaks the gateway protocol on purpose (GatewayProblems lists what it
+// did) so it does not fail the test.
+func (s *Server) ExpectGatewayProblems() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gwExpected = true
 }
 
 type gwConn struct {
@@ -818,9 +866,8 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 	if left := time.Until(s.globalUntil); left > 0 && !interactionRoute(r.URL.Path) {
 		req.Status = http.StatusTooManyRequests
 		req.Problems = []string{fmt.Sprintf("request during the global rate limit, %v before it ends", left.Round(time.Millisecond))}
-		s.requests = append(s.requests, req)
-		s.bump()
 		s.mu.Unlock()
+		s.record(req)
 		w.Header().Set("Retry-After", strconv.Itoa(int((left+time.Second-1)/time.Second)))
 		w.Header().Set("X-RateLimit-Global", "true")
 		w.Header().Set("X-RateLimit-Scope", "global")
@@ -836,9 +883,8 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 			if f.global > 0 {
 				s.globalUntil = time.Now().Add(f.global)
 			}
-			s.requests = append(s.requests, req)
-			s.bump()
 			s.mu.Unlock()
+			s.record(req)
 			for k, v := range f.header {
 				w.Header()[k] = v
 			}
@@ -864,10 +910,7 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 		resp = map[string]any{"code": aerr.code, "message": aerr.message, "errors": problems}
 	}
 	req.Status, req.Problems = status, problems
-	s.mu.Lock()
-	s.requests = append(s.requests, req)
-	s.bump()
-	s.mu.Unlock()
+	s.record(req)
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return
