@@ -108,8 +108,13 @@ func TestAskRecordsQuestions(t *testing.T) {
 			t.Errorf("%s: candidates = %+v", tt.name, q.Candidates)
 		}
 	}
-	// A blank question is help, not a question to learn from.
+	// Small talk is not a question the FAQ lacks.
 	before := len(rec.questions)
+	if r := b.Ask(ctx, bot.Message{Channel: "telegram", UserID: "u1", Text: "thanks!"}); r.QuestionID != "" || len(rec.questions) != before {
+		t.Errorf("small talk recorded: %+v", r)
+	}
+	// A blank question is help, not a question to learn from.
+	before = len(rec.questions)
 	if r := b.Ask(ctx, bot.Message{Channel: "telegram", UserID: "u1", Text: "  "}); r.QuestionID != "" || len(rec.questions) != before {
 		t.Errorf("blank question recorded: %+v", r)
 	}

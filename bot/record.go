@@ -3,6 +3,8 @@ package bot
 import (
 	"fmt"
 	"time"
+
+	"travelbot/faq"
 )
 
 // Recorder keeps what travelers asked and what happened next, for the
@@ -160,6 +162,9 @@ func (b *Bot) record(e Event) {
 func (b *Bot) recordQuestion(m Message, q string, r Reply, at time.Time, version string) string {
 	if !b.recorded(m) {
 		return ""
+	}
+	if r.Outcome == string(faq.None) && smallTalk(q) != "" {
+		return "" // "hi", "thanks": nothing the FAQ lacks, nothing to review
 	}
 	rec := QuestionRecord{
 		Time:       at,
