@@ -122,12 +122,14 @@ func (a *Adapter) command(r *responder) {
 	}
 }
 
-// ask answers /ask. A question that is exactly an entry id (what an
-// autocomplete choice sends) answers that entry directly.
+// ask answers /ask. A question that is exactly an entry id or its hash
+// (what an autocomplete choice sends) answers that entry directly.
 func (a *Adapter) ask(ctx context.Context, m bot.Message, q string) bot.Reply {
 	if strings.HasPrefix(q, hashMark) && !strings.ContainsFunc(q, unicode.IsSpace) {
+		// A choice for an entry whose id is too long for a choice value.
 		if id := a.resolve(q); id != "" {
-			q = id
+			m.Text = id
+			return a.conv.Pick(ctx, m, id)
 		}
 	}
 	if looksLikeID(q) && a.conv.EntryReply(q).Kind != bot.KindNone {

@@ -290,3 +290,34 @@ func TestShardIsIdentified(t *testing.T) {
 		t.Error("shard 3 of 3 accepted")
 	}
 }
+
+// An entry whose id is too long for an autocomplete value is offered by its
+// hash, and choosing it answers that entry.
+func TestAutocompleteReachesAnEntryWithALongID(t *testing.T) {
+	t.Parallel()
+	b, ids := faqWith(t, 12)
+	long := ids[7]
+	h := start(t, b)
+	rs := h.interact(h.srv.Autocomplete("7", true, "ask", "question", "subject hotels number 7"), 1)
+	var cb struct {
+		Data struct {
+			Choices []struct{ Name, Value string } `json:"choices"`
+		} `json:"data"`
+	}
+	if err := rs[0].Decode(&cb); err != nil {
+		t.Fatal(err)
+	}
+	value := ""
+	for _, c := range cb.Data.Choices {
+		if strings.Contains(c.Name, "number 7?") {
+			value = c.Value
+		}
+	}
+	if !strings.HasPrefix(value, "#") || len(value) > 100 {
+		t.Fatalf("choices %+v, want entry %s offered by its hash", cb.Data.Choices, long)
+	}
+	rs = h.interact(h.srv.Command("7", true, "ask", "question", value), 1)
+	if _, m := callback(t, rs[0]); len(m.Embeds) == 0 || m.Embeds[0].Title != "What about subject hotels number 7?" {
+		t.Errorf("choosing %s answered %s", value, rs[0])
+	}
+}

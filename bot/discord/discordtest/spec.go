@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -359,14 +358,4 @@ func trimVersion(path string) string {
 		return rest[i:]
 	}
 	return "/"
-}
-
-// Routes lists the spec's route templates, for tests of the matcher.
-func (sp *Spec) Routes() []string {
-	var out []string
-	for _, r := range sp.routes {
-		out = append(out, r.template)
-	}
-	slices.Sort(out)
-	return out
 }
