@@ -346,3 +346,21 @@ func BenchmarkDetect4096(b *testing.B) {
 		d.Detect(msg)
 	}
 }
+
+// FuzzDetect: no message, whatever its bytes, makes Detect panic or return
+// an assessment outside what it promises.
+func FuzzDetect(f *testing.F) {
+	for _, s := range []string{"help", "🆘", "救命", "c'è un incendio!!", "\xff\xfe", "a'b'c", strings.Repeat("é", 9000)} {
+		f.Add(s)
+	}
+	d := Default()
+	f.Fuzz(func(t *testing.T, text string) {
+		a := d.Detect(text)
+		if a.Level < None || a.Level > Urgent || a.Level < a.Floor || a.Score < 0 || a.Score > 1 {
+			t.Errorf("Detect(%q) = %+v", text, a)
+		}
+		if !slices.Contains(Languages, a.Language) {
+			t.Errorf("Detect(%q).Language = %q, not one of %v", text, a.Language, Languages)
+		}
+	})
+}
