@@ -3,6 +3,7 @@ package emergency
 import (
 	"math"
 	"slices"
+	"strings"
 )
 
 // Features are hashed: no vocabulary is kept, and a word never seen in
@@ -118,8 +119,10 @@ func (s *scratch) extract() {
 				b = b[:maxWord]
 			}
 			wh := wordHash(b)
-			s.feats = append(s.feats, feature{h: wh, tok: ti})
 			s.concept(wh, ti)
+			if !stopWords[wh] { // style, not content: see stopWords
+				s.feats = append(s.feats, feature{h: wh, tok: ti})
+			}
 			if prev != 0 {
 				s.feats = append(s.feats, feature{h: pairHash(prev, wh), tok: ti})
 			}
@@ -181,3 +184,21 @@ func invSqrt(n float32) float32 {
 	}
 	return float32(1 / math.Sqrt(float64(n)))
 }
+
+// stopWords are the function words of the Latin-script languages. They get
+// no word feature of their own (their character n-grams, pairs and
+// concepts stay): in the corpus, emergencies are told at length and calm
+// messages are short questions, so "and" and "the" learnt to sound
+// alarming, and a long calm story read as an emergency.
+var stopWords = func() map[uint64]bool {
+	m := make(map[uint64]bool)
+	for _, w := range strings.Fields(`the a an and or but of to in on at for with by from as so is are was were be been it its this that these those there here then than
+		il lo la i gli le un una uno e o ma di a da in su per con tra fra che del della dei delle al alla nel nella sul sulla
+		el los las unos unas y pero de en por para con es que del al
+		le les un une des et ou mais de en pour avec par est que du au aux dans sur
+		der die das den dem des ein eine einen einem und oder aber von zu im mit ist dass auf fur bei
+		o os as um uma uns umas e ou mas de em para com por que do da dos das no na nos nas ao`) {
+		m[wordHash([]byte(w))] = true
+	}
+	return m
+}()
