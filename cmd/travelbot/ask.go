@@ -15,7 +15,8 @@ import (
 	"travelbot/faq"
 )
 
-// ask answers one question, as a person would read it or as JSON.
+// ask answers one question, as a person would read it or as JSON. A slash
+// command (/topics, /help) is run as chat runs it.
 func (m *Main) ask(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
@@ -37,7 +38,9 @@ func (m *Main) ask(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	r := b.Ask(ctx, bot.Message{Channel: "cli", Text: question})
+	// Handle, not Ask: "/topics" or "/help" is the command, as in chat,
+	// rather than a question matched against the FAQ.
+	r := b.Handle(ctx, bot.Message{Channel: "cli", Text: question})
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
