@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,7 +18,9 @@ import (
 
 // chat runs an interactive session: one question per line until EOF, quit
 // or exit. A number ("2", "2.", "#2") picks from the list the last reply
-// offered; output wraps to the terminal's width.
+// offered; a "did you mean" list ends with "None of these" (also picked by
+// typing "none"), the second stage of the fallback. Output wraps to the
+// terminal's width.
 func (m *Main) chat(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
@@ -31,6 +34,7 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	}
 	width := m.terminalWidth()
 	fmt.Fprintln(m.Stdout, bot.Wrap(bot.Text(bot.KeyChatIntro, "en"), width))
+	var last bot.Reply // the reply offered is from, for its QuestionID
 	var offered []bot.Choice
 	lines := readLines(ctx, m.Stdin)
 	for {
@@ -62,14 +66,41 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 			// asking "17" as a question.
 			fmt.Fprintln(m.Stdout, bot.Wrap(fmt.Sprintf(bot.Text(bot.KeyPickRange, "en"), len(offered)), width)+"\n")
 			continue
+		case isPick && len(offered) > 0 && offered[n-1].ID == noneOfThese,
+			!isPick && slices.ContainsFunc(offered, isNone) && isNoneText(line):
+			r = b.NoneOfThese(ctx, msg, last.QuestionID)
 		case isPick && len(offered) > 0:
 			r = b.Pick(ctx, msg, offered[n-1].ID)
 		default:
 			r = b.Handle(ctx, msg)
 		}
-		offered = bot.Offered(r)
+		r = withNoneOfThese(r)
+		last, offered = r, bot.Offered(r)
 		fmt.Fprintln(m.Stdout, bot.Wrap(bot.RenderText(r), width))
 	}
+}
+
+// noneOfThese is the id of the "None of these" choice that ends a "did you
+// mean" list in chat; no FAQ entry id can be empty.
+const noneOfThese = ""
+
+func isNone(c bot.Choice) bool { return c.ID == noneOfThese }
+
+// withNoneOfThese ends the suggestions of a "did you mean" reply with
+// "None of these", the last number of the list, as the chat platforms end
+// them with a button.
+func withNoneOfThese(r bot.Reply) bot.Reply {
+	if r.Kind != bot.KindClarify || len(r.Suggestions) == 0 {
+		return r
+	}
+	r.Suggestions = append(slices.Clip(r.Suggestions), bot.Choice{ID: noneOfThese, Question: bot.Text(bot.KeyButtonNone, r.Language)})
+	return r
+}
+
+// isNoneText reports whether a chat line says "None of these" in words.
+func isNoneText(line string) bool {
+	s := strings.ToLower(strings.Trim(line, " .!"))
+	return s == "none" || s == strings.ToLower(bot.Text(bot.KeyButtonNone, "en"))
 }
 
 // isQuit reports whether a chat line ends the session: quit or exit, with

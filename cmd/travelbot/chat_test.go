@@ -76,3 +76,35 @@ func TestChatWraps(t *testing.T) {
 		t.Errorf("%d words wrapped, %d unwrapped", words, want)
 	}
 }
+
+// "Did you mean" in chat ends with "None of these" as the last number, as
+// the chat platforms end it with a button: picking it (or typing "none")
+// asks to rephrase once, and a second miss gets the final fallback with
+// the consulate's page.
+func TestChatNoneOfThese(t *testing.T) {
+	const clarify = "what about ice agents\n"
+	rephrase := "Could you say it another way"
+	final := "https://it.usembassy.gov/"
+	tests := []struct {
+		name, stdin string
+		want        []string
+	}{
+		{"the last number is None of these", clarify + "3\nbest pizza in milan\n", []string{"  3. None of these", rephrase, "I still can't find", final}},
+		{"typing none picks it", clarify + "none\n", []string{rephrase}},
+		{"typing None of these picks it", clarify + "None of these\n", []string{rephrase}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := chatWith(t, tt.stdin, "1000")
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	// Without a "did you mean" before it, "none" is a question as usual.
+	if out := chatWith(t, "/topics\nnone\n", "1000"); strings.Contains(out, rephrase) {
+		t.Errorf("none after /topics asked to rephrase:\n%s", out)
+	}
+}
