@@ -26,7 +26,8 @@ const (
 	lambda      = 1e-5
 	averageFrom = epochs / 2
 	seed        = 0x656d6572
-	nbAlpha     = 0.1 // add-alpha smoothing of the language model's counts
+	minGradient = 1e-3 // the smallest gradient an example is trained on
+	nbAlpha     = 0.1  // add-alpha smoothing of the language model's counts
 	// fixedBias is held, not learnt: a message of words the corpus never
 	// showed scores sigmoid(-2) = 0.12, calm. Learnt, the bias leans
 	// towards alarm, since the corpus is made of emergencies and near
@@ -113,15 +114,19 @@ func trainWeights(vs []vector) (w []float32, bias float32) {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			v := vs[i]
-			z := b
+			val := v.val[:len(v.idx)]
+			var acc float32
 			for k, f := range v.idx {
-				z += scale * float64(w[f]) * float64(v.val[k])
+				acc += w[f] * val[k]
 			}
-			p := sigmoid(z)
+			p := sigmoid(b + scale*float64(acc))
 			g := (p - float64(v.y)) * float64(v.w)
 			eta := rate0 / (1 + 4*float64(step)/total)
 			step++
 			scale *= 1 - eta*lambda
+			if g < minGradient && g > -minGradient {
+				continue // learnt: an update would change nothing that matters
+			}
 			if scale < 1e-6 {
 				for k := range w {
 					w[k] *= float32(scale)
@@ -130,7 +135,7 @@ func trainWeights(vs []vector) (w []float32, bias float32) {
 			}
 			d := float32(eta * g / scale)
 			for k, f := range v.idx {
-				w[f] -= d * v.val[k]
+				w[f] -= d * val[k]
 			}
 		}
 		if ep >= averageFrom {
