@@ -196,8 +196,9 @@ func SplitCommand(text string) (cmd, rest string) {
 // Ask answers a question at its emergency level. Urgent: the 112 line in
 // the message's language, then the emergency entry. Possible: the usual
 // answer, suggestions or fallback under the danger banner, so a message
-// with any sign of danger never gets a bare "I don't know". Neither level
-// is ever held back by the rate limit.
+// with any sign of danger never gets a bare "I don't know". Neither level,
+// nor an answer with the emergency entry, is ever held back by the rate
+// limit.
 func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 	start := b.now()
 	t := b.tables.Current()
@@ -213,7 +214,7 @@ func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 	res := b.match(t, q) // the whole message: the matcher reads all of it for danger
 	level := urgencyOf(res)
 	v := voiceFor(m, res.Language)
-	if lim := b.limiterFor(m.Channel); level == faq.UrgencyNone && lim != nil && !lim.Allow(m.Channel+":"+m.UserID) {
+	if lim := b.limiterFor(m.Channel); level == faq.UrgencyNone && !isEmergencyEntry(res) && lim != nil && !lim.Allow(m.Channel+":"+m.UserID) {
 		r := Reply{Kind: KindRateLimited, Text: joinSentences(Text(KeyRateLimited, v.lang), DangerLine(v.lang)), Urgency: string(level), Language: v.lang}
 		r.QuestionID = b.recordQuestion(m, short, r, start, t.Version())
 		b.observe(m, r, b.now().Sub(start))
@@ -228,6 +229,13 @@ func (b *Bot) Ask(ctx context.Context, m Message) Reply {
 	r.QuestionID = b.recordQuestion(m, short, r, start, t.Version())
 	b.observe(m, r, b.now().Sub(start))
 	return r
+}
+
+// isEmergencyEntry reports whether res answers with the FAQ's emergency
+// entry: whatever level the detector gave the message, that answer is
+// never held back by the rate limit.
+func isEmergencyEntry(res faq.Result) bool {
+	return res.Outcome == faq.Answer && res.Entry != nil && res.Entry.HasTag(faq.TagEmergency)
 }
 
 // limiterFor is the rate limit of a channel, nil for none.
