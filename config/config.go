@@ -179,6 +179,15 @@ type Discord struct {
 	// to it), so any replica answers them; requests not signed with it
 	// are refused with 401.
 	PublicKey string `yaml:"public_key"`
+	// ShardCount splits the gateway's guilds into shards, as Discord
+	// requires past 2,500 guilds (yaml: discord.shard_count, env:
+	// TRAVELBOT_DISCORD_SHARD_COUNT, default 1: one shard).
+	ShardCount int `yaml:"shard_count"`
+	// ShardID is the shard this process runs, 0 to ShardCount-1 (yaml:
+	// discord.shard_id, env: TRAVELBOT_DISCORD_SHARD_ID, default -1:
+	// with database_url the replicas share the shards out, each shard
+	// run by one replica at a time; without it, required past one shard).
+	ShardID int `yaml:"shard_id"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -196,7 +205,7 @@ func Default() *Config {
 		Retention:       30 * 24 * time.Hour,
 		LogQuestions:    true,
 		Telegram:        Telegram{APIEndpoint: "https://api.telegram.org"},
-		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true},
+		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true, ShardCount: 1, ShardID: -1},
 	}
 }
 
@@ -250,6 +259,8 @@ func (c *Config) attrs() []slog.Attr {
 		slog.Bool("discord.ephemeral", c.Discord.Ephemeral),
 		slog.Bool("discord.message_content", c.Discord.MessageContent),
 		slog.String("discord.public_key", c.Discord.PublicKey),
+		slog.Int("discord.shard_count", c.Discord.ShardCount),
+		slog.Int("discord.shard_id", c.Discord.ShardID),
 	}
 }
 

@@ -78,7 +78,7 @@ func TestLoadDefaults(t *testing.T) {
 		Retention:       30 * 24 * time.Hour,
 		LogQuestions:    true,
 		Telegram:        Telegram{APIEndpoint: "https://api.telegram.org"},
-		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true}}
+		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true, ShardCount: 1, ShardID: -1}}
 	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("defaults = %v\nwant       %v", c, &want)
 	}
@@ -668,6 +668,40 @@ func TestURLsLoseTheirUserInfo(t *testing.T) {
 	} {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestReplicaSettings(t *testing.T) {
+	const key = "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
+	tests := []struct {
+		name    string
+		env     env
+		problem string // "" for none
+	}{
+		{"defaults", env{}, ""},
+		{"a database and a lease", env{"TRAVELBOT_DATABASE_URL": "postgres://db/travelbot", "TRAVELBOT_CLAIM_TTL": "5s"}, ""},
+		{"a lease too short", env{"TRAVELBOT_CLAIM_TTL": "500ms"}, "TRAVELBOT_CLAIM_TTL"},
+		{"a public key", env{"TRAVELBOT_DISCORD_PUBLIC_KEY": key}, ""},
+		{"a public key that is not one", env{"TRAVELBOT_DISCORD_PUBLIC_KEY": key[:10]}, "TRAVELBOT_DISCORD_PUBLIC_KEY"},
+		{"shards shared out by the replicas", env{"TRAVELBOT_DATABASE_URL": "postgres://db/travelbot", "TRAVELBOT_DISCORD_SHARD_COUNT": "4"}, ""},
+		{"one shard of four", env{"TRAVELBOT_DISCORD_SHARD_COUNT": "4", "TRAVELBOT_DISCORD_SHARD_ID": "3"}, ""},
+		{"shards without a database or a shard id", env{"TRAVELBOT_DISCORD_SHARD_COUNT": "4"}, "discord.shard_id"},
+		{"a shard out of range", env{"TRAVELBOT_DISCORD_SHARD_COUNT": "4", "TRAVELBOT_DISCORD_SHARD_ID": "4"}, "TRAVELBOT_DISCORD_SHARD_ID"},
+		{"no shards", env{"TRAVELBOT_DISCORD_SHARD_COUNT": "0"}, "TRAVELBOT_DISCORD_SHARD_COUNT"},
+	}
+	for _, tt := range tests {
+		c, err := Load("", tt.env.get)
+		var ve *ValidationError
+		switch {
+		case tt.problem == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.problem != "" && !errors.As(err, &ve):
+			t.Errorf("%s: %v, want a problem with %s", tt.name, err, tt.problem)
+		case tt.problem != "" && !strings.Contains(ve.Error(), tt.problem):
+			t.Errorf("%s: problems %q lack %s", tt.name, ve.Error(), tt.problem)
+		case tt.problem == "" && strings.Contains(c.String(), "postgres://"):
+			t.Errorf("%s: the database URL shows in %s", tt.name, c)
 		}
 	}
 }

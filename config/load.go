@@ -147,6 +147,8 @@ func (c *Config) settings() []setting {
 		{"discord.ephemeral", "TRAVELBOT_DISCORD_EPHEMERAL", setBool(&c.Discord.Ephemeral)},
 		{"discord.message_content", "TRAVELBOT_DISCORD_MESSAGE_CONTENT", setBool(&c.Discord.MessageContent)},
 		{"discord.public_key", "TRAVELBOT_DISCORD_PUBLIC_KEY", setString(&c.Discord.PublicKey)},
+		{"discord.shard_count", "TRAVELBOT_DISCORD_SHARD_COUNT", setInt(&c.Discord.ShardCount)},
+		{"discord.shard_id", "TRAVELBOT_DISCORD_SHARD_ID", setInt(&c.Discord.ShardID)},
 	}
 }
 
@@ -460,6 +462,14 @@ func (l *loader) validate() {
 		if !isSnowflake(id) {
 			l.problem("discord.admins", "%q is not a Discord user id (a snowflake: digits only)", id)
 		}
+	}
+	switch d := c.Discord; {
+	case d.ShardCount < 1:
+		l.problem("discord.shard_count", "%d: must be at least 1", d.ShardCount)
+	case d.ShardID < -1 || d.ShardID >= d.ShardCount:
+		l.problem("discord.shard_id", "%d: must be -1 (any) or a shard from 0 to %d", d.ShardID, d.ShardCount-1)
+	case d.ShardCount > 1 && d.ShardID == -1 && !c.DatabaseURL.IsSet():
+		l.problem("discord.shard_id", "with %d shards, one process runs one: set discord.shard_id, or database_url for the replicas to share them out", d.ShardCount)
 	}
 	if k := c.Discord.PublicKey; k != "" && !isPublicKey(k) {
 		l.problem("discord.public_key", "must be the 64 hex digits of the application's public key (Developer Portal, General Information)")

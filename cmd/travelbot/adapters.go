@@ -63,6 +63,8 @@ func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *sl
 			Token:           cfg.Discord.Token.Value(),
 			APIBase:         cfg.Discord.APIBase,
 			Guild:           cfg.Discord.Guild,
+			ShardID:         max(cfg.Discord.ShardID, 0), // -1 (any): replica.gate picks per term
+			ShardCount:      cfg.Discord.ShardCount,
 			Ephemeral:       cfg.Discord.Ephemeral,
 			MessageContent:  cfg.Discord.MessageContent,
 			Conversation:    b,

@@ -32,7 +32,7 @@ func (s *server) discordInteractions(adapters []bot.Adapter) (http.Handler, erro
 		return nil, nil // Discord is off; the start-up log and /readyz say why
 	}
 	if s.replica != nil {
-		a, err := s.rebuildAdapter(dc.Name())
+		a, err := s.rebuildAdapter(dc.Name(), -1)
 		if err != nil {
 			return nil, err
 		}

@@ -248,18 +248,36 @@ func needsLeader(a bot.Adapter) bool {
 }
 
 // gate wraps the adapters that must run once across the replicas in
-// leaderOnly; rebuild makes a fresh adapter by name for each later term of
-// leadership (an adapter runs once).
-func (r *replica) gate(adapters []bot.Adapter, rebuild func(name string) (bot.Adapter, error)) []bot.Adapter {
+// leaderOnly; rebuild makes a fresh adapter by name (and Discord shard, -1
+// for none) for each later term of leadership (an adapter runs once). With
+// several Discord shards each shard is a role of its own, so the replicas
+// share the shards out: every shard, or the one discord.shard_id names.
+func (r *replica) gate(adapters []bot.Adapter, d config.Discord, rebuild func(name string, shard int) (bot.Adapter, error)) []bot.Adapter {
 	out := make([]bot.Adapter, 0, len(adapters))
-	for _, a := range adapters {
-		if !needsLeader(a) {
-			out = append(out, a)
-			continue
-		}
-		l := &leaderOnly{name: a.Name(), first: a, rebuild: rebuild, elector: r.db.Elector(a.Name(), time.Second, r.log.With("role", a.Name()))}
+	add := func(role, lock string, first bot.Adapter, rebuild func() (bot.Adapter, error)) {
+		l := &leaderOnly{name: role, first: first, rebuild: rebuild, elector: r.db.Elector(lock, time.Second, r.log.With("role", role))}
 		r.leaders = append(r.leaders, l)
 		out = append(out, l)
+	}
+	for _, a := range adapters {
+		switch {
+		case !needsLeader(a):
+			out = append(out, a)
+		case a.Name() == "discord" && d.ShardCount > 1:
+			for shard := range d.ShardCount {
+				if d.ShardID >= 0 && shard != d.ShardID {
+					continue
+				}
+				var first bot.Adapter
+				if shard == max(d.ShardID, 0) {
+					first = a // built for this shard
+				}
+				role := fmt.Sprintf("discord-shard-%d", shard)
+				add(role, fmt.Sprintf("%s-of-%d", role, d.ShardCount), first, func() (bot.Adapter, error) { return rebuild(a.Name(), shard) })
+			}
+		default:
+			add(a.Name(), a.Name(), a, func() (bot.Adapter, error) { return rebuild(a.Name(), -1) })
+		}
 	}
 	return out
 }
@@ -292,10 +310,10 @@ func (r *replica) state() *replicaState {
 type leaderOnly struct {
 	name    string
 	elector *postgres.Elector
-	rebuild func(name string) (bot.Adapter, error)
+	rebuild func() (bot.Adapter, error)
 
 	mu    sync.Mutex
-	first bot.Adapter // run in the first term, then nil
+	first bot.Adapter // run in the first term, then nil; nil: rebuild at once
 	cur   atomic.Pointer[bot.Adapter]
 }
 
@@ -342,13 +360,17 @@ func (l *leaderOnly) next() (bot.Adapter, error) {
 		l.first = nil
 		return a, nil
 	}
-	return l.rebuild(l.name)
+	return l.rebuild()
 }
 
 // rebuildAdapter builds a fresh adapter by name, for a new term of
-// leadership.
-func (s *server) rebuildAdapter(name string) (bot.Adapter, error) {
-	as, _, err := s.newAdapters(s.cfg, s.bot, s.metrics, s.log)
+// leadership; shard, unless -1, is the Discord shard it runs.
+func (s *server) rebuildAdapter(name string, shard int) (bot.Adapter, error) {
+	cfg := *s.cfg
+	if shard >= 0 {
+		cfg.Discord.ShardID = shard
+	}
+	as, _, err := s.newAdapters(&cfg, s.bot, s.metrics, s.log)
 	if err != nil {
 		return nil, err
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"travelbot/bot/discord/discordtest"
 	"travelbot/bot/store"
 	"travelbot/bot/store/pgtest"
 	"travelbot/config"
@@ -104,5 +106,65 @@ func TestReplicaNeedsTheSharedHashKey(t *testing.T) {
 	s.Close()
 	if err == nil || !strings.Contains(err.Error(), store.HashKeyEnv) {
 		t.Errorf("Open without %s = %v, want an error naming it", store.HashKeyEnv, err)
+	}
+}
+
+func TestReplicasShareTheDiscordShards(t *testing.T) {
+	dsn := pgtest.Start(t).Database(t)
+	dc := discordtest.New(t)
+	sharded := func(c *config.Config, s *server) {
+		withDatabase(t, dsn)(c, s)
+		c.Discord.Token = config.NewSecret(discordtest.Token)
+		c.Discord.APIBase = dc.URL
+		c.Discord.ShardCount = 2
+	}
+	replicas := []*testServer{startServer(t, sharded), startServer(t, sharded)}
+	leaders := func() map[string][]int {
+		out := map[string][]int{}
+		for i, r := range replicas {
+			if st := r.replica.state(); st != nil {
+				for _, role := range st.Leading {
+					out[role] = append(out[role], i)
+				}
+			}
+		}
+		return out
+	}
+	want := []string{"discord-shard-0", "discord-shard-1"}
+	each := func() bool {
+		l := leaders()
+		for _, role := range want {
+			if len(l[role]) != 1 {
+				return false
+			}
+		}
+		return len(l) == len(want)
+	}
+	if !eventually(10*time.Second, each) {
+		t.Fatalf("shards led by %v, want each of %v by one replica", leaders(), want)
+	}
+	shards := func() map[[2]int]bool {
+		got := map[[2]int]bool{}
+		for _, id := range dc.Identifies() {
+			if id.Shard != nil {
+				got[*id.Shard] = true
+			}
+		}
+		return got
+	}
+	if !eventually(10*time.Second, func() bool { s := shards(); return s[[2]int{0, 2}] && s[[2]int{1, 2}] }) {
+		t.Errorf("the gateway saw IDENTIFY for shards %v, want [0 2] and [1 2]", shards())
+	}
+
+	// The replica holding shard 1 stops: the other takes it over.
+	holder := leaders()["discord-shard-1"][0]
+	if err := replicas[holder].stop(t); err != nil {
+		t.Fatal(err)
+	}
+	other := replicas[1-holder]
+	if !eventually(10*time.Second, func() bool {
+		return slices.Equal(other.replica.state().Leading, want)
+	}) {
+		t.Errorf("after replica %d stopped, the other leads %v, want %v", holder, other.replica.state().Leading, want)
 	}
 }

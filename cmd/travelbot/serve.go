@@ -191,7 +191,7 @@ func (s *server) Open() (err error) {
 		return fmt.Errorf("serve: %w", err)
 	}
 	if s.replica != nil {
-		s.adapters = s.replica.gate(s.adapters, s.rebuildAdapter)
+		s.adapters = s.replica.gate(s.adapters, s.cfg.Discord, s.rebuildAdapter)
 	}
 	if s.cfg.AdminToken.IsSet() {
 		s.adminHash = hashToken(s.cfg.AdminToken.Value())
