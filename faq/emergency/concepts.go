@@ -36,12 +36,12 @@ var concepts = map[string][]string{
 	// right now
 	"now": {
 		"now", "rn", "right", "currently", "adesso", "ora", "subito", "ahora", "ya", "maintenant", "jetzt", "gerade", "sofort", "agora", "ja",
-		"现在", "马上", "刚才", "刚刚", "今", "いま", "さっき",
+		"现在", "马上", "刚才", "刚刚", "いま", "さっき",
 	},
 	// hurry and pleading
 	"hurry": {
 		"hurry", "quick", "quickly", "asap", "pls", "plz", "please", "fast", "presto", "fate", "prego", "rapido", "rapida", "rapidos", "vite",
-		"schnell", "bitte", "depressa", "urgente", "urgent", "dringend", "快", "快点", "赶紧", "早く", "急いで", "お願い",
+		"schnell", "bitte", "depressa", "urgente", "urgent", "dringend", "快点", "赶紧", "早く", "急いで", "お願い",
 	},
 	// all is well: "nobody hurt", "she's fine now"
 	"okay": {"fine", "ok", "okay", "safe", "alright", "nobody", "unhurt", "bene", "tranquillo", "nessuno", "illeso", "illesa", "bien", "tranquilo", "nadie", "ileso", "ilesa", "personne", "indemne", "gut", "niemand", "unverletzt", "bem", "ninguem", "tudo", "没事", "平安", "没有受伤", "大丈夫", "無事", "けがはない"},
@@ -78,11 +78,11 @@ var concepts = map[string][]string{
 		"比赛", "球队", "决赛", "金牌", "运动员", "選手", "試合", "決勝", "金メダル"},
 	// danger to a body or a life
 	"blood":     {"blood", "bleeding", "bleed", "bleeds", "bloody", "sangue", "sanguina", "sangre", "sangrando", "sangra", "sang", "saigne", "blut", "blutet", "blutung", "sangrando", "sangramento", "血", "流血", "出血"},
-	"breath":    {"breathe", "breathing", "breath", "respira", "respirare", "respiro", "respirar", "respire", "respirer", "atmet", "atmen", "luft", "atmung", "respirando", "呼吸", "喘不过气", "息", "呼吸"},
+	"breath":    {"breathe", "breathing", "breath", "respira", "respirare", "respiro", "respirar", "respire", "respirer", "atmet", "atmen", "luft", "atmung", "respirando", "呼吸", "喘不过气", "呼吸"},
 	"faint":     {"unconscious", "fainted", "collapsed", "unresponsive", "passed", "svenuto", "svenuta", "svenuto", "incosciente", "desmayo", "desmayado", "desmayada", "inconsciente", "evanoui", "evanouie", "inconscient", "bewusstlos", "ohnmachtig", "umgekippt", "desmaiou", "desmaiado", "desmaiada", "昏迷", "晕倒", "晕", "倒れ", "意識"},
 	"die":       {"die", "dying", "dead", "death", "kill", "killing", "morire", "muore", "morto", "morta", "uccidere", "morir", "muere", "muerto", "muerta", "matar", "mourir", "meurt", "mort", "morte", "tuer", "sterben", "stirbt", "tot", "toten", "morrer", "morrendo", "morreu", "死", "死了", "杀", "死ぬ", "殺"},
 	"weapon":    {"gun", "guns", "knife", "knives", "pistol", "rifle", "weapon", "armed", "shooting", "shot", "shots", "coltello", "pistola", "arma", "armato", "spari", "sparato", "cuchillo", "navaja", "armado", "disparos", "couteau", "arme", "armes", "coups", "feu", "tirs", "messer", "waffe", "pistole", "schusse", "bewaffnet", "faca", "armado", "tiros", "刀", "枪", "ナイフ", "銃", "包丁"},
-	"fire":      {"fire", "smoke", "flames", "burning", "fuoco", "incendio", "fumo", "fiamme", "fuego", "humo", "llamas", "feu", "fumee", "flammes", "incendie", "feuer", "rauch", "brennt", "brand", "fogo", "fumaca", "chamas", "incendio", "火", "着火", "烟", "火事", "煙"},
+	"fire":      {"fire", "smoke", "flames", "burning", "fuoco", "incendio", "fumo", "fiamme", "fuego", "humo", "llamas", "feu", "fumee", "flammes", "incendie", "feuer", "rauch", "brennt", "brand", "fogo", "fumaca", "chamas", "incendio", "着火", "火灾", "失火", "冒烟", "火事", "煙"},
 	"missing":   {"missing", "lost", "disappeared", "vanished", "scomparso", "scomparsa", "perso", "persa", "sparito", "sparita", "desaparecido", "desaparecida", "perdido", "perdida", "disparu", "disparue", "perdu", "perdue", "vermisst", "verschwunden", "verloren", "sumiu", "desaparecido", "不见了", "走丢", "失踪", "迷子", "いない", "行方不明"},
 	"police":    {"police", "cops", "polizia", "carabinieri", "policia", "gendarmerie", "polizei", "policia", "警察", "报警", "警察"},
 	"ambulance": {"ambulance", "paramedics", "ambulanza", "ambulancia", "ambulance", "krankenwagen", "rettungswagen", "notarzt", "ambulancia", "samu", "救护车", "120", "救急車"},
@@ -94,7 +94,7 @@ var concepts = map[string][]string{
 	// a stranger
 	"stranger": {"guy", "man", "men", "stranger", "someone", "somebody", "guys", "uomo", "tipo", "tizio", "qualcuno", "uomini", "hombre", "tipo", "alguien", "hombres", "homme", "type", "quelqu", "hommes", "mann", "typ", "jemand", "manner", "kerl", "homem", "cara", "alguem", "homens", "男", "男人", "有人", "陌生人", "知らない", "男の人"},
 	// an attack or a theft
-	"attack": {"attacked", "attacking", "robbed", "mugged", "grabbed", "stole", "stolen", "following", "followed", "punched", "hit", "threatening", "aggredito", "aggredita", "rapinato", "rapinata", "derubato", "seguendo", "segue", "minaccia", "robado", "robaron", "atacado", "atacada", "siguiendo", "sigue", "amenaza", "agresse", "agressee", "vole", "suit", "menace", "frappe", "angegriffen", "uberfallen", "verfolgt", "bestohlen", "geschlagen", "bedroht", "assaltado", "assaltada", "roubado", "roubaram", "seguindo", "ameacando", "抢", "偷", "跟踪", "打", "襲われ", "盗ま", "つけられ", "殴ら"},
+	"attack": {"attacked", "attacking", "robbed", "mugged", "grabbed", "stole", "stolen", "following", "followed", "punched", "hit", "threatening", "aggredito", "aggredita", "rapinato", "rapinata", "derubato", "seguendo", "segue", "minaccia", "robado", "robaron", "atacado", "atacada", "siguiendo", "sigue", "amenaza", "agresse", "agressee", "vole", "suit", "menace", "frappe", "angegriffen", "uberfallen", "verfolgt", "bestohlen", "geschlagen", "bedroht", "assaltado", "assaltada", "roubado", "roubaram", "seguindo", "ameacando", "抢", "偷", "跟踪", "襲われ", "盗ま", "つけられ", "殴ら"},
 	// not, no, can't
 	"not": {"not", "no", "cant", "wont", "doesnt", "isnt", "non", "ne", "pas", "plus", "nicht", "kein", "keine", "nao", "不", "没", "ない", "ません"},
 	// a question about risk or safety
@@ -106,11 +106,11 @@ var concepts = map[string][]string{
 		"medicaments", "cachets", "comprimes", "rails", "pont", "corde", "sauter", "adieu", "doliprane",
 		"tabletten", "pillen", "gleise", "brucke", "seil", "springen", "schlaftabletten", "abschied",
 		"comprimidos", "remedios", "trilhos", "ponte", "corda", "pular", "adeus", "carta",
-		"药", "安眠药", "跳楼", "跳", "桥", "遗书", "薬", "線路", "飛び降り", "橋", "遺書", "消えたい"},
+		"药", "安眠药", "跳楼", "桥", "遗书", "薬", "線路", "飛び降り", "橋", "遺書", "消えたい"},
 	// the ground shaking
 	"quake": {"earthquake", "quake", "shaking", "tremor", "terremoto", "scossa", "sismo", "temblor", "seisme", "tremblement", "erdbeben", "beben", "tremor", "地震", "摇晃", "揺れ"},
 	// a device or an unattended bag
-	"device": {"bomb", "device", "suspicious", "package", "unattended", "ticking", "backpack", "drone", "borsa", "zaino", "pacco", "sospetto", "sospetta", "bomba", "abbandonato", "maleta", "mochila", "paquete", "sospechoso", "sospechosa", "colis", "sac", "suspect", "bombe", "abandonne", "tasche", "rucksack", "paket", "verdachtig", "koffer", "mala", "pacote", "suspeito", "suspeita", "可疑", "包", "炸弹", "无人机", "不審", "爆弾", "カバン", "荷物"},
+	"device": {"bomb", "device", "suspicious", "package", "unattended", "ticking", "backpack", "drone", "borsa", "zaino", "pacco", "sospetto", "sospetta", "bomba", "abbandonato", "maleta", "mochila", "paquete", "sospechoso", "sospechosa", "colis", "sac", "suspect", "bombe", "abandonne", "tasche", "rucksack", "paket", "verdachtig", "koffer", "mala", "pacote", "suspeito", "suspeita", "可疑", "炸弹", "无人机", "不審", "爆弾", "カバン", "荷物"},
 	// looking for someone
 	"find": {"find", "seen", "anywhere", "back", "trovo", "trovare", "trova", "visto", "tornato", "tornata", "encuentro", "encontrar", "visto", "volvio", "trouve", "trouver", "vu", "revenu", "revenue", "finde", "finden", "gesehen", "zuruck", "encontro", "encontrar", "voltou", "找不到", "没回来", "見つからない", "戻ってこない"},
 	// off the piste, in the dark
@@ -122,11 +122,11 @@ var concepts = map[string][]string{
 	// choking
 	"choke": {"choking", "choked", "strozzando", "soffoca", "soffocando", "atragantado", "atragantada", "atragantando", "etouffe", "etouffer", "erstickt", "verschluckt", "engasgado", "engasgada", "engasgou", "噎", "卡住", "詰まら", "窒息"},
 	// signs of a stroke
-	"neuro": {"droopy", "drooping", "slurred", "slurring", "numb", "paralysed", "paralyzed", "storta", "storto", "intorpidito", "paralizzato", "paralizado", "torcida", "entumecido", "engourdi", "paralyse", "gelahmt", "taub", "hangt", "dormente", "paralisado", "torta", "歪", "麻", "しびれ", "麻痺", "ろれつ"},
+	"neuro": {"droopy", "drooping", "slurred", "slurring", "numb", "paralysed", "paralyzed", "storta", "storto", "intorpidito", "paralizzato", "paralizado", "torcida", "entumecido", "engourdi", "paralyse", "gelahmt", "taub", "hangt", "dormente", "paralisado", "torta", "歪", "しびれ", "麻痺", "ろれつ"},
 	// the writer
 	"self": {"i", "im", "me", "my", "myself", "we", "us", "our", "io", "mi", "mio", "mia", "sono", "noi", "ci", "yo", "estoy", "nos", "je", "moi", "suis", "nous", "ich", "mir", "mich", "mein", "meine", "wir", "uns", "eu", "estou", "nos", "我", "我们", "私", "俺", "僕"},
 	// the body
-	"body": {"chest", "head", "heart", "arm", "leg", "neck", "face", "lips", "throat", "stomach", "back", "petto", "testa", "cuore", "braccio", "gamba", "collo", "faccia", "labbra", "gola", "pancia", "pecho", "cabeza", "corazon", "brazo", "pierna", "cuello", "cara", "labios", "garganta", "poitrine", "tete", "coeur", "bras", "jambe", "cou", "visage", "levres", "gorge", "brust", "kopf", "herz", "arm", "bein", "hals", "gesicht", "lippen", "peito", "cabeca", "coracao", "braco", "perna", "pescoco", "rosto", "labios", "胸", "头", "心脏", "腿", "脖子", "脸", "頭", "心臓", "足", "首", "顔"},
+	"body": {"chest", "head", "heart", "arm", "leg", "neck", "face", "lips", "throat", "stomach", "back", "petto", "testa", "cuore", "braccio", "gamba", "collo", "faccia", "labbra", "gola", "pancia", "pecho", "cabeza", "corazon", "brazo", "pierna", "cuello", "cara", "labios", "garganta", "poitrine", "tete", "coeur", "bras", "jambe", "cou", "visage", "levres", "gorge", "brust", "kopf", "herz", "arm", "bein", "hals", "gesicht", "lippen", "peito", "cabeca", "coracao", "braco", "perna", "pescoco", "rosto", "labios", "胸", "头", "心脏", "腿", "脖子", "脸", "頭", "心臓", "顔"},
 	// people close to the writer
 	"kin": {
 		"husband", "wife", "son", "daughter", "kid", "kids", "child", "baby", "mom", "mum", "dad", "friend", "boyfriend", "girlfriend", "brother", "sister",
