@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Features are hashed: no vocabulary is kept, and a word never seen in
@@ -142,7 +143,9 @@ func (s *scratch) extract() {
 			}
 		case kindCJK:
 			h := mix(hashBytes(hashStart(fCJK), b))
-			s.feats = append(s.feats, feature{h: h, tok: ti, group: groupChar})
+			if !hiragana(b) { // grammar, not content: see hiragana
+				s.feats = append(s.feats, feature{h: h, tok: ti, group: groupChar})
+			}
 			s.concept(h, ti)
 			if t.joined {
 				p := s.toks[i-1]
@@ -202,3 +205,13 @@ var stopWords = func() map[uint64]bool {
 	}
 	return m
 }()
+
+// hiragana reports whether a CJK token is a hiragana character. Alone,
+// one is grammar (particles, endings) and gets no feature; in bigrams it
+// still counts. Emergencies in the corpus are longer and richer in grammar
+// than calm messages, so alone they learnt to sound alarming, and
+// "おやすみ" read as an emergency.
+func hiragana(b []byte) bool {
+	r, _ := utf8.DecodeRune(b)
+	return r >= 0x3040 && r <= 0x309F
+}
