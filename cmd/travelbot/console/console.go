@@ -165,8 +165,10 @@ func New(o Options) (*Console, error) {
 		log: o.Logger,
 		now: o.Now,
 		// The test pane's bot: the same conversation as the adapters',
-		// with nothing recorded, observed or rate limited.
-		preview:  bot.New(bot.Options{Tables: o.Tables, Logger: o.Logger, Now: o.Now}),
+		// with nothing recorded, observed, logged or rate limited (its
+		// log lines would read as questions asked on Telegram and
+		// Discord).
+		preview:  bot.New(bot.Options{Tables: o.Tables, Now: o.Now}),
 		sessions: newSessions(o.SessionTTL, o.Now),
 		backoff:  newBackoff(o.Now),
 	}
