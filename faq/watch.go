@@ -42,7 +42,9 @@ import (
 // what it handed over: the Reloader compares what it loads with what is
 // serving, so content seen before (B, then A by SIGHUP, then B again) is
 // reloaded. Reads are bounded as ReadFile's: no FIFO, device or file over
-// MaxFileSize is ever read.
+// MaxFileSize is ever read. The content checked travels with the context
+// reload is called with (WatchedContent), so the load need not read the
+// file again.
 type Watcher struct {
 	path     string // absolute; may be a symlink
 	dir      string // the directory of path, watched always
@@ -224,7 +226,7 @@ func (w *Watcher) check(ctx context.Context) (again bool, watchErr error) {
 	default:
 		outcome = checkHandedOver
 		w.longest = nil
-		w.reload(ctx)
+		w.reload(withWatchedContent(ctx, data))
 	}
 	if w.checked != nil {
 		w.checked(outcome)
@@ -282,4 +284,20 @@ func (w *Watcher) read() ([]byte, snapshot, error) {
 		return nil, snapshot{}, err
 	}
 	return data, snapshot{size: info.Size(), mtime: info.ModTime(), sum: sha256.Sum256(data)}, nil
+}
+
+type watchedContentKey struct{}
+
+func withWatchedContent(ctx context.Context, data []byte) context.Context {
+	return context.WithValue(ctx, watchedContentKey{}, data)
+}
+
+// WatchedContent returns the content a Watcher checked (settled, whole)
+// before it called reload with ctx, so that the load parses those very
+// bytes rather than reading the file again, which could be mid-write by
+// then: a load function given to NewReloader calls it first and falls back
+// to reading the file when ok is false (a SIGHUP, the admin call).
+func WatchedContent(ctx context.Context) (data []byte, ok bool) {
+	data, ok = ctx.Value(watchedContentKey{}).([]byte)
+	return data, ok
 }

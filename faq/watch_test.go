@@ -412,8 +412,12 @@ func TestWatchRefusesCutShortWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "faq.yaml")
 	write(t, path, sampleFAQ("a", 3))
 	var handed []string
-	wt, err := NewWatcher(path, time.Hour, func(context.Context) {
-		data, _ := os.ReadFile(path)
+	wt, err := NewWatcher(path, time.Hour, func(ctx context.Context) {
+		// What the load parses: the bytes the checks passed.
+		data, ok := WatchedContent(ctx)
+		if !ok {
+			t.Error("reload called without the watched content")
+		}
 		handed = append(handed, string(data))
 	}, nil)
 	if err != nil {

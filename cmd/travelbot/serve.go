@@ -153,7 +153,12 @@ func (s *server) Open() (err error) {
 	s.metrics = newMetrics()
 	s.metrics.entries.Set(float64(t.Len()))
 	s.status.set(faq.ReloadResult{OK: true, Changed: true, Version: t.Version(), Entries: t.Len(), Duration: time.Since(start), Trigger: "start"}, time.Now())
-	s.reloader = faq.NewReloader(s.live, func(context.Context) (*faq.FAQ, error) { return loadFAQ(s.cfg.FAQ) }, opts...)
+	s.reloader = faq.NewReloader(s.live, func(ctx context.Context) (*faq.FAQ, error) {
+		if data, ok := faq.WatchedContent(ctx); ok { // the watcher's settled bytes, not a second read
+			return faq.Parse(s.cfg.FAQ, data)
+		}
+		return loadFAQ(s.cfg.FAQ)
+	}, opts...)
 	s.reloader.OnReload = s.reloaded
 	if s.learning, err = openLearning(context.Background(), s.cfg, s.getenv, s.metrics, s.log); err != nil {
 		return fmt.Errorf("serve: learning loop: %w", err)
