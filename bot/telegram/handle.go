@@ -15,10 +15,6 @@ import (
 	"travelbot/bot"
 )
 
-// expiredText answers a button this process cannot resolve (made before a
-// restart, or forgotten). The catalog has no key for it yet.
-const expiredText = "That button has expired. Please ask your question again."
-
 // chatInline is Message.ChatKind for what comes from inline mode.
 const chatInline = "inline"
 
@@ -261,7 +257,9 @@ func chatKind(c *tgbotapi.Chat) string {
 func (a *Adapter) onCallback(ctx context.Context, q *tgbotapi.CallbackQuery) bool {
 	c, ok := a.decode(q.Data)
 	if !ok {
-		return a.answerCallback(ctx, q.ID, expiredText, false)
+		// A button this process cannot resolve (made before a restart,
+		// or forgotten).
+		return a.answerCallback(ctx, q.ID, bot.Text(bot.KeyExpired, ""), false)
 	}
 	m := bot.Message{Channel: Channel, ChatKind: chatInline, QuestionID: c.question}
 	if q.From != nil {
