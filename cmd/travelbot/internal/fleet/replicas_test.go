@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"travelbot/bot/discord/discordtest"
 	"travelbot/bot/store/pgtest"
 	"travelbot/cmd/travelbot/internal/fleet"
@@ -85,8 +87,9 @@ func TestReplicas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dsn := cluster.Database(t)
 	f, err := fleet.Start(ctx, fleet.Options{
-		Binary: binary, DSN: cluster.Database(t), Dir: t.TempDir(), Replicas: 3, ClaimTTL: 2 * time.Second,
+		Binary: binary, DSN: dsn, Dir: t.TempDir(), Replicas: 3, ClaimTTL: 2 * time.Second,
 		Env: []string{
 			"TRAVELBOT_DISCORD_TOKEN=" + discordtest.Token, "TRAVELBOT_DISCORD_API_BASE=" + dc.URL,
 			"TRAVELBOT_DISCORD_PUBLIC_KEY=" + hex.EncodeToString(pub),
@@ -106,22 +109,27 @@ func TestReplicas(t *testing.T) {
 		}
 	}()
 
-	t.Run("TelegramExactlyOnce", func(t *testing.T) { testExactlyOnce(ctx, t, f) })
+	t.Run("TelegramExactlyOnce", func(t *testing.T) { testExactlyOnce(ctx, t, f, dsn) })
 	t.Run("DiscordInteractionsOnce", func(t *testing.T) { testInteractions(ctx, t, f, dc, priv) })
 	t.Run("GatewayTakeover", func(t *testing.T) { testTakeover(ctx, t, f, dc) })
 	t.Run("FAQEverywhere", func(t *testing.T) { testFAQ(ctx, t, f) })
 	t.Run("RateLimitDrift", func(t *testing.T) { testRateDrift(ctx, t, f) }) // last: it spends the budget
 }
 
-func testExactlyOnce(ctx context.Context, t *testing.T, f *fleet.Fleet) {
+func testExactlyOnce(ctx context.Context, t *testing.T, f *fleet.Fleet, dsn string) {
 	// How many messages one reply is.
 	if _, _, err := f.Deliver(ctx, 0, fleet.Update(1, 1, question), 20*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	perReply := f.Telegram.Sent()[1]
-	if perReply < 1 {
-		t.Fatalf("the first update got %d messages", perReply)
+	if perReply := f.Telegram.Sent()[1]; perReply != 1 {
+		t.Fatalf("the first update got %d messages; the test counts on one message per reply", perReply)
 	}
+	const perReply = 1
+	db, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
 
 	const n = 1000
 	const victim = 1
@@ -161,7 +169,15 @@ func testExactlyOnce(ctx context.Context, t *testing.T, f *fleet.Fleet) {
 
 	// The kill: once a third is acknowledged, catch the victim mid-reply
 	// (its sendMessage calls held, so it holds claims it has not
-	// answered), SIGKILL it, and start it again.
+	// answered), SIGKILL it, and start it again. It is killed when every
+	// claim it holds unfinished is a reply held at sendMessage: none is in
+	// the window between a reply taken by Telegram and the claim marked
+	// done, which no lease can cover (see postgres.Claims).
+	rd, err := f.Replicas[victim].Readiness(ctx)
+	if err != nil || rd.Replica == nil {
+		t.Fatalf("victim's /readyz: %+v, %v", rd, err)
+	}
+	owner := rd.Replica.ID
 	killed := make(chan int, 1)
 	go func() {
 		defer close(killed)
@@ -169,7 +185,16 @@ func testExactlyOnce(ctx context.Context, t *testing.T, f *fleet.Fleet) {
 			time.Sleep(5 * time.Millisecond) // polling the burst's progress
 		}
 		f.Telegram.Hold(victim)
-		for f.Telegram.Waiting(victim) < 2 && ctx.Err() == nil {
+		for ctx.Err() == nil {
+			w := f.Telegram.Waiting(victim)
+			var open int
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM claims WHERE owner = $1 AND NOT done`, owner).Scan(&open); err != nil {
+				errs <- err
+				break
+			}
+			if w >= 2 && open == w {
+				break
+			}
 			time.Sleep(time.Millisecond)
 		}
 		held := f.Telegram.Waiting(victim)
@@ -428,16 +453,37 @@ func testInteractions(ctx context.Context, t *testing.T, f *fleet.Fleet, dc *dis
 	close(jobs)
 	wg.Wait()
 	took := time.Since(start)
-	var twice []int
+	index := make(map[string]int, n)
 	for i, tok := range tokens {
-		if rs, _ := dc.WaitN(0, 2, isCallback(tok)); len(rs) > 1 {
-			twice = append(twice, i)
+		index[tok] = i
+	}
+	var twice, late []int
+	for _, r := range dc.Requests() {
+		if i, ok := index[callbackToken(r)]; ok {
+			switch {
+			case r.Status == http.StatusBadRequest: // a second response
+				twice = append(twice, i)
+			case r.Status == http.StatusNotFound: // after Discord's 3 s
+				late = append(late, i)
+			}
 		}
 	}
 	if len(twice) > 0 {
 		t.Errorf("%d interactions responded to more than once: %v", len(twice), head(twice))
 	}
+	if len(late) > 0 {
+		t.Errorf("%d interactions responded to after Discord's 3-second deadline: %v", len(late), head(late))
+	}
 	t.Logf("%d interactions (%d delivered twice) answered in %v", n, n/5, took.Round(time.Millisecond))
+}
+
+// callbackToken is the interaction token of a response, or "".
+func callbackToken(r discordtest.Request) string {
+	parts := strings.Split(r.Path, "/")
+	if r.Method != http.MethodPost || len(parts) < 2 || parts[len(parts)-1] != "callback" {
+		return ""
+	}
+	return parts[len(parts)-2]
 }
 
 // isCallback matches the interaction responses (not edits or follow-ups) to
