@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"travelbot/bot/store"
@@ -46,42 +44,22 @@ func (r *consoleReview) Clusters(ctx context.Context) ([]console.Cluster, error)
 	return out, nil
 }
 
-// Promote implements console.Review: it writes the FAQ file only when the
-// edit is valid and the cases next to the file get no worse.
+// Promote implements console.Review through applyPromotion, as `travelbot
+// review promote` does: the FAQ file is written only when the edit is valid
+// and the cases next to it get no worse, compared with the table serving
+// now. The console keeps its own audit log of the promote.
 func (r *consoleReview) Promote(ctx context.Context, p console.Promotion) error {
 	if r.path == "" {
 		return errors.New("the FAQ serving is the embedded default, which cannot be edited: serve one from a file (faq: in the config)")
 	}
-	data, err := faq.ReadFile(r.path)
-	if err != nil {
-		return err
-	}
-	edited, err := faq.AddPhrasing(data, r.path, p.Entry, p.Text, p.Negative)
-	if err != nil {
-		return err
-	}
-	f, err := faq.Parse(r.path, edited)
-	if err != nil {
-		return err // a *faq.ValidationError: the console lists its problems
-	}
-	old := r.live.Current()
-	nt, err := faq.Compile(f, faq.WithThresholds(old.Thresholds()))
-	if err != nil {
-		return err
-	}
-	if cases := filepath.Join(filepath.Dir(r.path), "cases.yaml"); fileExists(cases) {
-		if err := notWorse(cases, old, nt); err != nil {
-			return err
-		}
-	}
-	if err := writeFileAtomic(r.path, edited); err != nil {
-		return fmt.Errorf("promote: %w", err)
-	}
-	m := store.Mark{ClusterID: p.ClusterID, State: store.MarkPromoted, Entry: p.Entry, Negative: p.Negative, Text: strings.TrimSpace(p.Text), Time: r.now()}
-	if err := r.db.Mark(ctx, m); err != nil {
-		return fmt.Errorf("promote: the FAQ was edited, but marking the cluster failed: %w", err)
-	}
-	return nil
+	// applyPromotion's errors say what is wrong in words the console
+	// shows as they are; an invalid edit is a *faq.ValidationError inside,
+	// whose problems the console lists.
+	_, err := applyPromotion(ctx, r.db, promotion{
+		FAQ: r.path, ClusterID: p.ClusterID, Entry: p.Entry, Negative: p.Negative, Text: p.Text,
+		Serving: r.live.Current(), Now: r.now,
+	})
+	return err
 }
 
 // Dismiss implements console.Review.

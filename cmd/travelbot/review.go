@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"travelbot/bot/redact"
 	"travelbot/bot/store"
@@ -43,6 +44,62 @@ const (
 // question is about, so clustering ignores them.
 var placeholders = strings.NewReplacer(redact.Email, " ", redact.Phone, " ", redact.Passport, " ", redact.Card, " ", redact.Address, " ", redact.Handle, " ", redact.Query, " ")
 
+// redactionMarks are the placeholders as they appear in a redacted text.
+var redactionMarks = []string{redact.Email, redact.Phone, redact.Passport, redact.Card, redact.Address, redact.Handle, redact.Query}
+
+func hasRedactionMark(s string) bool {
+	for _, m := range redactionMarks {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// promotable is a redacted question as a phrasing for the FAQ. Redaction
+// leaves placeholders where the contact details were, which no traveler
+// types and which must not become an alternate: the clauses holding them go
+// ("where can I rent skis, call [phone]" gives "where can I rent skis");
+// when every clause holds one, the placeholders alone go. Texts without
+// placeholders come back as they are.
+func promotable(text string) string {
+	if !hasRedactionMark(text) {
+		return strings.TrimSpace(text)
+	}
+	var kept strings.Builder
+	start := 0
+	for i, r := range text {
+		end := -1
+		switch r {
+		case ',', ';':
+			end = i + 1
+		case '.', '!', '?', ':':
+			if next := i + 1; next == len(text) || text[next] == ' ' || text[next] == '\t' || text[next] == '\n' {
+				end = next
+			}
+		}
+		if end < 0 && i+utf8.RuneLen(r) == len(text) {
+			end = len(text)
+		}
+		if end < 0 {
+			continue
+		}
+		if clause := text[start:end]; !hasRedactionMark(clause) {
+			kept.WriteString(clause)
+		}
+		start = end
+	}
+	out := strings.TrimRight(strings.TrimSpace(kept.String()), ",;: ")
+	if strings.Trim(out, ".!?") == "" {
+		out = text
+		for _, m := range redactionMarks {
+			out = strings.ReplaceAll(out, m, " ")
+		}
+		out = strings.Join(strings.Fields(out), " ")
+	}
+	return out
+}
+
 // maxExamples is how many distinct texts a cluster shows.
 const maxExamples = 5
 
@@ -52,7 +109,9 @@ type reviewCluster struct {
 	ID    string `json:"id"`
 	Kind  string `json:"kind"`
 	Count int    `json:"count"`
-	// Question is the representative: the most frequent phrasing.
+	// Question is the representative: the most frequent phrasing, with
+	// the clauses that held redacted personal data left out
+	// (promotable), as review promote adds it.
 	Question  string         `json:"question"`
 	Examples  []string       `json:"examples"`
 	Notes     []string       `json:"notes"`
@@ -224,7 +283,7 @@ func finishCluster(c *reviewCluster, t *faq.Table) {
 	ranked := slices.Clone(order)
 	slices.SortStableFunc(ranked, func(a, b string) int { return byKey[b].n - byKey[a].n })
 	repKey := ranked[0]
-	c.Question = byKey[repKey].text()
+	c.Question = promotable(byKey[repKey].text())
 	sum := sha256.Sum256([]byte(repKey))
 	c.ID = hex.EncodeToString(sum[:6])
 	c.Count = len(c.members)
@@ -453,6 +512,9 @@ func (m *Main) promote(ctx context.Context, args []string) error {
 		}
 	}
 
+	if text = promotable(text); text == "" {
+		return &exitError{code: 2, msg: "travelbot review promote: --question: " + errNothingToPromote.Error()}
+	}
 	p := promotion{FAQ: path, Cases: *casesPath, ClusterID: clusterID, Entry: *entry, Negative: *negative, Text: text, Session: "cli"}
 	nt, err := applyPromotion(ctx, db, p)
 	var ve *faq.ValidationError
@@ -483,8 +545,16 @@ type promotion struct {
 	ClusterID string
 	Entry     string // the entry whose alternates get Text; "" with Negative
 	Negative  bool
-	Text      string
-	Session   string // who did it, for the audit log ("cli", a console session)
+	Text      string // made promotable (no redaction placeholders) before it is added
+	// Session is who did it, for the audit log ("cli"); "" records no
+	// action, for a caller that keeps the audit log itself (the console).
+	Session string
+	// Serving is the table serving now, which the cases compare against
+	// and whose thresholds the edited FAQ is compiled with; nil means the
+	// file as it is, with the default thresholds (the CLI's view).
+	Serving *faq.Table
+	// Now is the clock of the mark and the action; nil means time.Now.
+	Now func() time.Time
 }
 
 func (p promotion) what() string {
@@ -498,21 +568,35 @@ func (p promotion) what() string {
 // worse with the change; the message names the cases by file:line.
 var errCasesWorse = errors.New("the FAQ's cases get worse")
 
+// errNothingToPromote is returned by applyPromotion when the phrasing is
+// empty once the redacted personal data is left out.
+var errNothingToPromote = errors.New("the phrasing is empty without its redacted personal data: give the phrasing to add")
+
 // applyPromotion edits the FAQ file (faq.AddPhrasing), validates and
 // compiles the result, runs the cases, writes the file atomically, marks
-// the cluster promoted and records the action. It returns the new table
-// (the caller reloads through the one reload path, or a running serve's
-// watcher does). Nothing is written on any error: a *faq.ValidationError
-// (wrapped) for an invalid result, faq.ErrPhrasingExists, errCasesWorse.
-// The review console and `travelbot review promote` share it.
+// the cluster promoted and records the action (when p.Session is set). It
+// returns the new table (the caller reloads through the one reload path,
+// or a running serve's watcher does). Nothing is written on any error: a
+// *faq.ValidationError (wrapped) for an invalid result,
+// faq.ErrPhrasingExists, errCasesWorse, errNothingToPromote. The review
+// console and `travelbot review promote` share it.
 func applyPromotion(ctx context.Context, st store.Store, p promotion) (*faq.Table, error) {
+	if p.Text = promotable(p.Text); p.Text == "" {
+		return nil, errNothingToPromote
+	}
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
 	data, err := faq.ReadFile(p.FAQ)
 	if err != nil {
 		return nil, err
 	}
-	old, err := loadTable(p.FAQ)
-	if err != nil {
-		return nil, err
+	old := p.Serving
+	if old == nil {
+		if old, err = loadTable(p.FAQ); err != nil {
+			return nil, err
+		}
 	}
 	edited, err := faq.AddPhrasing(data, p.FAQ, p.Entry, p.Text, p.Negative)
 	if err != nil {
@@ -522,7 +606,7 @@ func applyPromotion(ctx context.Context, st store.Store, p promotion) (*faq.Tabl
 	if err != nil {
 		return nil, fmt.Errorf("the edited FAQ: %w", err)
 	}
-	nt, err := faq.Compile(f)
+	nt, err := faq.Compile(f, faq.WithThresholds(old.Thresholds()))
 	if err != nil {
 		return nil, fmt.Errorf("the edited FAQ: %w", err)
 	}
@@ -538,11 +622,14 @@ func applyPromotion(ctx context.Context, st store.Store, p promotion) (*faq.Tabl
 	if err := writeFileAtomic(p.FAQ, edited); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", p.FAQ, err)
 	}
-	now := time.Now()
-	if err := st.Mark(ctx, store.Mark{ClusterID: p.ClusterID, State: store.MarkPromoted, Entry: p.Entry, Negative: p.Negative, Text: p.Text, Time: now}); err != nil {
+	at := now()
+	if err := st.Mark(ctx, store.Mark{ClusterID: p.ClusterID, State: store.MarkPromoted, Entry: p.Entry, Negative: p.Negative, Text: p.Text, Time: at}); err != nil {
 		return nt, fmt.Errorf("the FAQ was edited, but marking cluster %s failed: %w", p.ClusterID, err)
 	}
-	if err := st.RecordAction(ctx, store.Action{Time: now, Session: p.Session, Action: "promote", Detail: p.ClusterID + " -> " + p.what()}); err != nil {
+	if p.Session == "" {
+		return nt, nil
+	}
+	if err := st.RecordAction(ctx, store.Action{Time: at, Session: p.Session, Action: "promote", Detail: p.ClusterID + " -> " + p.what()}); err != nil {
 		return nt, fmt.Errorf("the FAQ was edited, but recording the action failed: %w", err)
 	}
 	return nt, nil
