@@ -237,7 +237,7 @@ func coverage(t *faq.Table) string {
 	}
 	var qs []string
 	for _, c := range examples(t, 3) {
-		qs = append(qs, fmt.Sprintf("%q", c.Question))
+		qs = append(qs, quoted(c.Question))
 	}
 	if len(qs) == 0 {
 		return Text(KeyAbout, "en")

@@ -3,7 +3,6 @@ package bot
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -29,7 +28,7 @@ func RenderText(r Reply) string {
 				}
 				sb.WriteByte('\n')
 				for _, q := range g.Quotes {
-					fmt.Fprintf(&sb, "    %q\n", q)
+					sb.WriteString("    " + quoted(q) + "\n")
 				}
 			}
 		}
@@ -94,13 +93,17 @@ func GroupCitations(r Reply) []SourceGroup {
 func (g SourceGroup) Label() string {
 	s := g.Publisher
 	if g.Title != "" {
-		s += ", " + strconv.Quote(g.Title)
+		s += ", " + quoted(g.Title)
 	}
 	if d := g.DateText(); d != "" {
 		s += " (" + d + ")"
 	}
 	return s
 }
+
+// quoted puts s in quotation marks as written: a terminal shows text, not
+// a Go literal, so nothing inside is escaped (%q would show `\"`).
+func quoted(s string) string { return `"` + s + `"` }
 
 // DateText is the date as a traveler should read it: "approx. 2026-01-27"
 // for an estimate, "" when the source has none.

@@ -129,3 +129,21 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+// Quotes and titles reach the terminal as written: no Go escaping of the
+// quotation marks inside them (`were \"not true.\"` once showed).
+func TestRenderTextQuotesAsWritten(t *testing.T) {
+	r := Reply{Kind: KindAnswer, Question: "Q?", Answer: "A.", Citations: []Citation{{
+		Publisher: "NBC News", Title: `The "ICE" row`, Date: "2026-01-27",
+		Quote: `reports were "not true." \ ok`,
+	}}}
+	out := RenderText(r)
+	for _, want := range []string{`"reports were "not true." \ ok"`, `NBC News, "The "ICE" row" (2026-01-27)`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `\"`) {
+		t.Errorf("escaped quotation marks in:\n%s", out)
+	}
+}
