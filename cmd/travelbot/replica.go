@@ -27,10 +27,12 @@ import (
 // the database is one replica of one bot:
 //
 //   - the learning loop's records are in PostgreSQL (openStore);
-//   - a Telegram webhook update is answered by one replica, even when it
-//     reaches two: the adapter claims it first (postgres.Claims);
-//   - the Discord gateway and Telegram long polling, which must run once,
-//     run on the replica that holds their leader lock (leaderOnly);
+//   - a Telegram webhook update or a Discord interaction over HTTP is
+//     answered by one replica, even when it reaches two: the adapter claims
+//     it first (postgres.Claims);
+//   - the Discord gateway (each shard of it) and Telegram long polling,
+//     which must run once, run on the replica that holds their leader lock
+//     (leaderOnly);
 //   - the FAQ is versioned in the database: a replica that loads a file
 //     version the database has never seen publishes it, every replica
 //     LISTENs and swaps in the latest within moments, and a file version the
