@@ -143,7 +143,9 @@ func (r *replica) loadFAQ(ctx context.Context) (*faq.FAQ, error) {
 	}
 	r.setPending(nil)
 	name, data := seeds.Name, seeds.FAQ
-	if r.path != "" {
+	if watched, ok := faq.WatchedContent(ctx); ok { // the watcher's settled bytes, not a second read
+		name, data = r.path, watched
+	} else if r.path != "" {
 		var err error
 		if data, err = faq.ReadFile(r.path); err != nil {
 			var ve *faq.ValidationError
