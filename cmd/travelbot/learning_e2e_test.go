@@ -150,8 +150,13 @@ func (ls *loopServer) reviewAndPromote(t *testing.T, channel string) loopCluster
 	if d := got.downvoted; d.DownShare != 1 || d.Suggested.ID != "water" || len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "[phone]") {
 		t.Errorf("downvoted cluster %+v, want all 👎, suggesting water, with the redacted note", *d)
 	}
-	if n := got.noneOfThese; n.Kind != kindUnanswered || n.Kinds[kindUnanswered] != 1 {
-		t.Errorf("None of these cluster %+v, want one unanswered question", *n)
+	// "did you mean" alone would make it abandoned: None of these makes
+	// it unanswered.
+	if n := got.noneOfThese; n.Kind != kindUnanswered || n.Count != 1 || n.NoneOfThese != 1 {
+		t.Errorf("None of these cluster %+v, want one unanswered question with None of these pressed", *n)
+	}
+	if s := got.skis; s.NoneOfThese != 0 {
+		t.Errorf("skis cluster %+v: None of these counted on a question that got the fallback", *s)
 	}
 	assertNoPersonalData(t, ls.dataDir)
 

@@ -117,9 +117,12 @@ type reviewCluster struct {
 	Notes     []string       `json:"notes"`
 	Suggested suggestedEntry `json:"suggested"`
 	// DownShare is the share of the cluster's questions that got a 👎.
-	DownShare float64        `json:"down_share"`
-	Kinds     map[string]int `json:"kinds"`
-	LastSeen  time.Time      `json:"last_seen"`
+	DownShare float64 `json:"down_share"`
+	// NoneOfThese is how many of its questions got "did you mean" and
+	// the traveler pressed "None of these" (they count as unanswered).
+	NoneOfThese int            `json:"none_of_these"`
+	Kinds       map[string]int `json:"kinds"`
+	LastSeen    time.Time      `json:"last_seen"`
 
 	feats   []faq.Features
 	members []reviewItem
@@ -145,6 +148,7 @@ type reviewItem struct {
 	rec   store.Record
 	kind  string
 	down  bool
+	none  bool // "None of these" pressed
 	notes []string
 	feat  faq.Features
 }
@@ -178,6 +182,17 @@ func classify(r store.Record) (kind string, down bool, notes []string) {
 	return kind, down, notes
 }
 
+// pressedNoneOfThese says whether the traveler answered a question's "did
+// you mean" with "None of these".
+func pressedNoneOfThese(r store.Record) bool {
+	for _, e := range r.Events {
+		if e.Kind == store.EventNoneOfThese {
+			return true
+		}
+	}
+	return false
+}
+
 // buildReview clusters the questions recorded in [since, until) that were
 // unanswered, clarified then abandoned, or voted down, largest cluster
 // first. Clusters marked promoted or dismissed are left out.
@@ -207,7 +222,7 @@ func buildReview(ctx context.Context, st store.Store, t *faq.Table, since, until
 		if kind == "" {
 			continue
 		}
-		it := reviewItem{rec: r, kind: kind, down: down, notes: notes, feat: t.Features(placeholders.Replace(r.Text))}
+		it := reviewItem{rec: r, kind: kind, down: down, none: pressedNoneOfThese(r), notes: notes, feat: t.Features(placeholders.Replace(r.Text))}
 		if it.feat.Empty() {
 			continue
 		}
@@ -273,6 +288,9 @@ func finishCluster(c *reviewCluster, t *faq.Table) {
 		c.Kinds[m.kind]++
 		if m.down {
 			downs++
+		}
+		if m.none {
+			c.NoneOfThese++
 		}
 		c.Notes = append(c.Notes, m.notes...)
 		if m.rec.Time.After(c.LastSeen) {
@@ -438,6 +456,9 @@ func printReview(w io.Writer, rep *reviewReport, since string) {
 		fmt.Fprintf(w, "\n%s  %-10s  %3d question(s)  👎 %3.0f%%  suggested: %s (%.2f)\n", c.ID, c.Kind, c.Count, 100*c.DownShare, orDash(c.Suggested.ID), c.Suggested.Confidence)
 		for _, ex := range c.Examples {
 			fmt.Fprintf(w, "    %q\n", ex)
+		}
+		if c.NoneOfThese > 0 {
+			fmt.Fprintf(w, "    \"None of these\" pressed: %d\n", c.NoneOfThese)
 		}
 		for _, n := range c.Notes {
 			fmt.Fprintf(w, "    looking for: %q\n", n)
