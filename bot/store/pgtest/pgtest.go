@@ -3,7 +3,9 @@
 // /usr/lib/postgresql/*/bin): a fresh data directory in a temp dir, a free
 // port on 127.0.0.1, trust authentication, fsync off, stopped and removed
 // when the test ends. Run as root, the cluster runs as the postgres user
-// (PostgreSQL refuses to run as root).
+// (PostgreSQL refuses to run as root). The server is a child process that
+// the kernel kills if the test process dies first (a timeout's panic), so
+// no cluster outlives its test.
 //
 // Without PostgreSQL installed, Start skips the test with a message saying
 // how to install it; when the CI environment variable is set it fails the
@@ -21,8 +23,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,7 +43,9 @@ type Cluster struct {
 
 	bin, dir, data string
 	port           int
-	runAs          []string // the command prefix that runs a binary as the cluster's owner
+	cred           *syscall.Credential // the cluster's owner when run as root; nil otherwise
+	server         *exec.Cmd
+	exited         chan struct{} // closed when server has exited
 	dbs            atomic.Int64
 }
 
@@ -110,7 +114,7 @@ func New() (*Cluster, error) {
 			os.RemoveAll(dir)
 			return nil, fmt.Errorf("pgtest: %w", err)
 		}
-		c.runAs = []string{"runuser", "-u", "postgres", "--"}
+		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
 	}
 	if out, err := c.run("initdb", "-D", c.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"); err != nil {
 		os.RemoveAll(dir)
@@ -119,39 +123,81 @@ func New() (*Cluster, error) {
 	// A free port can be taken by someone else between our probe and the
 	// server's bind: try a few.
 	for attempt := 1; ; attempt++ {
-		c.port, err = freePort()
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("pgtest: %w", err)
+		if c.port, err = freePort(); err == nil {
+			err = c.start()
 		}
-		opts := strings.Join([]string{
-			"-p " + strconv.Itoa(c.port), "-c listen_addresses=127.0.0.1", "-k " + c.dir,
-			"-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
-			"-c max_connections=200", "-c shared_buffers=32MB",
-		}, " ")
-		out, err := c.run("pg_ctl", "-D", c.data, "-l", filepath.Join(c.dir, "log"), "-o", opts, "-w", "-t", "60", "start")
 		if err == nil {
 			break
 		}
 		if attempt == 3 {
-			log, _ := os.ReadFile(filepath.Join(c.dir, "log"))
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("pgtest: pg_ctl start: %w\n%s\n%s", err, out, log)
+			return nil, err
 		}
 	}
 	c.DSN = c.dsn("postgres")
 	return c, nil
 }
 
+// start runs the server on c.port and waits until it takes connections.
+func (c *Cluster) start() error {
+	logPath := filepath.Join(c.dir, "log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("pgtest: %w", err)
+	}
+	defer logf.Close()
+	cmd := c.command("postgres", "-D", c.data, "-p", strconv.Itoa(c.port), "-k", c.dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=32MB")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("pgtest: postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for {
+		cctx, ccancel := context.WithTimeout(ctx, time.Second)
+		conn, err := pgx.Connect(cctx, c.dsn("postgres"))
+		ccancel()
+		if err == nil {
+			conn.Close(ctx)
+			c.server, c.exited = cmd, exited
+			return nil
+		}
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(logPath)
+			return fmt.Errorf("pgtest: postgres exited at start:\n%s", log)
+		case <-ctx.Done():
+			_ = cmd.Process.Kill()
+			<-exited
+			log, _ := os.ReadFile(logPath)
+			return fmt.Errorf("pgtest: postgres did not take connections within a minute: %w\n%s", err, log)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 func (c *Cluster) dsn(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, db)
 }
 
-func (c *Cluster) run(name string, args ...string) ([]byte, error) {
-	argv := append(append(append([]string{}, c.runAs...), filepath.Join(c.bin, name)), args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
+// command runs one of the server binaries as the cluster's owner, killed
+// if this process dies first.
+func (c *Cluster) command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(c.bin, name), args...)
 	cmd.Dir = c.dir
-	return cmd.CombinedOutput()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Pdeathsig: syscall.SIGKILL}
+	return cmd
+}
+
+func (c *Cluster) run(name string, args ...string) ([]byte, error) {
+	return c.command(name, args...).CombinedOutput()
 }
 
 func freePort() (int, error) {
@@ -189,13 +235,21 @@ func (c *Cluster) Database(t testing.TB) string {
 	return dsn
 }
 
-// Close stops the cluster at once (connections are cut) and removes its
-// files. It is safe to call more than once.
+// Close stops the cluster at once (an immediate shutdown: connections are
+// cut) and removes its files. It is safe to call more than once.
 func (c *Cluster) Close() {
 	if c.dir == "" {
 		return
 	}
-	_, _ = c.run("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop")
+	if c.server != nil {
+		_ = c.server.Process.Signal(syscall.SIGQUIT) // immediate shutdown
+		select {
+		case <-c.exited:
+		case <-time.After(10 * time.Second):
+			_ = c.server.Process.Kill()
+			<-c.exited
+		}
+	}
 	os.RemoveAll(c.dir)
 	c.dir = ""
 }

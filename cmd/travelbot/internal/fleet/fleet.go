@@ -194,6 +194,8 @@ func (r *Replica) Start() error {
 	}
 	cmd := exec.Command(r.bin, "serve")
 	cmd.Env = r.env
+	// A test that dies (a timeout's panic) takes its replicas with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
