@@ -198,11 +198,16 @@ func permanent(err error) bool {
 		return true
 	}
 	if ce, ok := errors.AsType[*websocket.CloseError](err); ok {
+		// Only the codes the docs mark "Reconnect: false" (opcodes,
+		// Gateway Close Event Codes): authentication failed, invalid
+		// shard, sharding required, invalid API version, invalid or
+		// disallowed intents. 4001-4003 and 4005 (a bad payload, not
+		// authenticated, already authenticated) say reconnect.
 		switch ce.Code {
-		case 4000, 4007, 4008, 4009: // unknown error, bad seq, rate limited, session timed out
-			return false
+		case 4004, 4010, 4011, 4012, 4013, 4014:
+			return true
 		}
-		return ce.Code >= 4000 && ce.Code < 5000
+		return false
 	}
 	return false
 }

@@ -110,6 +110,9 @@ type Server struct {
 	beats      []time.Duration // per connection: HELLO to the first heartbeat
 	dials      []Dial
 	invalidAt  time.Time // when the last op 9 d:false was sent
+	// finalClose is the last close code the docs mark "Reconnect: false"
+	// that the fake sent; 0 when none.
+	finalClose int
 	noAcks     bool      // heartbeats go unanswered (a zombie connection)
 	// expectRejected and gwExpected are what the test provokes on purpose.
 	expectRejected func(Request) bool
@@ -466,8 +469,15 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	s.dials = append(s.dials, Dial{Path: r.URL.Path, At: hello})
 	s.noAcks = false
 	invalidAt := s.invalidAt
+	final := s.finalClose
 	s.bump()
 	s.mu.Unlock()
+	if final != 0 {
+		// "you should consider some close codes as a signal to stop
+		// reconnecting" (opcodes, Gateway Close Event Codes: Reconnect
+		// false for 4004 and 4010-4014).
+		s.gwProblem("reconnected after close code %d, which the docs mark Reconnect: false", final)
+	}
 	defer func() {
 		c.Close()
 		s.mu.Lock()
@@ -532,6 +542,9 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 				s.gwProblem("new session %v after op 9 d:false, want 1-5 s", hello.Sub(invalidAt))
 			}
 			if !validToken(id.Token) {
+				s.mu.Lock()
+				s.finalClose = 4004
+				s.mu.Unlock()
 				g.closeWith(4004, "Authentication failed.")
 				return
 			}
@@ -575,6 +588,32 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// FinalCloseCode reports whether Discord's docs tell a client not to
+// reconnect after the gateway closed with code: 4004 and 4010-4014
+// (opcodes, Gateway Close Event Codes).
+func FinalCloseCode(code int) bool { return code == 4004 || code >= 4010 && code <= 4014 }
+
+// CloseGateway closes the connected client's connection with a close
+// code, as Discord does when it ends a connection. After a code the docs
+// mark "Reconnect: false" (FinalCloseCode), any new connection is a
+// gateway problem.
+func (s *Server) CloseGateway(code int, text string) error {
+	var g *gwConn
+	if !s.waitUntil(5*time.Second, func() bool { g = s.live; return g != nil }) {
+		return errors.New("discordtest: no client connected")
+	}
+	s.mu.Lock()
+	if s.live == g {
+		s.live = nil
+	}
+	if FinalCloseCode(code) {
+		s.finalClose = code
+	}
+	s.mu.Unlock()
+	g.closeWith(code, text)
+	return g.c.Close()
 }
 
 // StopAcks makes the gateway stop acknowledging heartbeats, as a

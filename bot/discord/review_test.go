@@ -1,0 +1,83 @@
+package discord_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"travelbot/bot/discord"
+	"travelbot/bot/discord/discordtest"
+)
+
+// Close codes decide whether to reconnect exactly as the docs' table says:
+// 4004 and 4010-4014 end Run with an error and no new connection (the fake
+// refuses one); every other code is followed by a new connection that
+// serves again, and Run goes on.
+func TestGatewayCloseCodes(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{4000, 4001, 4002, 4003, 4005, 4007, 4008, 4009, 4004, 4010, 4011, 4012, 4013, 4014} {
+		final := discordtest.FinalCloseCode(code)
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			t.Parallel()
+			srv := discordtest.New(t)
+			o := discord.Options{Token: discordtest.Token, APIBase: srv.URL, Conversation: newBot(t, nil),
+				Logger: slog.New(slog.DiscardHandler)}
+			discord.SetGatewayTiming(&o, 0.1, time.Second)
+			a, err := discord.New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx) }()
+			if _, err := srv.Wait(wait, discordtest.Is("PUT", "/api/v9/applications/")); err != nil {
+				t.Fatalf("never served: %v", err)
+			}
+			if err := srv.CloseGateway(code, "closed by the test"); err != nil {
+				t.Fatal(err)
+			}
+			if final {
+				select {
+				case err := <-done:
+					if err == nil {
+						t.Errorf("Run returned nil after close %d", code)
+					}
+				case <-time.After(wait):
+					t.Fatalf("Run still running %v after close %d, which must not be reconnected", wait, code)
+				}
+				if d := srv.Dials(); len(d) != 1 {
+					t.Errorf("%d connections after close %d, want 1", len(d), code)
+				}
+				return
+			}
+			if _, err := srv.WaitDials(wait, 2); err != nil {
+				t.Fatalf("no new connection after close %d: %v", code, err)
+			}
+			if !srv.WaitConnected(wait) {
+				t.Fatalf("not serving again after close %d", code)
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("Run returned %v after close %d, which the docs say to reconnect after", err, code)
+			default:
+			}
+			ix := srv.Command("7", true, "help")
+			if err := srv.Interact(ix); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := srv.Wait(wait, func(r discordtest.Request) bool {
+				return discordtest.ForInteraction(ix.Token)(r) && strings.HasSuffix(r.Path, "/callback")
+			}); err != nil {
+				t.Errorf("after close %d: %v", code, err)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+}
