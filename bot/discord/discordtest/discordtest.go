@@ -113,7 +113,7 @@ type Server struct {
 	// finalClose is the last close code the docs mark "Reconnect: false"
 	// that the fake sent; 0 when none.
 	finalClose int
-	noAcks     bool      // heartbeats go unanswered (a zombie connection)
+	noAcks     bool // heartbeats go unanswered (a zombie connection)
 	// expectRejected and gwExpected are what the test provokes on purpose.
 	expectRejected func(Request) bool
 	gwExpected     bool
