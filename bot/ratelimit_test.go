@@ -140,7 +140,7 @@ func TestRateLimiterConcurrent(t *testing.T) {
 // TestAskUsesTheLimiter drives the limiter through Bot.Ask, keyed by
 // channel and user.
 func TestAskUsesTheLimiter(t *testing.T) {
-	tab, err := faq.Compile(&faq.FAQ{Version: 1, Entries: []faq.Entry{{ID: "water", Question: "Is tap water safe to drink in Milan?", Answer: "Yes."}}})
+	tab, err := faq.Compile(&faq.Document{Version: 1, Entries: []faq.Entry{{ID: "water", Question: "Is tap water safe to drink in Milan?", Answer: "Yes."}}})
 	if err != nil {
 		t.Fatal(err)
 	}

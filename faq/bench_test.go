@@ -13,7 +13,7 @@ import (
 // genFAQ builds a synthetic FAQ shaped like a public intent benchmark:
 // entries intents with phrasings each, sentences of 4-14 words mixing common
 // words with a few topic words per intent. It is deterministic.
-func genFAQ(entries, phrasings int) *FAQ {
+func genFAQ(entries, phrasings int) *Document {
 	rng := rand.New(rand.NewPCG(42, 7))
 	syl := []string{"ba", "ko", "ri", "tan", "mel", "so", "vu", "dra", "pel", "qui", "nor", "ste", "lo", "fa", "gri", "mon", "zu", "che", "ar", "pin"}
 	word := func() string {
@@ -29,7 +29,7 @@ func genFAQ(entries, phrasings int) *FAQ {
 	for i := range vocab {
 		vocab[i] = word()
 	}
-	f := &FAQ{Version: 1, File: "generated.yaml"}
+	f := &Document{Version: 1, File: "generated.yaml"}
 	seen := map[string]bool{}
 	for e := range entries {
 		topic := make([]string, 8)
@@ -71,17 +71,17 @@ func genFAQ(entries, phrasings int) *FAQ {
 
 var (
 	bigOnce   sync.Once
-	bigFAQ    *FAQ
+	bigFAQ    *Document
 	tableOnce sync.Once
 	bigTable  *Table
 )
 
-func bigFixture() *FAQ {
+func bigFixture() *Document {
 	bigOnce.Do(func() { bigFAQ = genFAQ(150, 100) })
 	return bigFAQ
 }
 
-func bigCompiled(b *testing.B) (*FAQ, *Table) {
+func bigCompiled(b *testing.B) (*Document, *Table) {
 	f := bigFixture()
 	tableOnce.Do(func() {
 		var err error

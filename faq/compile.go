@@ -19,7 +19,7 @@ const (
 // Table is a compiled, immutable intent table. All methods are safe for
 // concurrent use; nothing in a Table changes after Compile returns.
 type Table struct {
-	faq        *FAQ
+	faq        *Document
 	entries    []*Entry
 	byID       map[string]*Entry
 	sources    map[string]*Source
@@ -49,14 +49,14 @@ func WithThresholds(t Thresholds) Option {
 // that has no entries or whose thresholds are out of range. Its time and
 // memory grow with the FAQ's phrasings, which Parse caps (MaxPhrasings,
 // MaxFeatures); see the README for the cost per 10,000 phrasings.
-func Compile(f *FAQ, opts ...Option) (*Table, error) {
+func Compile(f *Document, opts ...Option) (*Table, error) {
 	return CompileContext(context.Background(), f, opts...)
 }
 
 // CompileContext is Compile, given up when ctx ends: it then returns
 // ctx's error at once. The work already started runs to its end in the
 // background (the caps bound it) and its table is dropped.
-func CompileContext(ctx context.Context, f *FAQ, opts ...Option) (*Table, error) {
+func CompileContext(ctx context.Context, f *Document, opts ...Option) (*Table, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
@@ -77,7 +77,7 @@ func CompileContext(ctx context.Context, f *FAQ, opts ...Option) (*Table, error)
 	}
 }
 
-func compile(f *FAQ, opts ...Option) (*Table, error) {
+func compile(f *Document, opts ...Option) (*Table, error) {
 	if f == nil || len(f.Entries) == 0 {
 		return nil, errors.New("compile: the FAQ has no entries")
 	}
@@ -130,7 +130,7 @@ func (t Thresholds) merge(o Thresholds) Thresholds {
 
 // cloneFAQ deep-copies the parts of f a table keeps, so later edits to f by
 // the caller cannot reach a table that is serving.
-func cloneFAQ(f *FAQ) *FAQ {
+func cloneFAQ(f *Document) *Document {
 	cp := *f
 	cp.Sources = append([]Source(nil), f.Sources...)
 	cp.Entries = make([]Entry, len(f.Entries))
@@ -154,7 +154,7 @@ func cloneFAQ(f *FAQ) *FAQ {
 
 // hashFAQ is the content version: the same content always gives the same
 // version, whatever file it came from or how it was formatted.
-func hashFAQ(f *FAQ) string {
+func hashFAQ(f *Document) string {
 	b, err := json.Marshal(struct {
 		Version    int
 		About      string

@@ -96,7 +96,7 @@ func TestLargestAcceptedFAQParses(t *testing.T) {
 }
 
 // faqYAML writes f as an FAQ file, flow style, one phrasing per line.
-func faqYAML(f *FAQ) []byte {
+func faqYAML(f *Document) []byte {
 	var b []byte
 	b = fmt.Appendf(b, "version: 1\nentries:\n")
 	for _, e := range f.Entries {

@@ -9,10 +9,10 @@ package faq
 
 import "fmt"
 
-// FAQ is a parsed FAQ file. It is plain data: Compile turns it into a Table,
+// Document is a parsed FAQ file. It is plain data: Compile turns it into a Table,
 // which is what answers questions. A FAQ returned by Parse or Load has passed
 // validation; its Warnings list problems that do not stop it from serving.
-type FAQ struct {
+type Document struct {
 	Version    int         `yaml:"version"`
 	About      string      `yaml:"about"` // optional: one sentence on what this FAQ covers, shown in help and the fallback
 	Sources    []Source    `yaml:"sources"`

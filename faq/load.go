@@ -76,7 +76,7 @@ func (e *ValidationError) Error() string {
 // failure the FAQ is nil and the error is a *ValidationError holding every
 // problem found, errors and warnings alike. Parse never panics, whatever
 // the bytes, and bounds its work (MaxFileSize, a cap on YAML nodes).
-func Parse(name string, data []byte) (*FAQ, error) {
+func Parse(name string, data []byte) (*Document, error) {
 	ps := &problems{file: name, spell: spellBudget}
 	f := parse(data, ps)
 	if f == nil || ps.failed {
@@ -92,7 +92,7 @@ func Parse(name string, data []byte) (*FAQ, error) {
 // error (which names the path), or ErrNotRegular; a file that does not
 // validate gives a *ValidationError. Load never blocks on a FIFO or a
 // device and never reads more than MaxFileSize+1 bytes.
-func Load(path string) (*FAQ, error) {
+func Load(path string) (*Document, error) {
 	data, err := ReadFile(path)
 	if err != nil {
 		var ve *ValidationError
@@ -177,7 +177,7 @@ func describeMode(m os.FileMode) string {
 
 // parse runs the three stages (YAML syntax, schema walk, validation) and
 // returns the decoded FAQ, which is meaningful only if ps has no errors.
-func parse(data []byte, ps *problems) *FAQ {
+func parse(data []byte, ps *problems) *Document {
 	start := mark{line: 1, col: 1}
 	if len(data) > MaxFileSize {
 		ps.errorf(start, "the file is over the %d MiB limit", MaxFileSize>>20)
@@ -492,8 +492,8 @@ type schemaField struct {
 
 // file walks the document's root. It reports whether the root was a
 // mapping: anything else has nothing worth validating.
-func (w *walker) file(n *yaml.Node) (*FAQ, *layout, bool) {
-	f := &FAQ{}
+func (w *walker) file(n *yaml.Node) (*Document, *layout, bool) {
+	f := &Document{}
 	lay := &layout{root: w.at(n)}
 	if n = w.resolve(n); n == nil {
 		return f, lay, false
@@ -514,7 +514,7 @@ func (w *walker) file(n *yaml.Node) (*FAQ, *layout, bool) {
 	return f, lay, true
 }
 
-func (w *walker) sources(n *yaml.Node, f *FAQ, lay *layout) {
+func (w *walker) sources(n *yaml.Node, f *Document, lay *layout) {
 	w.list(n, "sources", func(item *yaml.Node) {
 		var s Source
 		l := sourceLayout{at: w.at(item)}
@@ -533,7 +533,7 @@ func (w *walker) sources(n *yaml.Node, f *FAQ, lay *layout) {
 	})
 }
 
-func (w *walker) entries(n *yaml.Node, f *FAQ, lay *layout) {
+func (w *walker) entries(n *yaml.Node, f *Document, lay *layout) {
 	lay.entries = w.list(n, "entries", func(item *yaml.Node) {
 		lay.entryItems++
 		var e Entry
@@ -569,7 +569,7 @@ func (w *walker) citations(n *yaml.Node, e *Entry, el *entryLayout) {
 	})
 }
 
-func (w *walker) synonyms(n *yaml.Node, f *FAQ, lay *layout) {
+func (w *walker) synonyms(n *yaml.Node, f *Document, lay *layout) {
 	w.list(n, "synonyms", func(item *yaml.Node) {
 		var words []string
 		g := groupLayout{at: w.at(item)}
@@ -581,7 +581,7 @@ func (w *walker) synonyms(n *yaml.Node, f *FAQ, lay *layout) {
 }
 
 // thresholds decodes the thresholds mapping; null means "not set".
-func (w *walker) thresholds(n *yaml.Node, f *FAQ, lay *layout) {
+func (w *walker) thresholds(n *yaml.Node, f *Document, lay *layout) {
 	if isNullNode(w.resolve(n)) {
 		return
 	}

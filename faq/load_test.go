@@ -28,7 +28,7 @@ func TestParseGood(t *testing.T) {
 		t.Fatalf("Load(%s): %v", path, err)
 	}
 	dss := Citation{Source: "state-dss", Quote: "First call the local Italian emergency number (112)"}
-	want := &FAQ{
+	want := &Document{
 		Version: 1,
 		About:   "U.S. travelers at the Milan-Cortina 2026 Winter Olympics.",
 		Sources: []Source{
@@ -118,7 +118,7 @@ func TestParseGolden(t *testing.T) {
 // problemsOf checks the invariants every Parse result keeps and returns its
 // problems as lines: a FAQ or an error, never both; errors only in a
 // failure; problems located, named after the file and in file order.
-func problemsOf(t *testing.T, name string, f *FAQ, err error) []string {
+func problemsOf(t *testing.T, name string, f *Document, err error) []string {
 	t.Helper()
 	var list []Problem
 	switch {

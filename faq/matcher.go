@@ -50,7 +50,7 @@ type scratch struct {
 // negativeClass is the exact-match marker of a negative phrasing.
 const negativeClass = -1
 
-func newMatcher(f *FAQ, entries []*Entry) *matcher {
+func newMatcher(f *Document, entries []*Entry) *matcher {
 	englishOnce.Do(loadEnglish) // here, not on the first question
 	emergency.Default()         // trained once, on the first compile
 	m := &matcher{a: newAnalyzer(f.Synonyms), entries: len(entries), exact: make(map[string]int)}

@@ -28,7 +28,7 @@ import (
 // concurrent use.
 type Reloader struct {
 	live *Live
-	load func(context.Context) (*FAQ, error)
+	load func(context.Context) (*Document, error)
 	opts []Option
 	sem  chan struct{} // a one-slot lock that a waiting caller can give up on
 	// compiling is held by the goroutine that compiles until the compile
@@ -51,7 +51,7 @@ type Reloader struct {
 // NewReloader returns a Reloader that swaps tables into live. load returns
 // the FAQ to serve (Parse and Load give problems as *ValidationError); opts
 // are the compile options every table is built with (WithThresholds).
-func NewReloader(live *Live, load func(context.Context) (*FAQ, error), opts ...Option) *Reloader {
+func NewReloader(live *Live, load func(context.Context) (*Document, error), opts ...Option) *Reloader {
 	return &Reloader{live: live, load: load, opts: opts, sem: make(chan struct{}, 1), compiling: make(chan struct{}, 1), Timeout: DefaultReloadTimeout}
 }
 
@@ -91,7 +91,7 @@ func (r *Reloader) Reload(ctx context.Context, trigger string) ReloadResult {
 
 // loaded is what a load and compile made of the file.
 type loaded struct {
-	f       *FAQ
+	f       *Document
 	t       *Table // nil when the content is what is serving
 	loadErr error
 	err     error // compile error

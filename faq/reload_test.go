@@ -27,8 +27,8 @@ var questions = []string{
 
 // versionedFAQ builds a small valid FAQ whose every id, source and answer
 // carries the version prefix v, so a reply that mixes two tables shows.
-func versionedFAQ(v string) *FAQ {
-	f := &FAQ{
+func versionedFAQ(v string) *Document {
+	f := &Document{
 		Version: 1,
 		File:    v + ".yaml",
 		Sources: []Source{{ID: v + "-src", Publisher: v + " publisher", Title: v + " guide", Date: "2026-01-15"}},
@@ -45,7 +45,7 @@ func versionedFAQ(v string) *FAQ {
 	return f
 }
 
-func mustCompile(t testing.TB, f *FAQ) *Table {
+func mustCompile(t testing.TB, f *Document) *Table {
 	t.Helper()
 	tab, err := Compile(f)
 	if err != nil {
@@ -55,15 +55,15 @@ func mustCompile(t testing.TB, f *FAQ) *Table {
 }
 
 // fixedLoad returns a load function that returns f, err.
-func fixedLoad(f *FAQ, err error) func(context.Context) (*FAQ, error) {
-	return func(context.Context) (*FAQ, error) { return f, err }
+func fixedLoad(f *Document, err error) func(context.Context) (*Document, error) {
+	return func(context.Context) (*Document, error) { return f, err }
 }
 
 func TestReload(t *testing.T) {
 	problems := []Problem{{File: "faq.yaml", Line: 3, Col: 7, Msg: "entry \"x\" has no answer"}}
 	tests := []struct {
 		name        string
-		load        func(context.Context) (*FAQ, error)
+		load        func(context.Context) (*Document, error)
 		wantOK      bool
 		wantChanged bool
 		wantVersion string // prefix of the entries serving after
@@ -74,7 +74,7 @@ func TestReload(t *testing.T) {
 		{name: "same content is a no-op", load: fixedLoad(versionedFAQ("a"), nil), wantOK: true, wantVersion: "a"},
 		{name: "problems keep the old table", load: fixedLoad(nil, &ValidationError{Problems: problems}), wantVersion: "a", wantProblem: "faq.yaml:3:7: entry \"x\" has no answer"},
 		{name: "a read error keeps the old table", load: fixedLoad(nil, fmt.Errorf("load faq: %w", os.ErrNotExist)), wantVersion: "a", wantErr: "file does not exist"},
-		{name: "a compile error keeps the old table", load: fixedLoad(&FAQ{Version: 1, File: "empty.yaml"}, nil), wantVersion: "a", wantErr: "empty.yaml: compile: the FAQ has no entries"},
+		{name: "a compile error keeps the old table", load: fixedLoad(&Document{Version: 1, File: "empty.yaml"}, nil), wantVersion: "a", wantErr: "empty.yaml: compile: the FAQ has no entries"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,7 +141,7 @@ func TestReloadSameContentSkipsCompile(t *testing.T) {
 func TestReloadsRunOneAtATime(t *testing.T) {
 	var running, most atomic.Int32
 	n := 0
-	load := func(context.Context) (*FAQ, error) {
+	load := func(context.Context) (*Document, error) {
 		now := running.Add(1)
 		defer running.Add(-1)
 		for {
@@ -173,7 +173,7 @@ func TestReloadsRunOneAtATime(t *testing.T) {
 func TestReloadGivesUpWaitingWhenTheContextEnds(t *testing.T) {
 	release := make(chan struct{})
 	entered := make(chan struct{})
-	load := func(context.Context) (*FAQ, error) {
+	load := func(context.Context) (*Document, error) {
 		close(entered)
 		<-release
 		return versionedFAQ("b"), nil
@@ -207,7 +207,7 @@ func TestReloadFromBrokenFile(t *testing.T) {
 	good := "version: 1\nentries:\n  - id: water\n    question: Is tap water safe to drink in Milan?\n    answer: Yes.\n"
 	broken := "version: 1\nentries:\n  - id: water: wrong\n    question: Is tap water safe to drink in Milan?\n    answer: Yes.\n"
 	write(t, path, good)
-	load := func(context.Context) (*FAQ, error) { return Load(path) }
+	load := func(context.Context) (*Document, error) { return Load(path) }
 	f, err := load(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +257,7 @@ func TestThousandReloadsWhileAsking(t *testing.T) {
 	}
 	live := NewLive(mustCompile(t, versionedFAQ("a")))
 	var n atomic.Int64
-	r := NewReloader(live, func(context.Context) (*FAQ, error) {
+	r := NewReloader(live, func(context.Context) (*Document, error) {
 		return versionedFAQ([]string{"a", "b"}[n.Add(1)%2]), nil
 	})
 
@@ -361,7 +361,7 @@ func TestReloadReportsErrorsNotWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := NewReloader(NewLive(tb), func(context.Context) (*FAQ, error) { return Parse("faq.yaml", []byte(bad)) })
+	r := NewReloader(NewLive(tb), func(context.Context) (*Document, error) { return Parse("faq.yaml", []byte(bad)) })
 	res := r.Reload(context.Background(), "test")
 	if res.OK || len(res.Problems) != 1 || res.Problems[0].Warning || !strings.Contains(res.Problems[0].String(), "faq.yaml:6:5: unknown key") {
 		t.Errorf("reload of a broken file = %+v, want exactly the unknown-key error", res)
@@ -375,7 +375,7 @@ func TestReloadStuckLoadTimesOut(t *testing.T) {
 	stuck := make(chan struct{})
 	defer close(stuck)
 	var calls atomic.Int32
-	load := func(ctx context.Context) (*FAQ, error) {
+	load := func(ctx context.Context) (*Document, error) {
 		if calls.Add(1) == 1 {
 			<-stuck // ignores ctx, as a read of a FIFO would
 		}
@@ -429,7 +429,7 @@ func TestReloadComparesWithWhatIsServing(t *testing.T) {
 	var from atomic.Value
 	from.Store(path)
 	live := NewLive(mustCompile(t, mustLoad(t, path)))
-	r := NewReloader(live, func(context.Context) (*FAQ, error) { return Load(from.Load().(string)) })
+	r := NewReloader(live, func(context.Context) (*Document, error) { return Load(from.Load().(string)) })
 	results := make(chan ReloadResult, 10)
 	r.OnReload = func(res ReloadResult) { results <- res }
 	ctx, cancel := context.WithCancel(context.Background())
@@ -466,14 +466,14 @@ func TestReloadRefusesAliasBombWithOldTableServing(t *testing.T) {
 	}
 	old := mustCompile(t, versionedFAQ("a"))
 	live := NewLive(old)
-	r := NewReloader(live, func(context.Context) (*FAQ, error) { return Load(path) })
+	r := NewReloader(live, func(context.Context) (*Document, error) { return Load(path) })
 	res := r.Reload(context.Background(), "http")
 	if res.OK || len(res.Problems) == 0 || !strings.HasPrefix(res.Problems[0].String(), path+":") || live.Current() != old {
 		t.Errorf("reload of the bomb = %+v, want its problem at FILE:LINE:COL and the old table serving", res)
 	}
 }
 
-func mustLoad(t testing.TB, path string) *FAQ {
+func mustLoad(t testing.TB, path string) *Document {
 	t.Helper()
 	f, err := Load(path)
 	if err != nil {

@@ -21,7 +21,7 @@ var entryIDPattern = regexp.MustCompile(`^[a-z0-9_-]+$`)
 // validate checks what the shape alone cannot: required values, formats,
 // references between entries and sources, and repeated ids and phrasings.
 // f and l come from the same walk, so their slices line up index for index.
-func validate(f *FAQ, l *layout, ps *problems) {
+func validate(f *Document, l *layout, ps *problems) {
 	v := &validator{f: f, l: l, ps: ps}
 	v.top()
 	sources := v.sources()
@@ -33,7 +33,7 @@ func validate(f *FAQ, l *layout, ps *problems) {
 }
 
 type validator struct {
-	f  *FAQ
+	f  *Document
 	l  *layout
 	ps *problems
 }

@@ -305,7 +305,7 @@ func TestWatchAndReloadKeepServingThroughABadFile(t *testing.T) {
 	}
 	live := NewLive(mustCompile(t, f))
 	results := make(chan ReloadResult, 10)
-	r := NewReloader(live, func(context.Context) (*FAQ, error) { return Load(path) })
+	r := NewReloader(live, func(context.Context) (*Document, error) { return Load(path) })
 	r.OnReload = func(res ReloadResult) { results <- res }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

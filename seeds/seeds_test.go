@@ -72,7 +72,7 @@ const sharedSeeds = "../../shared/seeds"
 
 // parseSeeds parses the embedded FAQ with the package loader, failing the
 // test when it does not load.
-func parseSeeds(t *testing.T) *faq.FAQ {
+func parseSeeds(t *testing.T) *faq.Document {
 	t.Helper()
 	f, err := faq.Parse(seeds.Name, seeds.FAQ)
 	if err != nil {
@@ -88,7 +88,7 @@ func TestParsesStrictly(t *testing.T) {
 	}
 
 	// Decode again with unknown keys as errors, independently of the loader.
-	var strict faq.FAQ
+	var strict faq.Document
 	dec := yaml.NewDecoder(bytes.NewReader(seeds.FAQ))
 	dec.KnownFields(true)
 	if err := dec.Decode(&strict); err != nil {

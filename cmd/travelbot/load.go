@@ -9,7 +9,7 @@ import (
 
 // loadFAQ reads and validates the FAQ at path, or the embedded default when
 // path is empty. Problems come back as *faq.ValidationError.
-func loadFAQ(path string) (*faq.FAQ, error) {
+func loadFAQ(path string) (*faq.Document, error) {
 	if path == "" {
 		return faq.Parse(seeds.Name, seeds.FAQ)
 	}

@@ -137,7 +137,7 @@ type syncKey struct{}
 // it carries. Any other reads the file: a version the database has never
 // seen is loaded (and published once it serves, see published); a version
 // it knows is old news, and the database's latest is loaded instead.
-func (r *replica) loadFAQ(ctx context.Context) (*faq.FAQ, error) {
+func (r *replica) loadFAQ(ctx context.Context) (*faq.Document, error) {
 	if v, ok := ctx.Value(syncKey{}).(postgres.FAQVersion); ok {
 		return faq.Parse(v.Name, v.YAML)
 	}

@@ -153,7 +153,7 @@ func (s *server) Open() (err error) {
 	s.metrics = newMetrics()
 	s.metrics.entries.Set(float64(t.Len()))
 	s.status.set(faq.ReloadResult{OK: true, Changed: true, Version: t.Version(), Entries: t.Len(), Duration: time.Since(start), Trigger: "start"}, time.Now())
-	s.reloader = faq.NewReloader(s.live, func(ctx context.Context) (*faq.FAQ, error) {
+	s.reloader = faq.NewReloader(s.live, func(ctx context.Context) (*faq.Document, error) {
 		if data, ok := faq.WatchedContent(ctx); ok { // the watcher's settled bytes, not a second read
 			return faq.Parse(s.cfg.FAQ, data)
 		}

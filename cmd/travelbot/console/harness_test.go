@@ -81,7 +81,7 @@ func seedTableOnce(t testing.TB) *faq.Table {
 		if seedErr = writeSeeds(sharedDir); seedErr != nil {
 			return
 		}
-		var f *faq.FAQ
+		var f *faq.Document
 		if f, seedErr = faq.Load(path); seedErr == nil {
 			seedTable, seedErr = faq.Compile(f)
 		}
@@ -105,7 +105,7 @@ func newHarness(t testing.TB, edit func(*Options)) *harness {
 	// shows, until the first reload.
 	tab := seedTableOnce(t)
 	h.live = faq.NewLive(tab)
-	h.reloader = faq.NewReloader(h.live, func(context.Context) (*faq.FAQ, error) { return faq.Load(h.faqPath) })
+	h.reloader = faq.NewReloader(h.live, func(context.Context) (*faq.Document, error) { return faq.Load(h.faqPath) })
 	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "store.db"))
 	if err != nil {
 		t.Fatal(err)
