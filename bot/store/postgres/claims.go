@@ -49,32 +49,17 @@ func (c *Claims) Claim(ctx context.Context, key string) (finish func(handled boo
 	if err := c.db.check(); err != nil {
 		return nil, err
 	}
-	ttl := c.ttl.Seconds()
 	for {
-		var mine bool
-		err := c.db.pool.QueryRow(ctx, `INSERT INTO claims (key, owner, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
-			ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, attempts = claims.attempts + 1
-			WHERE NOT claims.done AND claims.expires_at < now()
-			RETURNING true`, key, c.owner, ttl).Scan(&mine)
-		if err == nil && mine {
-			return c.hold(key), nil
-		}
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("postgres: claim: %w", err)
-		}
-		var done bool
-		var left float64
-		err = c.db.pool.QueryRow(ctx, `SELECT done, EXTRACT(EPOCH FROM expires_at - now())::float8 FROM claims WHERE key = $1`, key).Scan(&done, &left)
+		finish, done, left, err := c.try(ctx, key)
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			continue // purged in between: claim it afresh
 		case err != nil:
-			return nil, fmt.Errorf("postgres: claim: %w", err)
+			return nil, err
+		case finish != nil:
+			return finish, nil
 		case done:
 			return nil, nil
 		}
-		wait := min(c.poll, max(time.Duration(left*float64(time.Second)), 10*time.Millisecond))
-		t := time.NewTimer(wait)
+		t := time.NewTimer(min(c.poll, max(left, 10*time.Millisecond)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -82,6 +67,36 @@ func (c *Claims) Claim(ctx context.Context, key string) (finish func(handled boo
 		case <-t.C:
 		}
 	}
+}
+
+// try claims key once. It returns a finish func when the key is now this
+// replica's, done when it was handled, or how long the other holder's
+// lease has left.
+func (c *Claims) try(ctx context.Context, key string) (finish func(bool), done bool, left time.Duration, err error) {
+	// A database that hangs must not hold the reply up for long: the
+	// queries get the lease's length, then the error says why.
+	ctx, cancel := context.WithTimeout(ctx, c.ttl)
+	defer cancel()
+	var mine bool
+	err = c.db.pool.QueryRow(ctx, `INSERT INTO claims (key, owner, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+		ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, attempts = claims.attempts + 1
+		WHERE NOT claims.done AND claims.expires_at < now()
+		RETURNING true`, key, c.owner, c.ttl.Seconds()).Scan(&mine)
+	if err == nil && mine {
+		return c.hold(key), false, 0, nil
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, 0, fmt.Errorf("postgres: claim: %w", err)
+	}
+	var secs float64
+	err = c.db.pool.QueryRow(ctx, `SELECT done, EXTRACT(EPOCH FROM expires_at - now())::float8 FROM claims WHERE key = $1`, key).Scan(&done, &secs)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, false, 0, nil // purged in between: claim it afresh
+	case err != nil:
+		return nil, false, 0, fmt.Errorf("postgres: claim: %w", err)
+	}
+	return nil, done, time.Duration(secs * float64(time.Second)), nil
 }
 
 // hold renews the lease on key until the returned finish is called.

@@ -83,10 +83,12 @@ func (s *DB) KnowsFAQ(ctx context.Context, version string) (bool, error) {
 func (s *DB) WatchFAQ(ctx context.Context, recheck time.Duration, changed func(ctx context.Context)) {
 	backoff := 250 * time.Millisecond
 	for ctx.Err() == nil {
-		conn, err := pgx.Connect(ctx, s.dsn)
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		conn, err := pgx.Connect(cctx, s.dsn)
 		if err == nil {
-			_, err = conn.Exec(ctx, `LISTEN `+faqChannel)
+			_, err = conn.Exec(cctx, `LISTEN `+faqChannel)
 		}
+		cancel()
 		if err != nil {
 			if conn != nil {
 				conn.Close(context.WithoutCancel(ctx))
@@ -108,7 +110,7 @@ func (s *DB) WatchFAQ(ctx context.Context, recheck time.Duration, changed func(c
 				changed(ctx)
 			}
 		}
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		cctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		conn.Close(cctx)
 		cancel()
 	}

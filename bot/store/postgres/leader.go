@@ -52,7 +52,9 @@ func (e *Elector) Leading() bool { return e.leading.Load() }
 func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
 	backoff := e.interval
 	for ctx.Err() == nil {
-		conn, err := pgx.Connect(ctx, e.dsn)
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		conn, err := pgx.Connect(cctx, e.dsn)
+		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
 				e.log.Warn("leader election: cannot connect; retrying", "err", err, "in", backoff)
@@ -63,7 +65,7 @@ func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
 		}
 		backoff = e.interval
 		e.campaign(ctx, conn, lead)
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.interval)
+		cctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), e.interval)
 		conn.Close(cctx) // releases the lock, if held
 		cancel()
 	}
