@@ -1,0 +1,41 @@
+package seeds_test
+
+import (
+	"testing"
+
+	"travelbot/faq"
+	"travelbot/seeds"
+)
+
+// Travelers in the Games' other languages find the consulate and passport
+// help by the word they know ("¿dónde está el consulado?" once got the
+// fallback). The synonyms carry the word; the FAQ stays in English.
+func TestConsulateInOtherLanguages(t *testing.T) {
+	f, err := faq.Parse(seeds.Name, seeds.FAQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := faq.Compile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ q, want string }{
+		{"dónde está el consulado", "consulate-milan"},
+		{"wo ist das konsulat", "consulate-milan"},
+		{"où est le consulat américain", "consulate-milan"},
+		{"onde fica o consulado americano", "consulate-milan"},
+		{"perdí mi pasaporte", "citizen-services"},
+		{"j'ai perdu mon passeport", "citizen-services"},
+		{"ich habe meinen reisepass verloren", "citizen-services"},
+	}
+	for _, tt := range tests {
+		res := tb.Match(tt.q)
+		got := ""
+		if res.Entry != nil {
+			got = res.Entry.ID
+		}
+		if res.Outcome != faq.Answer || got != tt.want {
+			t.Errorf("%q: %s %q (%.2f), want the answer %s", tt.q, res.Outcome, got, res.Confidence, tt.want)
+		}
+	}
+}
