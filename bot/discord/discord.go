@@ -154,6 +154,8 @@ type Options struct {
 	// that cannot be resumed); tests set them through export_test.go.
 	jitter         func() float64
 	reidentifyWait func() time.Duration
+	// identifyInterval replaces the 5 s between two IDENTIFYs.
+	identifyInterval time.Duration
 	// RESTTimeout bounds each REST call, retries included.
 	RESTTimeout time.Duration
 	// DeferAfter is how long an answer may take before the interaction is
@@ -296,10 +298,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 			})
 			return u, err
 		},
-		log:            a.log,
-		events:         a.events,
-		jitter:         a.opts.jitter,
-		reidentifyWait: a.opts.reidentifyWait,
+		log:              a.log,
+		events:           a.events,
+		jitter:           a.opts.jitter,
+		reidentifyWait:   a.opts.reidentifyWait,
+		identifyInterval: a.opts.identifyInterval,
 		dispatch: func(event string, data json.RawMessage) {
 			a.dispatch(s, event, data)
 			if event == "READY" {

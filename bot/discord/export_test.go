@@ -9,3 +9,7 @@ func SetGatewayTiming(o *Options, jitter float64, reidentify time.Duration) {
 	o.jitter = func() float64 { return jitter }
 	o.reidentifyWait = func() time.Duration { return reidentify }
 }
+
+// SetIdentifyInterval replaces the 5 s the gateway leaves between two
+// IDENTIFYs.
+func SetIdentifyInterval(o *Options, d time.Duration) { o.identifyInterval = d }

@@ -52,8 +52,10 @@ const (
 	// closeResuming is the code we close with when the session is to be
 	// resumed: 1000 and 1001 end the session on Discord's side.
 	closeResuming = 4000
-	helloTimeout  = 30 * time.Second
-	writeTimeout  = 10 * time.Second
+	// identifyInterval is the default gatewayOptions.identifyInterval.
+	identifyInterval = 5 * time.Second
+	helloTimeout     = 30 * time.Second
+	writeTimeout     = 10 * time.Second
 )
 
 // gatewayOptions configure a gateway. The functions are injectable so
@@ -74,6 +76,11 @@ type gatewayOptions struct {
 	// reidentifyWait is how long to wait after an op 9 that cannot be
 	// resumed before identifying again: 1–5 s by the docs.
 	reidentifyWait func() time.Duration
+	// identifyInterval is the least time between two IDENTIFYs: 5 s, the
+	// window of max_concurrency 1 ("Number of identify requests allowed
+	// per 5 seconds"). Shards of one bot in separate processes share that
+	// window; this spaces only this process's.
+	identifyInterval time.Duration
 	// dispatch gets every event (READY and RESUMED included) in order, on
 	// the gateway's goroutine; it must not block.
 	dispatch func(event string, data json.RawMessage)
@@ -98,6 +105,8 @@ type gateway struct {
 	sessionID string
 	resumeURL string
 	seq       atomic.Int64
+	// identified is when the last IDENTIFY went out.
+	identified time.Time
 }
 
 func newGateway(o gatewayOptions) *gateway {
@@ -109,6 +118,9 @@ func newGateway(o gatewayOptions) *gateway {
 	}
 	if o.dialer == nil {
 		o.dialer = websocket.DefaultDialer
+	}
+	if o.identifyInterval <= 0 {
+		o.identifyInterval = identifyInterval
 	}
 	return &gateway{o: o}
 }
@@ -164,6 +176,13 @@ func (g *gateway) run(ctx context.Context) error {
 			// Resume at once.
 		default:
 			wait = bo.NextBackOff()
+		}
+		if g.sessionID == "" && !g.identified.IsZero() {
+			// A new session: not sooner than the identify window allows,
+			// however fast the last one ended ("If you hit this limit,
+			// the Gateway will respond with an Invalid Session", and
+			// every IDENTIFY counts against the 1000 a day).
+			wait = max(wait, time.Until(g.identified.Add(g.o.identifyInterval)))
 		}
 		g.o.events.APIRetry(channel, "gateway")
 		g.o.log.Warn("discord: gateway connection ended, reconnecting", "wait", wait, "resume", g.sessionID != "", "err", err)
@@ -272,6 +291,7 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 	if resuming {
 		err = c.send(opResume, map[string]any{"token": g.o.token, "session_id": g.sessionID, "seq": g.seq.Load()})
 	} else {
+		g.identified = time.Now()
 		err = c.send(opIdentify, g.identify())
 	}
 	if err != nil {

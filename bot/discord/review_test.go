@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"travelbot/bot"
 	"travelbot/bot/discord"
 	"travelbot/bot/discord/discordtest"
 )
@@ -15,7 +16,9 @@ import (
 // Close codes decide whether to reconnect exactly as the docs' table says:
 // 4004 and 4010-4014 end Run with an error and no new connection (the fake
 // refuses one); every other code is followed by a new connection that
-// serves again, and Run goes on.
+// serves again, and Run goes on. After 4007 and 4009 (start a new
+// session) the new IDENTIFY comes 5 s after the first at the soonest: the
+// fake refuses two IDENTIFYs closer than max_concurrency 1 allows.
 func TestGatewayCloseCodes(t *testing.T) {
 	t.Parallel()
 	for _, code := range []int{4000, 4001, 4002, 4003, 4005, 4007, 4008, 4009, 4004, 4010, 4011, 4012, 4013, 4014} {
@@ -79,5 +82,43 @@ func TestGatewayCloseCodes(t *testing.T) {
 				t.Errorf("Run: %v", err)
 			}
 		})
+	}
+}
+
+// slowClaims takes its time to grant every claim, as a store under load
+// or a claim held by another replica does.
+type slowClaims struct{ delay time.Duration }
+
+func (c slowClaims) Claim(ctx context.Context, _ string) (func(bool), error) {
+	t := time.NewTimer(c.delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return func(bool) {}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Options.DeferAfter counts from the interaction's arrival, like Discord's
+// 3 s: a claim that took 2 s leaves 1 s, so a slow answer is deferred at
+// once instead of 1.5 s later, past the deadline (when the adapter could
+// no longer acknowledge it at all).
+func TestDeferralCountsTheTimeTheClaimTook(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	conv := &fakeConv{ask: func(ctx context.Context, m bot.Message) bot.Reply {
+		<-release
+		return bot.Reply{Kind: bot.KindAnswer, ID: "x", Question: "Slow?", Answer: "Eventually."}
+	}}
+	h := start(t, conv, func(o *discord.Options) {
+		o.Claims = slowClaims{delay: 2 * time.Second}
+		o.DeferAfter = discord.DefaultDeferAfter
+	})
+	defer close(release)
+	ix := h.srv.Command("7", true, "ask", "question", "slow question")
+	rs := h.interact(ix, 1)
+	if typ, _ := callback(t, rs[0]); typ != 5 || rs[0].Status != 204 {
+		t.Fatalf("first response %s, want an accepted deferral (type 5)", rs[0])
 	}
 }

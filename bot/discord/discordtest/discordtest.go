@@ -113,7 +113,11 @@ type Server struct {
 	// finalClose is the last close code the docs mark "Reconnect: false"
 	// that the fake sent; 0 when none.
 	finalClose int
-	noAcks     bool // heartbeats go unanswered (a zombie connection)
+	// identifyWindow is the least time between two IDENTIFYs;
+	// lastIdentify is when the last one came.
+	identifyWindow time.Duration
+	lastIdentify   time.Time
+	noAcks         bool // heartbeats go unanswered (a zombie connection)
 	// expectRejected and gwExpected are what the test provokes on purpose.
 	expectRejected func(Request) bool
 	gwExpected     bool
@@ -171,6 +175,9 @@ func New(t testing.TB) *Server {
 		acked:    make(map[string]bool),
 		conns:    make(map[*gwConn]bool),
 		nextID:   200000000000000000,
+		// max_concurrency 1: "Number of identify requests allowed per 5
+		// seconds" (gateway, Session Start Limit Object).
+		identifyWindow: IdentifyWindow,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /gw/", s.gateway)
@@ -525,8 +532,17 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			_ = json.Unmarshal(f.D, &id)
 			s.mu.Lock()
 			s.identifies = append(s.identifies, id)
+			last, window, at := s.lastIdentify, s.identifyWindow, time.Now()
+			s.lastIdentify = at
 			s.bump()
 			s.mu.Unlock()
+			if !last.IsZero() && at.Sub(last) < window {
+				// "Apps also have a limit for concurrent Identify requests
+				// allowed per 5 seconds. If you hit this limit, the Gateway
+				// will respond with an Invalid Session" (gateway, Rate
+				// Limiting); the fake's max_concurrency is 1.
+				s.gwProblem("IDENTIFY %v after the previous one; max_concurrency 1 allows one per %v", at.Sub(last).Round(time.Millisecond), window)
+			}
 			for _, p := range CheckIdentify(f.D) {
 				s.gwProblem("IDENTIFY: %s", p)
 			}
@@ -588,6 +604,18 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// IdentifyWindow is the least time the fake accepts between two
+// IDENTIFYs by default: one per 5 s, the limit of max_concurrency 1.
+const IdentifyWindow = 5 * time.Second
+
+// SetIdentifyWindow changes the least time between two IDENTIFYs, for
+// tests that pin a client's own spacing lower than 5 s.
+func (s *Server) SetIdentifyWindow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.identifyWindow = d
 }
 
 // FinalCloseCode reports whether Discord's docs tell a client not to
