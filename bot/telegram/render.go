@@ -3,7 +3,6 @@ package telegram
 import (
 	"html"
 	"net/url"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -276,7 +275,7 @@ func compose(r bot.Reply) (doc, []bot.Choice) {
 			d.text("\n")
 		}
 		d.text(strings.TrimSpace(r.Answer))
-		sources(&d, r.Citations, lang)
+		sources(&d, r, lang)
 		choices = r.FollowUps
 	default:
 		d.text(strings.TrimSpace(r.Text))
@@ -303,61 +302,45 @@ func leadLine(r bot.Reply) string {
 	return urgent
 }
 
-// source is one cited source with every quote cited from it.
-type source struct {
-	c      bot.Citation
-	quotes []string
-}
-
-// sources lists each cited source once, in the order first cited, with its
-// link, its date (marked when it is an estimate), and all its quotes.
-func sources(d *doc, cs []bot.Citation, lang string) {
-	var list []*source
-	byKey := map[string]*source{}
-	for _, c := range cs {
-		k := strings.Join([]string{strings.TrimSpace(c.Publisher), strings.TrimSpace(c.Title), strings.TrimSpace(c.URL), strings.TrimSpace(c.Date)}, "\x00")
-		s, ok := byKey[k]
-		if !ok {
-			s = &source{c: c}
-			byKey[k] = s
-			list = append(list, s)
-		}
-		if q := strings.TrimSpace(c.Quote); q != "" && !slices.Contains(s.quotes, q) {
-			s.quotes = append(s.quotes, q)
-		}
-	}
-	if len(list) == 0 {
+// sources lists each cited source once (bot.GroupCitations, the grouping
+// every renderer shares), in the order first cited, with its link, its
+// date (marked when it is an estimate), and all its quotes.
+func sources(d *doc, r bot.Reply, lang string) {
+	groups := bot.GroupCitations(r)
+	if len(groups) == 0 {
 		return
 	}
 	d.text("\n\n" + bot.Text(bot.KeySources, lang))
-	for _, s := range list {
+	for _, g := range groups {
 		d.text("\n• ")
-		citation(d, s.c, lang)
-		for _, q := range s.quotes {
-			d.text("\n    ")
-			d.italic("“" + q + "”")
+		citation(d, g, lang)
+		for _, q := range g.Quotes {
+			if q = strings.TrimSpace(q); q != "" {
+				d.text("\n    ")
+				d.italic("“" + q + "”")
+			}
 		}
 	}
 }
 
-func citation(d *doc, c bot.Citation, lang string) {
+func citation(d *doc, g bot.SourceGroup, lang string) {
 	var parts []func()
 	// An official page cited as a whole is often published under its own
 	// name: say it once.
-	if p := strings.TrimSpace(c.Publisher); p != "" && p != strings.TrimSpace(c.Title) {
+	if p := strings.TrimSpace(g.Publisher); p != "" && p != strings.TrimSpace(g.Title) {
 		parts = append(parts, func() { d.text(p) })
 	}
-	if t := strings.TrimSpace(c.Title); t != "" {
-		if u := safeURL(c.URL); u != "" {
+	if t := strings.TrimSpace(g.Title); t != "" {
+		if u := safeURL(g.URL); u != "" {
 			parts = append(parts, func() { d.link(t, u) })
 		} else {
 			parts = append(parts, func() { d.text(t) })
 		}
-	} else if u := safeURL(c.URL); u != "" {
+	} else if u := safeURL(g.URL); u != "" {
 		parts = append(parts, func() { d.link(u, u) })
 	}
-	if dt := strings.TrimSpace(c.Date); dt != "" {
-		if c.DateApprox {
+	if dt := strings.TrimSpace(g.Date); dt != "" {
+		if g.DateApprox {
 			dt = bot.Text(bot.KeyDateApprox, lang) + " " + dt
 		}
 		parts = append(parts, func() { d.text(dt) })
