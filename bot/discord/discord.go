@@ -252,6 +252,9 @@ func New(o Options) (*Adapter, error) {
 	}
 	s.Client = a.client
 	s.ShouldRetryOnRateLimit = false // call() waits out 429s within a deadline
+	// discordgo repeats a 502 back to back (any method) and then returns
+	// an unclassifiable error; call() retries 5xx with backoff instead.
+	s.MaxRestRetries = 0
 	a.rest = s
 	a.base, a.cancelBase = context.WithCancel(context.Background())
 	return a, nil

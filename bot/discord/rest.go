@@ -172,6 +172,9 @@ func retryable(err error, idempotent bool, bo backoff.BackOff) (time.Duration, b
 	if re, ok := errors.AsType[*discordgo.RESTError](err); ok {
 		return bo.NextBackOff(), re.Response != nil && re.Response.StatusCode >= 500
 	}
+	if strings.HasPrefix(err.Error(), badGatewayError) {
+		return bo.NextBackOff(), true
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return 0, false
 	}
@@ -180,6 +183,11 @@ func retryable(err error, idempotent bool, bo backoff.BackOff) (time.Duration, b
 	}
 	return 0, false
 }
+
+// badGatewayError begins the error discordgo returns for a 502: a plain
+// error, not a *RESTError ("Exceeded Max retries HTTP 502 Bad Gateway,
+// <body>", restapi.go), at once since MaxRestRetries is 0.
+const badGatewayError = "Exceeded Max retries HTTP 5"
 
 // fits reports whether waiting d still leaves time before ctx's deadline.
 func fits(ctx context.Context, d time.Duration) bool {

@@ -122,3 +122,32 @@ func TestDeferralCountsTheTimeTheClaimTook(t *testing.T) {
 		t.Fatalf("first response %s, want an accepted deferral (type 5)", rs[0])
 	}
 }
+
+// A 502 is retried by the adapter's one retry policy (backoff, counted),
+// not by discordgo's own loop, which repeats it back to back three times
+// and then returns an error the adapter cannot classify, so a fourth 502
+// lost the reply.
+func TestBadGatewayIsRetriedWithBackoff(t *testing.T) {
+	t.Parallel()
+	h := start(t, newBot(t, nil))
+	const ch = "500000000000000020"
+	h.srv.Fail(func(method, path string) bool { return method == "POST" && path == "/api/v9/channels/"+ch+"/messages" },
+		4, 502, `{"message":"502: Bad Gateway","code":0}`)
+	if _, err := h.srv.Send(discordtest.Message{ChannelID: ch, AuthorID: "7", Content: "When do the Winter Games start?"}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := h.srv.WaitN(wait, 5, discordtest.Is("POST", "/api/v9/channels/"+ch+"/messages"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []int
+	for _, r := range rs {
+		statuses = append(statuses, r.Status)
+	}
+	if fmt.Sprint(statuses) != "[502 502 502 502 200]" {
+		t.Errorf("statuses %v, want four 502s then the reply", statuses)
+	}
+	if errs, retries := h.events.counts("channel_message"); errs != 0 || retries != 4 {
+		t.Errorf("events: %d errors, %d retries; want 0 and 4", errs, retries)
+	}
+}
