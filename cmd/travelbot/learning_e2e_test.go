@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"travelbot/bot"
@@ -74,7 +75,12 @@ func startLoopServer(t *testing.T, env map[string]string) *loopServer {
 	cfgPath := filepath.Join(dir, "travelbot.yaml")
 	writeFile(t, cfgPath, "faq: faq.yaml\nhttp_addr: 127.0.0.1:0\nlog_format: json\nwatch: true\nreload_debounce: 20ms\nshutdown_timeout: 5s\n")
 	env["TRAVELBOT_DATA_DIR"] = ls.dataDir
-	ls.url, ls.logs, ls.stop = runServe(t, cfgPath, env)
+	url, logs, stop := runServe(t, cfgPath, env)
+	// Stopped once, by the test or at its end, before the temporary
+	// directories go: serve writes into one of them until it returns.
+	var once sync.Once
+	ls.url, ls.logs, ls.stop = url, logs, func() { once.Do(stop) }
+	t.Cleanup(ls.stop)
 	if !eventually(waitTimeout, func() bool {
 		code, body, _ := call(t, "GET", ls.url+"/readyz", "", nil)
 		return code == 200 && body["ready"] == true
