@@ -1,6 +1,8 @@
 package faq
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -41,16 +43,33 @@ var defaultTrainParams = trainParams{
 	seed:     1,
 }
 
+// maxTrainWorkers is the most goroutines one training uses: past four, the
+// batch is too small to share out.
+const maxTrainWorkers = 4
+
+// checkEvery is how many examples training and feature extraction handle
+// between two looks at the context.
+const checkEvery = 256
+
 // train fits the classifier by stochastic gradient descent on the softmax
 // cross-entropy with L2 regularisation. Weights are stored scaled (w_true =
 // scale * w) so that the L2 decay of every weight costs one multiplication
-// per step. Training is deterministic for a given input.
-func train(xs []sparse, ys []int, k, features int, p trainParams) *classifier {
+// per step. Training is deterministic for a given input, whatever the
+// number of workers (at most workers goroutines; 0 means GOMAXPROCS, up to
+// four). It looks at ctx every checkEvery examples and returns its error,
+// with every worker stopped, once ctx ends; there too a batched training
+// yields the processor, so that the matcher beside it waits less for a
+// core.
+func train(ctx context.Context, xs []sparse, ys []int, k, features int, p trainParams, workers int) (*classifier, error) {
 	c := &classifier{k: k, w: make([]float32, features*k), b: make([]float32, k)}
 	n := len(xs)
 	if n == 0 {
-		return c
+		return c, nil
 	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, maxTrainWorkers)
 	epochs := min(max(p.updates/n, p.minEpoch), p.maxEpoch)
 	order := make([]int, n)
 	for i := range order {
@@ -61,9 +80,11 @@ func train(xs []sparse, ys []int, k, features int, p trainParams) *classifier {
 	// parallel, all from the weights at the start of the batch, then apply
 	// the updates one by one: mini-batch SGD, on every core. Small FAQs
 	// train one example at a time; they take milliseconds anyway.
-	batch, workers := 1, 1
+	batch := 1
 	if n >= 2000 {
-		batch, workers = 32, min(runtime.GOMAXPROCS(0), 4)
+		batch = 32
+	} else {
+		workers = 1
 	}
 	probs := make([][]float64, batch)
 	for i := range probs {
@@ -96,6 +117,14 @@ func train(xs []sparse, ys []int, k, features int, p trainParams) *classifier {
 	for range epochs {
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for b0 := 0; b0 < n; b0 += batch {
+			if b0%checkEvery < batch {
+				if err := ctx.Err(); err != nil {
+					return nil, fmt.Errorf("train: %w", context.Cause(ctx))
+				}
+				if batch > 1 {
+					runtime.Gosched()
+				}
+			}
 			ids := order[b0:min(b0+batch, n)]
 			if scale < 1e-3 {
 				c.rescale(float32(scale))
@@ -153,7 +182,7 @@ func train(xs []sparse, ys []int, k, features int, p trainParams) *classifier {
 		}
 	}
 	c.rescale(float32(scale))
-	return c
+	return c, nil
 }
 
 func (c *classifier) rescale(s float32) {

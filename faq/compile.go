@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 )
 
 // Default thresholds. They are calibrated so that a confidence means the same
@@ -35,6 +36,8 @@ type Option func(*compileOptions)
 
 type compileOptions struct {
 	thresholds Thresholds
+	workers    int
+	low        bool
 }
 
 // WithThresholds overrides the thresholds (zero fields keep the FAQ's own or
@@ -42,6 +45,27 @@ type compileOptions struct {
 func WithThresholds(t Thresholds) Option {
 	return func(o *compileOptions) { o.thresholds = t }
 }
+
+// WithWorkers bounds the goroutines that train the classifier to n; n <= 0
+// (the default) means GOMAXPROCS, up to four. The table is the same
+// whatever n is: only the time and the cores it takes change. A reload
+// beside the matcher uses fewer (ReloadWorkers) so that questions keep a
+// core; start-up, with nothing to serve yet, may use them all.
+func WithWorkers(n int) Option {
+	return func(o *compileOptions) { o.workers = n }
+}
+
+// WithLowPriority compiles on an OS thread of lower scheduling priority (on
+// Linux; elsewhere it does nothing), so that on a contended machine the
+// matcher's threads get the cores first. Only the goroutine that compiles
+// is lowered: training workers beyond the first (WithWorkers) are not.
+func WithLowPriority() Option {
+	return func(o *compileOptions) { o.low = true }
+}
+
+// ReloadWorkers is the training parallelism a Reloader compiles with:
+// half of GOMAXPROCS, at least one.
+func ReloadWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // Compile turns a validated FAQ into an intent table: it normalises and
 // indexes every phrasing and trains the classifier. It does not modify f and
@@ -53,31 +77,21 @@ func Compile(f *Document, opts ...Option) (*Table, error) {
 	return CompileContext(context.Background(), f, opts...)
 }
 
-// CompileContext is Compile, given up when ctx ends: it then returns
-// ctx's error at once. The work already started runs to its end in the
-// background (the caps bound it) and its table is dropped.
+// CompileContext is Compile, given up when ctx ends: feature extraction
+// and training look at ctx every few hundred phrasings, and once it has
+// ended CompileContext returns its error (wrapped, with the cause) with
+// every goroutine it started ended and nothing of the half-built table
+// kept, so a cancelled compile frees its cores and memory promptly. Only
+// the first compile of a process also trains the built-in emergency
+// detector, which runs to its end.
 func CompileContext(ctx context.Context, f *Document, opts ...Option) (*Table, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("compile: %w", err)
-	}
-	type result struct {
-		t   *Table
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		t, err := compile(f, opts...)
-		done <- result{t, err}
-	}()
-	select {
-	case r := <-done:
-		return r.t, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("compile: %w", context.Cause(ctx))
-	}
+	return compile(ctx, f, opts...)
 }
 
-func compile(f *Document, opts ...Option) (*Table, error) {
+func compile(ctx context.Context, f *Document, opts ...Option) (*Table, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("compile: %w", context.Cause(ctx))
+	}
 	if f == nil || len(f.Entries) == 0 {
 		return nil, errors.New("compile: the FAQ has no entries")
 	}
@@ -85,6 +99,17 @@ func compile(f *Document, opts ...Option) (*Table, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.low {
+		var t *Table
+		var err error
+		runLowPriority(func() { t, err = build(ctx, f, o) })
+		return t, err
+	}
+	return build(ctx, f, o)
+}
+
+// build is compile once the options are known.
+func build(ctx context.Context, f *Document, o compileOptions) (*Table, error) {
 	th := Thresholds{Answer: DefaultAnswerThreshold, Clarify: DefaultClarifyThreshold}
 	if f.Thresholds != nil {
 		th = th.merge(*f.Thresholds)
@@ -113,7 +138,11 @@ func compile(f *Document, opts ...Option) (*Table, error) {
 	for i := range cp.Sources {
 		t.sources[cp.Sources[i].ID] = &cp.Sources[i]
 	}
-	t.m = newMatcher(cp, t.entries)
+	m, err := newMatcher(ctx, cp, t.entries, o.workers)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	t.m = m
 	t.suggest = newSuggestIndex(t.entries)
 	return t, nil
 }

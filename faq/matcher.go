@@ -2,6 +2,8 @@ package faq
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -50,7 +52,10 @@ type scratch struct {
 // negativeClass is the exact-match marker of a negative phrasing.
 const negativeClass = -1
 
-func newMatcher(f *Document, entries []*Entry) *matcher {
+// newMatcher builds the matching state of entries, training on up to
+// workers goroutines (0: GOMAXPROCS). It stops with ctx's error when ctx
+// ends during feature extraction or training.
+func newMatcher(ctx context.Context, f *Document, entries []*Entry, workers int) (*matcher, error) {
 	englishOnce.Do(loadEnglish) // here, not on the first question
 	emergency.Default()         // trained once, on the first compile
 	m := &matcher{a: newAnalyzer(f.Synonyms), entries: len(entries), exact: make(map[string]int)}
@@ -87,6 +92,11 @@ func newMatcher(f *Document, entries []*Entry) *matcher {
 
 	docs := make([][]rawFeature, len(texts))
 	for i, t := range texts {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("features: %w", context.Cause(ctx))
+			}
+		}
 		an := m.a.analyze(t)
 		docs[i] = extract(an, nil)
 		key := phrasingKey(t)
@@ -99,14 +109,23 @@ func newMatcher(f *Document, entries []*Entry) *matcher {
 	m.vocab = buildVocabulary(docs, maxWeights/k)
 	xs := make([]sparse, len(docs))
 	for i, d := range docs {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("features: %w", context.Cause(ctx))
+			}
+		}
 		xs[i] = m.vocab.vectorize(d, sparse{})
 		docs[i] = nil // the raw features are the biggest thing compile holds
 	}
-	m.clf = train(xs, labels, k, len(m.vocab.idf), defaultTrainParams)
+	clf, err := train(ctx, xs, labels, k, len(m.vocab.idf), defaultTrainParams, workers)
+	if err != nil {
+		return nil, err
+	}
+	m.clf = clf
 	m.pool.New = func() any {
 		return &scratch{probs: make([]float64, k)}
 	}
-	return m
+	return m, nil
 }
 
 // scored is one entry's standing for a question.

@@ -50,8 +50,11 @@ type Reloader struct {
 
 // NewReloader returns a Reloader that swaps tables into live. load returns
 // the FAQ to serve (Parse and Load give problems as *ValidationError); opts
-// are the compile options every table is built with (WithThresholds).
+// are the compile options every table is built with (WithThresholds). It
+// compiles with WithWorkers(ReloadWorkers()) (unless opts say otherwise)
+// and WithLowPriority, so that a reload leaves the matcher the cores.
 func NewReloader(live *Live, load func(context.Context) (*Document, error), opts ...Option) *Reloader {
+	opts = append([]Option{WithWorkers(ReloadWorkers()), WithLowPriority()}, opts...) // theirs override
 	return &Reloader{live: live, load: load, opts: opts, sem: make(chan struct{}, 1), compiling: make(chan struct{}, 1), Timeout: DefaultReloadTimeout}
 }
 
@@ -167,8 +170,8 @@ func (r *Reloader) build(ctx context.Context, serving *Table) loaded {
 	if err := ctx.Err(); err != nil {
 		return loaded{f: f, err: err}
 	}
-	// Compiled here, not with CompileContext: the slot is held until the
-	// work is really over.
-	t, err := compile(f, r.opts...)
+	// The slot is held until the work is really over; a reload that gives
+	// up ends ctx, which stops the compile within a few hundred phrasings.
+	t, err := compile(ctx, f, r.opts...)
 	return loaded{f: f, t: t, err: err}
 }
