@@ -294,15 +294,19 @@ func (a *Adapter) produce(ctx context.Context, fn func(context.Context) bot.Repl
 	return ch
 }
 
-// answer replies with fn's reply. If fn takes longer than
-// Options.DeferAfter, the interaction is acknowledged first ("thinking…",
-// private when deferPrivate) and the reply edited in when it is ready, so
-// Discord's 3 s deadline is always met.
+// answer replies with fn's reply. If the reply is not ready
+// Options.DeferAfter after the interaction arrived, the interaction is
+// acknowledged first ("thinking…", private when deferPrivate) and the
+// reply edited in when it is ready, so Discord's 3 s deadline is always
+// met.
 func (a *Adapter) answer(r *responder, deferPrivate bool, fn func(context.Context) bot.Reply) {
 	ctx, cancel := context.WithTimeout(a.base, answerTimeout)
 	defer cancel()
 	ch := a.produce(ctx, fn)
-	t := time.NewTimer(a.opts.DeferAfter)
+	// DeferAfter counts from when the interaction arrived, as Discord's
+	// 3 s do: the time a claim took (Options.Claims may wait on another
+	// replica) is already spent.
+	t := time.NewTimer(time.Until(r.received.Add(a.opts.DeferAfter)))
 	var out outcome
 	select {
 	case out = <-ch:
