@@ -69,7 +69,8 @@ func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 // global, or "global": true in the body) no request leaves before
 // Retry-After (or the body's retry_after, which is more precise) has
 // passed. Interaction responses are not held: "Interaction endpoints are
-// not bound to the bot's Global Rate Limit."
+// not bound to the bot's Global Rate Limit." It also hands discordgo the
+// wait of any 429 whose body lacks it.
 type globalLimit struct {
 	next http.RoundTripper
 
@@ -103,14 +104,12 @@ func (g *globalLimit) RoundTrip(r *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	var b struct {
+		Message    string  `json:"message"`
 		RetryAfter float64 `json:"retry_after"`
 		Global     bool    `json:"global"`
 	}
-	_ = json.Unmarshal(body, &b)
+	parsed := json.Unmarshal(body, &b) == nil
 	global := b.Global || resp.Header.Get("X-RateLimit-Global") == "true" || resp.Header.Get("X-RateLimit-Scope") == "global"
-	if !global {
-		return resp, nil
-	}
 	wait := time.Duration(b.RetryAfter * float64(time.Second))
 	if wait <= 0 {
 		secs, _ := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64)
@@ -118,6 +117,23 @@ func (g *globalLimit) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	if wait <= 0 {
 		wait = time.Second
+	}
+	if !parsed || b.RetryAfter <= 0 {
+		// discordgo reads the wait from the body only, and fails on a body
+		// that is not JSON (a Cloudflare 429): "rely on the Retry-After
+		// header or retry_after field" (rate-limits), so the body it reads
+		// carries the header's wait.
+		if b.Message == "" {
+			b.Message = "You are being rate limited."
+		}
+		b.RetryAfter, b.Global = wait.Seconds(), global
+		body, _ = json.Marshal(b)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Del("Content-Length")
+	}
+	if !global {
+		return resp, nil
 	}
 	g.mu.Lock()
 	if until := time.Now().Add(wait); until.After(g.until) {

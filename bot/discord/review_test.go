@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,38 @@ func TestBadGatewayIsRetriedWithBackoff(t *testing.T) {
 	}
 	if errs, retries := h.events.counts("channel_message"); errs != 0 || retries != 4 {
 		t.Errorf("events: %d errors, %d retries; want 0 and 4", errs, retries)
+	}
+}
+
+// A 429 whose wait is only in Retry-After (seconds, with fractions), or
+// whose body is not JSON at all (Cloudflare's), is waited out for as long
+// as the header says, then retried: discordgo reads the body alone, so it
+// retried the first at once and gave up on the second. The fake refuses
+// a retry before Retry-After.
+func TestRetryAfterHeaderIsHonoured(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"json without retry_after": `{"message":"You are being rate limited.","global":false}`,
+		"not json":                 `error code: 1015`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, newBot(t, nil))
+			const ch = "500000000000000030"
+			hdr := http.Header{}
+			hdr.Set("Retry-After", "0.4")
+			h.srv.FailWithHeader(func(method, path string) bool { return method == "POST" && path == "/api/v9/channels/"+ch+"/messages" },
+				1, 429, hdr, body)
+			if _, err := h.srv.Send(discordtest.Message{ChannelID: ch, AuthorID: "7", Content: "When do the Winter Games start?"}); err != nil {
+				t.Fatal(err)
+			}
+			rs, err := h.srv.WaitN(wait, 2, discordtest.Is("POST", "/api/v9/channels/"+ch+"/messages"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs[0].Status != 429 || rs[1].Status != 200 {
+				t.Errorf("statuses %d %d, want 429 then the reply", rs[0].Status, rs[1].Status)
+			}
+		})
 	}
 }

@@ -123,7 +123,10 @@ type Server struct {
 	gwExpected     bool
 	// globalUntil is the end of the global rate-limit window.
 	globalUntil time.Time
-	nextID      int64
+	// routeUntil is, per "METHOD path", the end of the wait a 429 asked
+	// for.
+	routeUntil map[string]time.Time
+	nextID     int64
 }
 
 type fault struct {
@@ -166,15 +169,16 @@ func interactionRoute(path string) bool {
 // New starts a fake Discord that is closed when the test ends.
 func New(t testing.TB) *Server {
 	s := &Server{
-		spec:     RequireSpec(t),
-		t:        t,
-		changed:  make(chan struct{}),
-		tokens:   make(map[string]string),
-		received: make(map[string]time.Time),
-		now:      time.Now,
-		acked:    make(map[string]bool),
-		conns:    make(map[*gwConn]bool),
-		nextID:   200000000000000000,
+		spec:       RequireSpec(t),
+		t:          t,
+		changed:    make(chan struct{}),
+		tokens:     make(map[string]string),
+		received:   make(map[string]time.Time),
+		now:        time.Now,
+		acked:      make(map[string]bool),
+		routeUntil: make(map[string]time.Time),
+		conns:      make(map[*gwConn]bool),
+		nextID:     200000000000000000,
 		// max_concurrency 1: "Number of identify requests allowed per 5
 		// seconds" (gateway, Session Start Limit Object).
 		identifyWindow: IdentifyWindow,
@@ -305,6 +309,30 @@ func (s *Server) Fail(match func(method, path string) bool, n, status int, body 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &fault{match: match, left: n, status: status, body: body})
+}
+
+// FailWithHeader is Fail with response headers: a 429 whose wait is
+// only in its Retry-After header, or whose body is not JSON at all (as
+// Cloudflare's are). Until the wait a 429 asks for (the body's
+// retry_after, else Retry-After) has passed, a request on the same route
+// is refused and recorded as a problem.
+func (s *Server) FailWithHeader(match func(method, path string) bool, n, status int, header http.Header, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{match: match, left: n, status: status, body: body, header: header})
+}
+
+// retryAfter is the wait a 429 asks for: the body's retry_after, which is
+// more precise, else the Retry-After header, in seconds with fractions.
+func retryAfter(h http.Header, body string) time.Duration {
+	var b struct {
+		RetryAfter float64 `json:"retry_after"`
+	}
+	if json.Unmarshal([]byte(body), &b) == nil && b.RetryAfter > 0 {
+		return time.Duration(b.RetryAfter * float64(time.Second))
+	}
+	secs, _ := strconv.ParseFloat(h.Get("Retry-After"), 64)
+	return time.Duration(secs * float64(time.Second))
 }
 
 // Identifies returns every IDENTIFY received.
@@ -943,12 +971,29 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%g,"global":true}`, left.Seconds())
 		return
 	}
+	route := r.Method + " " + r.URL.Path
+	if left := time.Until(s.routeUntil[route]); left > 0 {
+		// "Your application should rely on the Retry-After header or
+		// retry_after field to determine when to retry the request."
+		// (rate-limits, Exceeding A Rate Limit)
+		req.Status = http.StatusTooManyRequests
+		req.Problems = []string{fmt.Sprintf("retried %v before the Retry-After of its 429", left.Round(time.Millisecond))}
+		s.mu.Unlock()
+		s.record(req)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%g,"global":false}`, left.Seconds())
+		return
+	}
 	for _, f := range s.faults {
 		if f.left > 0 && f.match(r.Method, r.URL.Path) {
 			f.left--
 			req.Status = f.status
 			if f.global > 0 {
 				s.globalUntil = time.Now().Add(f.global)
+			}
+			if f.status == http.StatusTooManyRequests {
+				s.routeUntil[route] = time.Now().Add(retryAfter(f.header, f.body))
 			}
 			s.mu.Unlock()
 			s.record(req)
