@@ -88,18 +88,29 @@ func (b *Bot) NoneOfThese(ctx context.Context, m Message, questionID string) Rep
 	switch {
 	case m.UserID == "":
 		// Nobody to remember: ask to rephrase, every time.
-		r = Reply{Kind: KindRephrase, Outcome: string(faq.None), Text: joinLines(Text(KeyRephrase, lang), DangerLine(lang))}
+		r = rephrase(m, lang)
 	case st.asked:
 		b.misses.state.Remove(missKey(m))
 		r = finalFallback(b.tables.Current(), lang)
 	default:
 		b.misses.state.Add(missKey(m), missState{asked: true, lang: lang})
-		r = Reply{Kind: KindRephrase, Outcome: string(faq.None), Text: joinLines(Text(KeyRephrase, lang), DangerLine(lang))}
+		r = rephrase(m, lang)
 	}
 	r.Language = lang
 	r.QuestionID = questionID
 	b.observe(m, r, b.now().Sub(start))
 	return r
+}
+
+// rephrase asks to say it another way, with the 112 line. In a group it
+// also says how to ask there (/ask, a mention or a reply): a plain message
+// in a group is not read.
+func rephrase(m Message, lang string) Reply {
+	ask := Text(KeyRephrase, lang)
+	if m.ChatKind == ChatGroup {
+		ask = joinSentences(ask, Text(KeyHelpGroup, lang))
+	}
+	return Reply{Kind: KindRephrase, Outcome: string(faq.None), Text: joinLines(ask, DangerLine(lang))}
 }
 
 // afterRephrase turns the reply to a rephrased question into the final
