@@ -36,7 +36,7 @@ import (
 
 // Identity of the fake application.
 const (
-	Token     = "fake-bot-token"
+	Token     = "MTAwMDAwMDAwMDAwMDAwMDAy.GfAkE1.fake-bot-token_0123456789abcdefghijkl" // shaped as the Developer Portal gives them: the bot id, a timestamp, an HMAC
 	AppID     = "100000000000000001"
 	BotID     = "100000000000000002"
 	SessionID = "fake-session-1"
@@ -607,8 +607,18 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			var res struct {
 				Token     string `json:"token"`
 				SessionID string `json:"session_id"`
+				Seq       *int64 `json:"seq"`
 			}
 			_ = json.Unmarshal(f.D, &res)
+			s.mu.Lock()
+			last := s.seq
+			s.mu.Unlock()
+			if res.Seq == nil || *res.Seq != last {
+				// "the sequence number (s) from the last Dispatch (opcode
+				// 0) event it received before the disconnect" (gateway,
+				// Preparing to Resume).
+				s.gwProblem("RESUME with seq %v, want %d, the last dispatch sent", res.Seq, last)
+			}
 			if r.URL.Path != ResumePath {
 				// "your app should open a new connection using
 				// resume_gateway_url rather than the URL used to initially
@@ -669,7 +679,8 @@ func (s *Server) CloseGateway(code int, text string) error {
 	}
 	s.mu.Unlock()
 	g.closeWith(code, text)
-	return g.c.Close()
+	_ = g.c.Close() // the client may have closed it already
+	return nil
 }
 
 // StopAcks makes the gateway stop acknowledging heartbeats, as a
