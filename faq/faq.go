@@ -12,13 +12,17 @@ import "fmt"
 // Document is a parsed FAQ file. It is plain data: Compile turns it into a Table,
 // which is what answers questions. A FAQ returned by Parse or Load has passed
 // validation; its Warnings list problems that do not stop it from serving.
+//
+// The yaml tags of Document and the types it holds are the file's schema,
+// read by internal/yamlx: a new key is a new tagged field (plus a rule in
+// validate if it needs one). check:"phrasing" marks what Compile trains on.
 type Document struct {
 	Version    int         `yaml:"version"`
 	About      string      `yaml:"about"` // optional: one sentence on what this FAQ covers, shown in help and the fallback
 	Sources    []Source    `yaml:"sources"`
 	Entries    []Entry     `yaml:"entries"`
 	Synonyms   [][]string  `yaml:"synonyms"`
-	Negatives  []string    `yaml:"negatives"`
+	Negatives  []string    `yaml:"negatives" check:"phrasing"`
 	Thresholds *Thresholds `yaml:"thresholds"`
 
 	// File is the name the FAQ was loaded from, used in problems and logs.
@@ -43,8 +47,8 @@ type Source struct {
 // Entry is one question the FAQ answers.
 type Entry struct {
 	ID         string     `yaml:"id"`
-	Question   string     `yaml:"question"`
-	Alternates []string   `yaml:"alternates"`
+	Question   string     `yaml:"question" check:"phrasing"`
+	Alternates []string   `yaml:"alternates" check:"phrasing"`
 	Answer     string     `yaml:"answer"`
 	Citations  []Citation `yaml:"citations"`
 	Tags       []string   `yaml:"tags"`

@@ -1,19 +1,18 @@
 package faq
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"travelbot/internal/yamlx"
 )
 
 // Limits that bound the work of loading whatever bytes arrive.
@@ -175,147 +174,62 @@ func describeMode(m os.FileMode) string {
 	return "mode " + m.String()
 }
 
-// parse runs the three stages (YAML syntax, schema walk, validation) and
-// returns the decoded FAQ, which is meaningful only if ps has no errors.
+// parse runs the three stages (YAML syntax, schema decoding, validation)
+// and returns the decoded Document, which is meaningful only if ps has no
+// errors. The schema is the Document struct itself: yamlx decodes by its
+// yaml tags, and a check:"phrasing" tag counts and caps what Compile trains
+// on.
 func parse(data []byte, ps *problems) *Document {
 	start := mark{line: 1, col: 1}
 	if len(data) > MaxFileSize {
 		ps.errorf(start, "the file is over the %d MiB limit", MaxFileSize>>20)
 		return nil
 	}
-	root, ok := parseYAML(data, ps)
-	if !ok {
+	root, syntax := yamlx.Parse(data)
+	for _, p := range syntax {
+		ps.yaml(p)
+	}
+	if root == nil {
+		if !ps.failed {
+			ps.errorf(start, "the file is empty: want a mapping with version and entries")
+		}
 		return nil
 	}
-	w := &walker{ps: ps}
-	f, lay, ok := w.file(root)
-	if !ok || w.tooComplex {
+	if root.Kind != yaml.MappingNode {
+		ps.errorf(nodeMark(root), "the top level must be a mapping with version and entries (got %s)", yamlx.Describe(root))
 		return nil
 	}
-	if w.features > MaxFeatures {
+	budget := &phrasingBudget{ps: ps}
+	dec := &yamlx.Decoder{
+		MaxNodes: maxNodes,
+		MaxText:  MaxText,
+		Checks:   map[string]yamlx.Check{"phrasing": budget.check},
+		Report:   ps.yaml,
+		Suggest:  ps.closest,
+	}
+	f := &Document{}
+	pos := dec.Decode(root, f)
+	if dec.Stopped() {
+		return nil
+	}
+	if budget.features > MaxFeatures {
 		// Known only once every phrasing is counted; still before any
 		// of validation's or Compile's work on them.
-		ps.errorf(lay.root, "the file has too much to learn: about %d features from %d phrasings, over the limit of %d; split long phrasings or drop some",
-			w.features, w.nPhrasings, MaxFeatures)
+		ps.errorf(nodeMark(root), "the file has too much to learn: about %d features from %d phrasings, over the limit of %d; split long phrasings or drop some",
+			budget.features, budget.n, MaxFeatures)
 		return nil
 	}
-	validate(f, lay, ps)
+	validate(f, &layout{root: nodeMark(root), pos: pos}, ps)
 	return f
 }
 
-// parseYAML turns data into the root node of its single document, reporting
-// syntax errors, an empty file and extra documents.
-func parseYAML(data []byte, ps *problems) (root *yaml.Node, ok bool) {
-	start := mark{line: 1, col: 1}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	err := decodeSafely(dec, &doc)
-	switch {
-	case errors.Is(err, io.EOF):
-		ps.errorf(start, "the file is empty: want a mapping with version and entries")
-		return nil, false
-	case err != nil:
-		ps.add(syntaxProblem(err, data))
-		return nil, false
-	}
-	var next yaml.Node
-	switch err := decodeSafely(dec, &next); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		ps.add(syntaxProblem(err, data))
-		return nil, false
-	default:
-		// Reported, and the first document is still checked, so every
-		// problem shows at once.
-		ps.errorf(nodeMark(&next), "only one YAML document is allowed per file")
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		ps.errorf(start, "the file is empty: want a mapping with version and entries")
-		return nil, false
-	}
-	return doc.Content[0], true
-}
-
-// decodeSafely decodes the next document, turning a panic inside the YAML
-// library into an error: Parse must not panic on any input.
-func decodeSafely(dec *yaml.Decoder, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: internal error: %v", r)
-		}
-	}()
-	return dec.Decode(n)
-}
-
-var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-var unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
-
-// syntaxProblem locates a YAML library error. The library gives a line for
-// most errors but never a column, and omits the line when it is the first
-// one or when the bytes themselves are bad (invalid UTF-8, control
-// characters); those we find ourselves.
+// syntaxProblem is the located problem of a YAML syntax error err found in
+// data (by the YAML library's Unmarshal, say).
 func syntaxProblem(err error, data []byte) Problem {
-	msg := err.Error()
-	at := mark{line: 1, col: 1}
-	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		msg = m[2]
-		at = locateSyntax(msg, n, data)
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
-			if l, ok := findAlias(data, m[1]); ok {
-				at = l
-			}
-		} else if l, ok := findBadByte(data); ok {
-			at = l
-		} else {
-			at = locateSyntax(msg, 0, data)
-		}
+	if _, ps := yamlx.Parse(data); len(ps) > 0 {
+		return Problem{Line: ps[0].Pos.Line, Col: ps[0].Pos.Col, Msg: ps[0].String()}
 	}
-	return Problem{Line: at.line, Col: at.col, Msg: "YAML syntax error: " + msg}
-}
-
-// findAlias finds the first use of the alias *name in data.
-func findAlias(data []byte, name string) (mark, bool) {
-	needle := []byte("*" + name)
-	for off := 0; ; {
-		i := bytes.Index(data[off:], needle)
-		if i < 0 {
-			return mark{}, false
-		}
-		end := off + i + len(needle)
-		if end == len(data) || bytes.IndexByte([]byte(" \t\r\n,]}"), data[end]) >= 0 {
-			return markAt(data, off+i), true
-		}
-		off += i + 1
-	}
-}
-
-// findBadByte finds the first byte YAML refuses: invalid UTF-8 or a control
-// character other than tab, newline and carriage return.
-func findBadByte(data []byte) (mark, bool) {
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		bad := r == utf8.RuneError && size == 1 ||
-			r < 0x20 && r != '\t' && r != '\n' && r != '\r' ||
-			r >= 0x7f && r <= 0x9f && r != 0x85 ||
-			r == 0xfffe || r == 0xffff
-		if bad {
-			return markAt(data, i), true
-		}
-		i += size
-	}
-	return mark{}, false
-}
-
-// markAt converts a byte offset into a 1-based line and a 1-based column
-// counted in characters, as the YAML library counts them.
-func markAt(data []byte, off int) mark {
-	before := data[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	lineStart := bytes.LastIndexByte(before, '\n') + 1
-	return mark{line: line, col: utf8.RuneCount(before[lineStart:]) + 1}
+	return Problem{Line: 1, Col: 1, Msg: "YAML syntax error: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 }
 
 // mark is where a value sits in the file. The zero mark means the value was
@@ -324,6 +238,7 @@ func markAt(data []byte, off int) mark {
 type mark struct {
 	line, col int
 	bad       bool
+	items     int // for a list: its items, well-formed or not
 }
 
 func (m mark) absent() bool { return m.line == 0 }
@@ -372,6 +287,11 @@ func (ps *problems) errorf(at mark, format string, args ...any) {
 	}
 }
 
+// yaml records a problem found by the YAML decoder.
+func (ps *problems) yaml(p yamlx.Problem) {
+	ps.errorf(mark{line: p.Pos.Line, col: p.Pos.Col}, "%s", p.String())
+}
+
 func (ps *problems) warnf(at mark, format string, args ...any) {
 	if !ps.full(true) {
 		ps.list = append(ps.list, Problem{File: ps.file, Line: at.line, Col: at.col, Msg: fmt.Sprintf(format, args...), Warning: true})
@@ -407,403 +327,50 @@ func (ps *problems) sorted() []Problem {
 	return out
 }
 
-// layout records where each value of a decoded FAQ sits in the file,
-// index for index with the FAQ's slices, so validation can point at it.
+// layout is where each value of a decoded Document sits in the file, so
+// validation can point at it.
 type layout struct {
-	root       mark
-	version    mark
-	entries    mark // the entries list itself
-	entryItems int  // items in the entries list, well-formed or not
-	answer     mark // thresholds.answer
-	clarify    mark // thresholds.clarify
-	sourceAt   []sourceLayout
-	entryAt    []entryLayout
-	synonymAt  []groupLayout
-	negatives  []mark
+	root mark
+	pos  *yamlx.Positions
 }
 
-type sourceLayout struct {
-	at                              mark
-	id, publisher, title, date, url mark
+// at is where the value ptr points to (a field or an item of the Document
+// being validated) was in the file.
+func (l *layout) at(ptr any) mark {
+	p := l.pos.Of(ptr)
+	return mark{line: p.Line, col: p.Col, bad: p.Bad, items: p.Items}
 }
 
-type entryLayout struct {
-	at                   mark
-	id, question, answer mark
-	alternates           []mark
-	citations            []citationLayout
-	followUps            []mark
+// phrasingBudget counts the questions, alternates and negatives of one file
+// as they are decoded: what Compile will train on.
+type phrasingBudget struct {
+	ps          *problems
+	n, features int
+	tooLong     map[*yaml.Node]bool // phrasings reported as too long
 }
 
-type citationLayout struct {
-	at            mark
-	source, quote mark
-}
-
-type groupLayout struct {
-	at    mark
-	words []mark
-}
-
-// walker walks a yaml.Node tree against the FAQ schema. It reports the
-// shape problems (unknown or duplicate keys, wrong kinds, wrong scalar
-// types) and leaves the meaning (required values, references, duplicates)
-// to validate. Values of the wrong shape are left out of the FAQ.
-type walker struct {
-	ps         *problems
-	nodes      int
-	tooComplex bool
-	// text is the bytes of strings decoded so far, each use of an alias
-	// counted again; phrasings and features count what Compile will
-	// train on. All three stop or refuse the file at their caps.
-	text       int
-	nPhrasings int
-	features   int
-	tooLong    map[*yaml.Node]bool // phrasings reported as too long
-	// via is the alias being walked through, if any: problems inside an
-	// aliased value are reported where it is used, since the anchor's own
-	// place is already reported when the anchor itself is walked.
-	via mark
-}
-
-// at is where to report a problem with n.
-func (w *walker) at(n *yaml.Node) mark {
-	if !w.via.absent() {
-		return w.via
-	}
-	return nodeMark(n)
-}
-
-// enter starts walking n's children. If n is an alias, problems found
-// until the returned function runs are reported at the alias.
-func (w *walker) enter(n *yaml.Node) (leave func()) {
-	if n.Kind != yaml.AliasNode || !w.via.absent() {
-		return func() {}
-	}
-	w.via = nodeMark(n)
-	return func() { w.via = mark{} }
-}
-
-// schemaField is one known key of a mapping and what to do with its value.
-type schemaField struct {
-	key    string
-	decode func(val *yaml.Node)
-}
-
-// file walks the document's root. It reports whether the root was a
-// mapping: anything else has nothing worth validating.
-func (w *walker) file(n *yaml.Node) (*Document, *layout, bool) {
-	f := &Document{}
-	lay := &layout{root: w.at(n)}
-	if n = w.resolve(n); n == nil {
-		return f, lay, false
-	}
-	if n.Kind != yaml.MappingNode {
-		w.ps.errorf(w.at(n), "the top level must be a mapping with version and entries (got %s)", describeNode(n))
-		return f, lay, false
-	}
-	w.mapping(n, "the top level", []schemaField{
-		{"version", func(v *yaml.Node) { lay.version = w.integer(v, "version", &f.Version) }},
-		{"about", func(v *yaml.Node) { w.str(v, "about", &f.About) }},
-		{"sources", func(v *yaml.Node) { w.sources(v, f, lay) }},
-		{"entries", func(v *yaml.Node) { w.entries(v, f, lay) }},
-		{"synonyms", func(v *yaml.Node) { w.synonyms(v, f, lay) }},
-		{"negatives", func(v *yaml.Node) { lay.negatives = w.phrasings(v, "negatives", "negative", &f.Negatives) }},
-		{"thresholds", func(v *yaml.Node) { w.thresholds(v, f, lay) }},
-	})
-	return f, lay, true
-}
-
-func (w *walker) sources(n *yaml.Node, f *Document, lay *layout) {
-	w.list(n, "sources", func(item *yaml.Node) {
-		var s Source
-		l := sourceLayout{at: w.at(item)}
-		ok := w.mapping(item, "each source", []schemaField{
-			{"id", func(v *yaml.Node) { l.id = w.str(v, "id", &s.ID) }},
-			{"publisher", func(v *yaml.Node) { l.publisher = w.str(v, "publisher", &s.Publisher) }},
-			{"title", func(v *yaml.Node) { l.title = w.str(v, "title", &s.Title) }},
-			{"date", func(v *yaml.Node) { l.date = w.str(v, "date", &s.Date) }},
-			{"url", func(v *yaml.Node) { l.url = w.str(v, "url", &s.URL) }},
-			{"date_approx", func(v *yaml.Node) { w.boolean(v, "date_approx", &s.DateApprox) }},
-		})
-		if ok {
-			f.Sources = append(f.Sources, s)
-			lay.sourceAt = append(lay.sourceAt, l)
-		}
-	})
-}
-
-func (w *walker) entries(n *yaml.Node, f *Document, lay *layout) {
-	lay.entries = w.list(n, "entries", func(item *yaml.Node) {
-		lay.entryItems++
-		var e Entry
-		l := entryLayout{at: w.at(item)}
-		ok := w.mapping(item, "each entry", []schemaField{
-			{"id", func(v *yaml.Node) { l.id = w.str(v, "id", &e.ID) }},
-			{"question", func(v *yaml.Node) { l.question = w.phrasing(v, "question", &e.Question) }},
-			{"alternates", func(v *yaml.Node) { l.alternates = w.phrasings(v, "alternates", "alternate", &e.Alternates) }},
-			{"answer", func(v *yaml.Node) { l.answer = w.str(v, "answer", &e.Answer) }},
-			{"citations", func(v *yaml.Node) { w.citations(v, &e, &l) }},
-			{"tags", func(v *yaml.Node) { w.strings(v, "tags", "tag", &e.Tags) }},
-			{"follow_ups", func(v *yaml.Node) { l.followUps = w.strings(v, "follow_ups", "follow-up", &e.FollowUps) }},
-		})
-		if ok {
-			f.Entries = append(f.Entries, e)
-			lay.entryAt = append(lay.entryAt, l)
-		}
-	})
-}
-
-func (w *walker) citations(n *yaml.Node, e *Entry, el *entryLayout) {
-	w.list(n, "citations", func(item *yaml.Node) {
-		var c Citation
-		l := citationLayout{at: w.at(item)}
-		ok := w.mapping(item, "each citation", []schemaField{
-			{"source", func(v *yaml.Node) { l.source = w.str(v, "source", &c.Source) }},
-			{"quote", func(v *yaml.Node) { l.quote = w.str(v, "quote", &c.Quote) }},
-		})
-		if ok {
-			e.Citations = append(e.Citations, c)
-			el.citations = append(el.citations, l)
-		}
-	})
-}
-
-func (w *walker) synonyms(n *yaml.Node, f *Document, lay *layout) {
-	w.list(n, "synonyms", func(item *yaml.Node) {
-		var words []string
-		g := groupLayout{at: w.at(item)}
-		if g.words = w.strings(item, "each synonym group", "synonym", &words); g.words != nil {
-			f.Synonyms = append(f.Synonyms, words)
-			lay.synonymAt = append(lay.synonymAt, g)
-		}
-	})
-}
-
-// thresholds decodes the thresholds mapping; null means "not set".
-func (w *walker) thresholds(n *yaml.Node, f *Document, lay *layout) {
-	if isNullNode(w.resolve(n)) {
-		return
-	}
-	th := &Thresholds{}
-	ok := w.mapping(n, "thresholds", []schemaField{
-		{"answer", func(v *yaml.Node) { lay.answer = w.float(v, "thresholds.answer", &th.Answer) }},
-		{"clarify", func(v *yaml.Node) { lay.clarify = w.float(v, "thresholds.clarify", &th.Clarify) }},
-	})
-	if ok {
-		f.Thresholds = th
-	}
-}
-
-// resolve follows aliases and counts the node against the work cap. It
-// returns nil once the cap is hit (after reporting it once), which every
-// caller treats as "stop here".
-func (w *walker) resolve(n *yaml.Node) *yaml.Node {
-	if w.tooComplex {
-		return nil
-	}
-	// YAML cannot alias an alias, but a hand-built tree could: bound it.
-	for hops := 0; n != nil && n.Kind == yaml.AliasNode; hops++ {
-		if hops > 8 {
-			return nil
-		}
-		n = n.Alias
-	}
-	if n == nil {
-		return nil
-	}
-	w.nodes++
-	if w.nodes > maxNodes {
-		w.tooComplex = true
-		w.ps.errorf(w.at(n), "the file is too complex: over %d YAML values, counting each use of an alias", maxNodes)
-		return nil
-	}
-	return n
-}
-
-// mapping checks that n is a mapping and hands each known key's value to
-// its schemaField, reporting unknown, duplicate and non-string keys. It reports
-// whether n was a mapping.
-func (w *walker) mapping(n *yaml.Node, what string, fields []schemaField) bool {
-	at := w.at(n)
-	defer w.enter(n)()
-	if n = w.resolve(n); n == nil {
+// check counts a phrasing against MaxPhrasings and MaxFeatures, and refuses
+// one over MaxPhrasingRunes, before anything reads it twice.
+func (b *phrasingBudget) check(d *yamlx.Decoder, target *yaml.Node, at yamlx.Pos, path, s string) bool {
+	if b.n++; b.n > MaxPhrasings {
+		d.Stop()
+		d.Errorf(at, "", "the file has too many phrasings: over %d questions, alternates and negatives, counting each use of an alias", MaxPhrasings)
 		return false
-	}
-	if n.Kind != yaml.MappingNode {
-		w.ps.errorf(at, "%s must be a mapping (got %s)", what, describeNode(n))
-		return false
-	}
-	seen := make(map[string]int, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key := w.resolve(n.Content[i])
-		if key == nil {
-			return true
-		}
-		keyAt := w.at(n.Content[i])
-		if key.Kind != yaml.ScalarNode || isNullNode(key) {
-			w.ps.errorf(keyAt, "keys must be plain names (got %s)", describeNode(key))
-			continue
-		}
-		if key.Tag == "!!merge" {
-			w.ps.errorf(keyAt, "merge keys (<<) are not supported: write the keys out, or alias the whole value")
-			continue
-		}
-		if first, dup := seen[key.Value]; dup {
-			w.ps.errorf(keyAt, "duplicate key %q (first at line %d)", key.Value, first)
-			continue
-		}
-		seen[key.Value] = keyAt.line
-		fl, ok := findField(fields, key.Value)
-		if !ok {
-			w.ps.errorf(keyAt, "unknown key %q %s", key.Value, w.knownKeysHint(key.Value, fields))
-			continue
-		}
-		fl.decode(n.Content[i+1])
-	}
-	return true
-}
-
-func findField(fields []schemaField, key string) (schemaField, bool) {
-	for _, f := range fields {
-		if f.key == key {
-			return f, true
-		}
-	}
-	return schemaField{}, false
-}
-
-// knownKeysHint suggests the key that was probably meant, or lists them all.
-func (w *walker) knownKeysHint(key string, fields []schemaField) string {
-	keys := make([]string, len(fields))
-	for i, f := range fields {
-		keys[i] = f.key
-	}
-	if best, ok := w.ps.closest(key, keys); ok {
-		return fmt.Sprintf("(did you mean %q?)", best)
-	}
-	return "(known keys: " + strings.Join(keys, ", ") + ")"
-}
-
-// list checks that n is a list (null counts as empty) and hands each item
-// to each. It returns n's mark, bad if n was not a list.
-func (w *walker) list(n *yaml.Node, what string, each func(*yaml.Node)) mark {
-	at := w.at(n)
-	defer w.enter(n)()
-	if n = w.resolve(n); n == nil {
-		return at
-	}
-	if isNullNode(n) {
-		return at
-	}
-	if n.Kind != yaml.SequenceNode {
-		w.ps.errorf(at, "%s must be a list (got %s)", what, describeNode(n))
-		at.bad = true
-		return at
-	}
-	for _, c := range n.Content {
-		if w.tooComplex {
-			break
-		}
-		each(c)
-	}
-	return at
-}
-
-// strings decodes a list of strings, leaving out (and reporting) items that
-// are not strings. It returns the marks of the items kept, nil if n was not
-// a list.
-func (w *walker) strings(n *yaml.Node, what, item string, dst *[]string) []mark {
-	return w.stringList(n, what, item, dst, w.str)
-}
-
-// phrasings is strings for a list of phrasings, each counted and capped
-// as phrasing does.
-func (w *walker) phrasings(n *yaml.Node, what, item string, dst *[]string) []mark {
-	return w.stringList(n, what, item, dst, w.phrasing)
-}
-
-func (w *walker) stringList(n *yaml.Node, what, item string, dst *[]string, str func(*yaml.Node, string, *string) mark) []mark {
-	var marks []mark
-	at := w.list(n, what, func(c *yaml.Node) {
-		var s string
-		if m := str(c, "each "+item, &s); m.ok() {
-			*dst = append(*dst, s)
-			marks = append(marks, m)
-		}
-	})
-	if at.bad {
-		return nil
-	}
-	if marks == nil {
-		marks = []mark{}
-	}
-	return marks
-}
-
-// str decodes a string. Any scalar is accepted as written (tags: [2026] is
-// the string "2026"); null is the empty string, which validation reports
-// where a value is required.
-func (w *walker) str(n *yaml.Node, what string, dst *string) mark {
-	at := w.at(n)
-	if n = w.resolve(n); n == nil {
-		at.bad = true
-		return at
-	}
-	if n.Kind != yaml.ScalarNode {
-		w.ps.errorf(at, "%s must be a string (got %s)", what, describeNode(n))
-		at.bad = true
-		return at
-	}
-	if !isNullNode(n) {
-		w.text += len(n.Value)
-		if w.text > MaxText {
-			w.tooComplex = true
-			w.ps.errorf(at, "the file is too big once its aliases are expanded: over %d MiB of text, counting each use of an alias", MaxText>>20)
-			at.bad = true
-			return at
-		}
-		*dst = n.Value
-	}
-	return at
-}
-
-// phrasing decodes a question, alternate or negative: a string that
-// Compile trains on. It counts it against MaxPhrasings and MaxFeatures,
-// and refuses one over MaxPhrasingRunes, before anything reads it twice.
-func (w *walker) phrasing(n *yaml.Node, what string, dst *string) mark {
-	var s string
-	at := w.str(n, what, &s)
-	if !at.ok() {
-		return at
-	}
-	if w.nPhrasings++; w.nPhrasings > MaxPhrasings {
-		w.tooComplex = true
-		w.ps.errorf(at, "the file has too many phrasings: over %d questions, alternates and negatives, counting each use of an alias", MaxPhrasings)
-		at.bad = true
-		return at
 	}
 	if len(s) > MaxPhrasingRunes && utf8.RuneCountInString(s) > MaxPhrasingRunes {
 		// Reported at its first use only: an alias used a thousand times
 		// is one mistake.
-		target := n
-		for hops := 0; target.Kind == yaml.AliasNode && target.Alias != nil && hops < 8; hops++ {
-			target = target.Alias
-		}
-		if !w.tooLong[target] {
-			if w.tooLong == nil {
-				w.tooLong = make(map[*yaml.Node]bool)
+		if !b.tooLong[target] {
+			if b.tooLong == nil {
+				b.tooLong = make(map[*yaml.Node]bool)
 			}
-			w.tooLong[target] = true
-			w.ps.errorf(at, "%s is over %d characters: a phrasing is a way to ask, the answer goes under answer",
-				strings.TrimPrefix(what, "each "), MaxPhrasingRunes)
+			b.tooLong[target] = true
+			d.Errorf(at, path, "is over %d characters: a phrasing is a way to ask, the answer goes under answer", MaxPhrasingRunes)
 		}
-		at.bad = true
-		return at
+		return false
 	}
-	w.features += estimateFeatures(s)
-	*dst = s
-	return at
+	b.features += estimateFeatures(s)
+	return true
 }
 
 // estimateFeatures bounds from above what extract makes of a phrasing of
@@ -812,80 +379,4 @@ func (w *walker) phrasing(n *yaml.Node, what string, dst *string) mark {
 func estimateFeatures(s string) int {
 	words := strings.Count(s, " ") + 1
 	return 2*words + (maxGram-minGram+1)*(len(s)+2*words)
-}
-
-func (w *walker) integer(n *yaml.Node, what string, dst *int) mark {
-	at := w.at(n)
-	if n = w.resolve(n); n == nil {
-		at.bad = true
-		return at
-	}
-	var v int
-	err := errors.New("not an integer")
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
-		err = n.Decode(&v)
-	}
-	if err != nil {
-		w.ps.errorf(at, "%s must be an integer (got %s)", what, describeNode(n))
-		at.bad = true
-		return at
-	}
-	*dst = v
-	return at
-}
-
-func (w *walker) float(n *yaml.Node, what string, dst *float64) mark {
-	at := w.at(n)
-	if n = w.resolve(n); n == nil {
-		at.bad = true
-		return at
-	}
-	var v float64
-	err := errors.New("not a number")
-	if n.Kind == yaml.ScalarNode && (n.Tag == "!!float" || n.Tag == "!!int") {
-		err = n.Decode(&v)
-	}
-	if err != nil {
-		w.ps.errorf(at, "%s must be a number (got %s)", what, describeNode(n))
-		at.bad = true
-		return at
-	}
-	*dst = v
-	return at
-}
-
-func (w *walker) boolean(n *yaml.Node, what string, dst *bool) mark {
-	at := w.at(n)
-	if n = w.resolve(n); n == nil {
-		at.bad = true
-		return at
-	}
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(dst) != nil {
-		w.ps.errorf(at, "%s must be true or false (got %s)", what, describeNode(n))
-		at.bad = true
-	}
-	return at
-}
-
-func isNullNode(n *yaml.Node) bool {
-	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
-// describeNode names what a node is, for "must be X (got Y)" messages.
-func describeNode(n *yaml.Node) string {
-	switch {
-	case n.Kind == yaml.MappingNode:
-		return "a mapping"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case isNullNode(n):
-		return "nothing"
-	case n.Kind == yaml.ScalarNode:
-		v := n.Value
-		if utf8.RuneCountInString(v) > 40 {
-			v = string([]rune(v)[:40]) + "..."
-		}
-		return strconv.Quote(v)
-	}
-	return "an unknown YAML node"
 }

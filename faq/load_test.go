@@ -499,7 +499,7 @@ func TestParseCaps(t *testing.T) {
 		want string
 	}{
 		{"a phrasing too long", []byte("version: 1\nentries:\n  - {id: a, question: q, answer: x, alternates: [" + long + "]}\n"),
-			fmt.Sprintf("f.yaml:3:50: alternate is over %d characters", MaxPhrasingRunes)},
+			fmt.Sprintf("f.yaml:3:50: entries[0].alternates[0]: is over %d characters", MaxPhrasingRunes)},
 		{"too many phrasings by alias", manyAliases(MaxPhrasings),
 			fmt.Sprintf("f.yaml:%d:5: the file has too many phrasings: over %d", 5+MaxPhrasings-1, MaxPhrasings)},
 	}

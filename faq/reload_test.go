@@ -363,7 +363,7 @@ func TestReloadReportsErrorsNotWarnings(t *testing.T) {
 	}
 	r := NewReloader(NewLive(tb), func(context.Context) (*Document, error) { return Parse("faq.yaml", []byte(bad)) })
 	res := r.Reload(context.Background(), "test")
-	if res.OK || len(res.Problems) != 1 || res.Problems[0].Warning || !strings.Contains(res.Problems[0].String(), "faq.yaml:6:5: unknown key") {
+	if res.OK || len(res.Problems) != 1 || res.Problems[0].Warning || res.Problems[0].Line != 6 || res.Problems[0].Col != 5 || !strings.Contains(res.Problems[0].Msg, "unknown key") {
 		t.Errorf("reload of a broken file = %+v, want exactly the unknown-key error", res)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"travelbot/internal/yamlx"
 )
 
 // spellBudget bounds the work spent on did-you-mean hints for one file
@@ -20,7 +22,7 @@ var entryIDPattern = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
 // validate checks what the shape alone cannot: required values, formats,
 // references between entries and sources, and repeated ids and phrasings.
-// f and l come from the same walk, so their slices line up index for index.
+// l holds where each of f's values was in the file, by its address.
 func validate(f *Document, l *layout, ps *problems) {
 	v := &validator{f: f, l: l, ps: ps}
 	v.top()
@@ -40,17 +42,17 @@ type validator struct {
 
 func (v *validator) top() {
 	f, l := v.f, v.l
-	switch {
-	case l.version.absent():
+	switch version := l.at(&f.Version); {
+	case version.absent():
 		v.ps.errorf(l.root, `missing required key "version" (want version: 1)`)
-	case l.version.ok() && f.Version != 1:
-		v.ps.errorf(l.version, "unsupported version %d (want 1)", f.Version)
+	case version.ok() && f.Version != 1:
+		v.ps.errorf(version, "unsupported version %d (want 1)", f.Version)
 	}
-	switch {
-	case l.entries.absent():
+	switch entries := l.at(&f.Entries); {
+	case entries.absent():
 		v.ps.errorf(l.root, `missing required key "entries"`)
-	case l.entries.ok() && l.entryItems == 0:
-		v.ps.errorf(l.entries, "entries must not be empty")
+	case entries.ok() && entries.items == 0:
+		v.ps.errorf(entries, "entries must not be empty")
 	}
 	v.thresholds()
 }
@@ -62,18 +64,19 @@ func (v *validator) thresholds() {
 	if th == nil {
 		return
 	}
+	answerAt, clarifyAt := l.at(&th.Answer), l.at(&th.Clarify)
 	inRange := true
 	for _, t := range []struct {
 		name  string
 		value float64
 		at    mark
-	}{{"answer", th.Answer, l.answer}, {"clarify", th.Clarify, l.clarify}} {
+	}{{"answer", th.Answer, answerAt}, {"clarify", th.Clarify, clarifyAt}} {
 		if t.at.ok() && !(t.value >= 0 && t.value <= 1) {
 			v.ps.errorf(t.at, "thresholds.%s must be between 0 and 1 (got %g)", t.name, t.value)
 			inRange = false
 		}
 	}
-	if !inRange || l.answer.bad || l.clarify.bad {
+	if !inRange || answerAt.bad || clarifyAt.bad {
 		return
 	}
 	answer, answerNote := th.Answer, ""
@@ -85,9 +88,9 @@ func (v *validator) thresholds() {
 		clarify, clarifyNote = DefaultClarifyThreshold, ", the default"
 	}
 	if clarify > answer {
-		at := l.clarify
+		at := clarifyAt
 		if at.absent() {
-			at = l.answer
+			at = answerAt
 		}
 		v.ps.errorf(at, "thresholds.clarify (%g%s) must not be above thresholds.answer (%g%s)",
 			clarify, clarifyNote, answer, answerNote)
@@ -113,30 +116,31 @@ func (v *validator) required(owner string, ownerAt mark, key, value string, at m
 // sources checks each source and returns the index of each id's first use.
 func (v *validator) sources() map[string]int {
 	byID := make(map[string]int, len(v.f.Sources))
-	for i, s := range v.f.Sources {
-		sl := v.l.sourceAt[i]
+	for i := range v.f.Sources {
+		s, l := &v.f.Sources[i], v.l
+		at, idAt, dateAt, urlAt := l.at(s), l.at(&s.ID), l.at(&s.Date), l.at(&s.URL)
 		name := named("source", s.ID)
-		if v.required("source", sl.at, "id", s.ID, sl.id) {
+		if v.required("source", at, "id", s.ID, idAt) {
 			if first, dup := byID[s.ID]; dup {
-				v.ps.errorf(sl.id, "duplicate source id %q (first at line %d)", s.ID, v.l.sourceAt[first].id.line)
+				v.ps.errorf(idAt, "duplicate source id %q (first at line %d)", s.ID, l.at(&v.f.Sources[first].ID).line)
 			} else {
 				byID[s.ID] = i
 			}
 		}
-		v.required(name, sl.at, "publisher", s.Publisher, sl.publisher)
-		v.required(name, sl.at, "title", s.Title, sl.title)
+		v.required(name, at, "publisher", s.Publisher, l.at(&s.Publisher))
+		v.required(name, at, "title", s.Title, l.at(&s.Title))
 		// An official page cited for its link (a url, no date) is
 		// dated by nobody; everything else needs its date.
-		undated := s.URL != "" && sl.date.absent()
-		if !undated && v.required(name, sl.at, "date", s.Date, sl.date) && !validDate(s.Date) {
-			v.ps.errorf(sl.date, "%s has a bad date %s (want a real date as YYYY-MM-DD)", name, quoteShort(s.Date))
+		undated := s.URL != "" && dateAt.absent()
+		if !undated && v.required(name, at, "date", s.Date, dateAt) && !validDate(s.Date) {
+			v.ps.errorf(dateAt, "%s has a bad date %s (want a real date as YYYY-MM-DD)", name, quoteShort(s.Date))
 		}
 		switch {
-		case !sl.url.ok() || s.URL == "":
+		case !urlAt.ok() || s.URL == "":
 		case !validURL(s.URL):
-			v.ps.errorf(sl.url, "%s has a bad url %s (want an absolute https:// URL with a host)", name, quoteShort(s.URL))
+			v.ps.errorf(urlAt, "%s has a bad url %s (want an absolute https:// URL with a host)", name, quoteShort(s.URL))
 		case !strings.HasPrefix(strings.ToLower(s.URL), "https://"):
-			v.ps.errorf(sl.url, "%s has a url that is not https: %s (travelers' links must be https://)", name, quoteShort(s.URL))
+			v.ps.errorf(urlAt, "%s has a url that is not https: %s (travelers' links must be https://)", name, quoteShort(s.URL))
 		}
 	}
 	return byID
@@ -147,35 +151,36 @@ func (v *validator) sources() map[string]int {
 func (v *validator) entries() map[string]int {
 	byID := make(map[string]int, len(v.f.Entries))
 	emergency := -1
-	for i, e := range v.f.Entries {
-		el := v.l.entryAt[i]
+	for i := range v.f.Entries {
+		e, l := &v.f.Entries[i], v.l
+		at, idAt := l.at(e), l.at(&e.ID)
 		name := named("entry", e.ID)
 		if e.HasTag(TagEmergency) {
 			if emergency >= 0 {
-				v.ps.warnf(el.at, "%s is tagged emergency too; emergencies go to the first, entry %q (line %d)",
-					name, v.f.Entries[emergency].ID, v.l.entryAt[emergency].at.line)
+				v.ps.warnf(at, "%s is tagged emergency too; emergencies go to the first, entry %q (line %d)",
+					name, v.f.Entries[emergency].ID, l.at(&v.f.Entries[emergency]).line)
 			} else {
 				emergency = i
 			}
 		}
-		if v.required("entry", el.at, "id", e.ID, el.id) {
+		if v.required("entry", at, "id", e.ID, idAt) {
 			if !entryIDPattern.MatchString(e.ID) {
-				v.ps.errorf(el.id, `entry id %s must use only lowercase letters, digits, "-" and "_"`, quoteShort(e.ID))
+				v.ps.errorf(idAt, `entry id %s must use only lowercase letters, digits, "-" and "_"`, quoteShort(e.ID))
 			}
 			if first, dup := byID[e.ID]; dup {
-				v.ps.errorf(el.id, "duplicate entry id %q (first at line %d)", e.ID, v.l.entryAt[first].id.line)
+				v.ps.errorf(idAt, "duplicate entry id %q (first at line %d)", e.ID, l.at(&v.f.Entries[first].ID).line)
 			} else {
 				byID[e.ID] = i
 			}
 		}
-		v.required(name, el.at, "question", e.Question, el.question)
-		v.required(name, el.at, "answer", e.Answer, el.answer)
+		v.required(name, at, "question", e.Question, l.at(&e.Question))
+		v.required(name, at, "answer", e.Answer, l.at(&e.Answer))
 		if len(e.Citations) == 0 {
-			at := el.id
-			if !at.ok() {
-				at = el.at
+			warnAt := idAt
+			if !warnAt.ok() {
+				warnAt = at
 			}
-			v.ps.warnf(at, "%s has no citations", name)
+			v.ps.warnf(warnAt, "%s has no citations", name)
 		}
 	}
 	return byID
@@ -189,28 +194,28 @@ func (v *validator) citations(sources map[string]int) {
 		ids[i] = s.ID
 	}
 	cited := make([]bool, len(v.f.Sources))
-	for i, e := range v.f.Entries {
-		el := v.l.entryAt[i]
-		for j, c := range e.Citations {
-			cl := el.citations[j]
+	for _, e := range v.f.Entries {
+		for j := range e.Citations {
+			c := &e.Citations[j]
+			at, sourceAt, quoteAt := v.l.at(c), v.l.at(&c.Source), v.l.at(&c.Quote)
 			owner := named("entry", e.ID) + " citation"
-			if v.required(owner, cl.at, "source", c.Source, cl.source) {
+			if v.required(owner, at, "source", c.Source, sourceAt) {
 				if k, ok := sources[c.Source]; ok {
 					cited[k] = true
 				} else {
-					v.ps.errorf(cl.source, "%s cites unknown source %s%s", named("entry", e.ID), quoteShort(c.Source), v.hint(c.Source, ids))
+					v.ps.errorf(sourceAt, "%s cites unknown source %s%s", named("entry", e.ID), quoteShort(c.Source), v.hint(c.Source, ids))
 				}
 			}
 			// A citation of an official page (a source with a url)
 			// may send the traveler there without quoting it.
-			if k, ok := sources[c.Source]; !ok || v.f.Sources[k].URL == "" || !cl.quote.absent() {
-				v.required(owner, cl.at, "quote", c.Quote, cl.quote)
+			if k, ok := sources[c.Source]; !ok || v.f.Sources[k].URL == "" || !quoteAt.absent() {
+				v.required(owner, at, "quote", c.Quote, quoteAt)
 			}
 		}
 	}
 	for i, s := range v.f.Sources {
 		if first, ok := sources[s.ID]; ok && first == i && !cited[i] {
-			v.ps.warnf(v.l.sourceAt[i].id, "source %q is never cited", s.ID)
+			v.ps.warnf(v.l.at(&v.f.Sources[i].ID), "source %q is never cited", s.ID)
 		}
 	}
 }
@@ -221,11 +226,11 @@ func (v *validator) followUps(entries map[string]int) {
 	for i, e := range v.f.Entries {
 		ids[i] = e.ID
 	}
-	for i, e := range v.f.Entries {
+	for _, e := range v.f.Entries {
 		name := named("entry", e.ID)
 		seen := make(map[string]bool, len(e.FollowUps))
 		for j, id := range e.FollowUps {
-			at := v.l.entryAt[i].followUps[j]
+			at := v.l.at(&e.FollowUps[j])
 			switch _, known := entries[id]; {
 			case strings.TrimSpace(id) == "":
 				v.ps.errorf(at, "%s has an empty follow-up", name)
@@ -253,13 +258,12 @@ type firstPhrasing struct {
 // "The same" is phrasingKey: what the matcher's exact-phrase map sees.
 func (v *validator) phrasings() {
 	seen := make(map[string]firstPhrasing)
-	for i, e := range v.f.Entries {
-		el := v.l.entryAt[i]
+	for i := range v.f.Entries {
+		e := &v.f.Entries[i]
 		name := named("entry", e.ID)
-		texts := append([]string{e.Question}, e.Alternates...)
-		marks := append([]mark{el.question}, el.alternates...)
-		for j, text := range texts {
-			at := marks[j]
+		texts := append([]*string{&e.Question}, ptrs(e.Alternates)...)
+		for j, p := range texts {
+			text, at := *p, v.l.at(p)
 			if !at.ok() {
 				continue
 			}
@@ -284,7 +288,7 @@ func (v *validator) phrasings() {
 		}
 	}
 	for i, text := range v.f.Negatives {
-		at := v.l.negatives[i]
+		at := v.l.at(&v.f.Negatives[i])
 		if strings.TrimSpace(text) == "" {
 			v.ps.errorf(at, "negative is empty")
 			continue
@@ -298,17 +302,16 @@ func (v *validator) phrasings() {
 
 func (v *validator) synonyms() {
 	for i, group := range v.f.Synonyms {
-		gl := v.l.synonymAt[i]
 		words := 0
 		for j, w := range group {
 			if strings.TrimSpace(w) == "" {
-				v.ps.errorf(gl.words[j], "synonym is empty")
+				v.ps.errorf(v.l.at(&group[j]), "synonym is empty")
 				continue
 			}
 			words++
 		}
 		if words < 2 {
-			v.ps.errorf(gl.at, "synonym group must have at least 2 words (got %d)", words)
+			v.ps.errorf(v.l.at(&v.f.Synonyms[i]), "synonym group must have at least 2 words (got %d)", words)
 		}
 	}
 }
@@ -358,51 +361,14 @@ func validURL(s string) bool {
 // case), if it is near enough to be a likely typo. Its work comes out of
 // the file's spelling budget; with the budget spent it suggests nothing.
 func (ps *problems) closest(name string, candidates []string) (string, bool) {
-	const longest = 64 // names longer than this are not typos of ids
-	a := []rune(strings.ToLower(name))
-	if len(a) > longest {
-		return "", false
-	}
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		// Looking at a candidate costs one unit, comparing it a unit a cell.
-		if ps.spell--; ps.spell < 0 {
-			return "", false
-		}
-		if n := utf8.RuneCountInString(c); n == 0 || n > longest || len(a)-n > 1+n/3 || n-len(a) > 1+n/3 {
-			continue
-		}
-		b := []rune(strings.ToLower(c))
-		limit := 1 + len(b)/3
-		cost := len(a) * len(b)
-		if cost > ps.spell {
-			return "", false
-		}
-		ps.spell -= cost
-		if d := typoDistance(a, b); d <= limit && d < len(b) && (bestDist < 0 || d < bestDist) {
-			best, bestDist = c, d
-		}
-	}
-	return best, bestDist >= 0
+	return yamlx.Closest(name, candidates, &ps.spell)
 }
 
-// typoDistance is the Levenshtein distance between a and b.
-func typoDistance(a, b []rune) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// ptrs points at each item of list, so that its position can be looked up.
+func ptrs(list []string) []*string {
+	out := make([]*string, len(list))
+	for i := range list {
+		out[i] = &list[i]
 	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := prev[j-1]
-			if a[i-1] != b[j-1] {
-				sub++
-			}
-			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return out
 }

@@ -128,7 +128,7 @@ func TestValidate(t *testing.T) {
 	if code != 1 {
 		t.Errorf("validate bad: exit %d, want 1", code)
 	}
-	for _, want := range []string{bad + ":6:5: unknown key \"colour\"", bad + ":7:18: entry \"a\" has a follow-up to unknown entry \"nowhere\""} {
+	for _, want := range []string{bad + ":6:5: entries[0]: unknown key \"colour\"", bad + ":7:18: entry \"a\" has a follow-up to unknown entry \"nowhere\""} {
 		if !strings.Contains(out, want) {
 			t.Errorf("validate bad: output lacks %q:\n%s", want, out)
 		}

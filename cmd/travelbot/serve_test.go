@@ -342,7 +342,7 @@ func TestServeConfigProblemsExitOne(t *testing.T) {
 	writeFile(t, cfgPath, "http_addr: nowhere\nlog_format: xml\ntelegram:\n  token: file-token-value\n")
 	stderr := &syncWriter{}
 	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: stderr, Getenv: func(k string) string {
-		return map[string]string{"TRAVELBOT_RATE_BURST": "many", "TRAVELBOT_DISCORD_TOKEN": "env-token-value"}[k]
+		return map[string]string{"TRAVELBOT_RATE_BURST": "many", "TRAVELBOT_DISCORD_TOKEN": "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhIjKl.env-token-value_abcdefghijklmnop"}[k]
 	}}
 	err := m.Run(context.Background(), []string{"serve", "--config", cfgPath})
 	var ee *exitError
@@ -407,7 +407,7 @@ func TestServeReloadOnSignal(t *testing.T) {
 
 	writeFile(t, ts.faqPath, brokenYAML)
 	ts.hup <- syscall.SIGHUP
-	line = ts.logs.waitFor(t, map[string]any{"msg": "faq reload failed; still serving the previous FAQ", "trigger": "signal"})
+	ts.logs.waitFor(t, map[string]any{"msg": "faq reload failed; still serving the previous FAQ", "trigger": "signal"})
 	problem := ts.logs.waitFor(t, map[string]any{"msg": "faq reload problem"})
 	if !mentionsLine(fmt.Sprint(problem["problem"]), 3) {
 		t.Errorf("the logged problem %v does not point at line 3", problem)
