@@ -240,7 +240,7 @@ discord:
 			"TRAVELBOT_DISCORD_API_BASE":        "https://proxy.example.org/",
 			"TRAVELBOT_DISCORD_ADMINS":          "80351110224678912",
 			"TRAVELBOT_DISCORD_EPHEMERAL":       "1",
-			"TRAVELBOT_TELEGRAM_TOKEN":          "123:tg-secret-0123456789abcdef",
+			"TRAVELBOT_TELEGRAM_TOKEN":          "123456:tg-secret-0123456789abcdefghijklmn",
 			"TRAVELBOT_DISCORD_TOKEN":           "MTIzNDU2Nzg5.dc-s3c.ret-0123456789abcdef",
 			"TRAVELBOT_ADMIN_TOKEN":             "admin-secret",
 			"TRAVELBOT_TELEGRAM_WEBHOOK_SECRET": "hook_secret-1",
@@ -261,7 +261,7 @@ discord:
 				"discord.api_base", c.Discord.APIBase, "https://proxy.example.org",
 				"discord.admins", strings.Join(c.Discord.Admins, ","), "80351110224678912",
 				"discord.ephemeral", c.Discord.Ephemeral, true,
-				"telegram.token", c.Telegram.Token.Value(), "123:tg-secret-0123456789abcdef",
+				"telegram.token", c.Telegram.Token.Value(), "123456:tg-secret-0123456789abcdefghijklmn",
 				"discord.token", c.Discord.Token.Value(), "MTIzNDU2Nzg5.dc-s3c.ret-0123456789abcdef",
 				"admin_token", c.AdminToken.Value(), "admin-secret",
 				"telegram.webhook_secret", c.Telegram.WebhookSecret.Value(), "hook_secret-1",
@@ -501,7 +501,7 @@ func TestOrigins(t *testing.T) {
 func TestSecretsNeverShown(t *testing.T) {
 	secrets := env{
 		"TRAVELBOT_ADMIN_TOKEN":             "admin-TOKEN-value",
-		"TRAVELBOT_TELEGRAM_TOKEN":          "123456:TG-TOKEN-value-0123456789",
+		"TRAVELBOT_TELEGRAM_TOKEN":          "123456:TG-TOKEN-value-0123456789abcdefghijkl",
 		"TRAVELBOT_TELEGRAM_WEBHOOK_SECRET": "HOOK-SECRET-value",
 		"TRAVELBOT_DISCORD_TOKEN":           "DC-TOKEN-value.Abcd.0123456789abcdefgh",
 	}
@@ -619,6 +619,21 @@ func TestTokenShapes(t *testing.T) {
 		{"discord with Bot prefix", env{"TRAVELBOT_DISCORD_TOKEN": "Bot " + dc}, "TRAVELBOT_DISCORD_TOKEN"},
 		{"discord with a slash", env{"TRAVELBOT_DISCORD_TOKEN": "MTA5ODc2NTQz/GhIjKl.abc"}, "TRAVELBOT_DISCORD_TOKEN"},
 		{"admin token with a space", env{"TRAVELBOT_ADMIN_TOKEN": "two words"}, "TRAVELBOT_ADMIN_TOKEN"},
+		// The bounds of each shape, one character either side.
+		{"telegram id of 5 digits", env{"TRAVELBOT_TELEGRAM_TOKEN": "70000:" + strings.Repeat("a", 35)}, ""},
+		{"telegram id of 16 digits", env{"TRAVELBOT_TELEGRAM_TOKEN": strings.Repeat("7", 16) + ":" + strings.Repeat("a", 35)}, ""},
+		{"telegram id of 4 digits", env{"TRAVELBOT_TELEGRAM_TOKEN": "7000:" + strings.Repeat("a", 35)}, "TRAVELBOT_TELEGRAM_TOKEN"},
+		{"telegram id of 17 digits", env{"TRAVELBOT_TELEGRAM_TOKEN": strings.Repeat("7", 17) + ":" + strings.Repeat("a", 35)}, "TRAVELBOT_TELEGRAM_TOKEN"},
+		{"telegram secret of 30", env{"TRAVELBOT_TELEGRAM_TOKEN": "7000001:" + strings.Repeat("a", 30)}, ""},
+		{"telegram secret of 64", env{"TRAVELBOT_TELEGRAM_TOKEN": "7000001:" + strings.Repeat("a", 64)}, ""},
+		{"telegram secret of 29", env{"TRAVELBOT_TELEGRAM_TOKEN": "7000001:" + strings.Repeat("a", 29)}, "TRAVELBOT_TELEGRAM_TOKEN"},
+		{"telegram secret of 65", env{"TRAVELBOT_TELEGRAM_TOKEN": "7000001:" + strings.Repeat("a", 65)}, "TRAVELBOT_TELEGRAM_TOKEN"},
+		{"telegram test fake's old 17", env{"TRAVELBOT_TELEGRAM_TOKEN": "123456:TEST-token-s3cr3t"}, "TRAVELBOT_TELEGRAM_TOKEN"},
+		{"discord of one part", env{"TRAVELBOT_DISCORD_TOKEN": "fake-bot-token"}, "TRAVELBOT_DISCORD_TOKEN"},
+		{"discord of two parts", env{"TRAVELBOT_DISCORD_TOKEN": "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhIjKl"}, "TRAVELBOT_DISCORD_TOKEN"},
+		{"discord of four parts", env{"TRAVELBOT_DISCORD_TOKEN": dc + ".extra"}, "TRAVELBOT_DISCORD_TOKEN"},
+		{"discord with an empty part", env{"TRAVELBOT_DISCORD_TOKEN": "MTA5ODc2NTQzMjEwOTg3NjU0Mw..abcdefghijklmnop"}, "TRAVELBOT_DISCORD_TOKEN"},
+		{"discord with standard base64", env{"TRAVELBOT_DISCORD_TOKEN": "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhIjKl.abc+def/ghi="}, "TRAVELBOT_DISCORD_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -627,7 +642,10 @@ func TestTokenShapes(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Load: %v", err)
 				}
-				if got := c.Telegram.Token.Value(); tt.env["TRAVELBOT_TELEGRAM_TOKEN"] != "" && got != tg {
+				if want := strings.TrimSpace(tt.env["TRAVELBOT_TELEGRAM_TOKEN"]); c.Telegram.Token.Value() != want {
+					t.Errorf("telegram token %q, want %q", c.Telegram.Token.Value(), want)
+				}
+				if got := c.Telegram.Token.Value(); strings.HasPrefix(tt.env["TRAVELBOT_TELEGRAM_TOKEN"], tg) && got != tg {
 					t.Errorf("telegram token %q, want it trimmed", got)
 				}
 				if got := c.AdminToken.Value(); tt.env["TRAVELBOT_ADMIN_TOKEN"] != "" && got != "s3cret-admin" {

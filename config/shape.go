@@ -11,12 +11,12 @@ import (
 // reach the Bot API" forever.
 var (
 	// telegramToken is a bot id, a colon and the secret part; BotFather's
-	// are 35 characters of base64url after the colon.
-	telegramToken = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{16,}$`)
-	// discordToken is base64url parts separated by dots: the Developer
-	// Portal's are three (the bot's id, a timestamp and an HMAC). Fewer
-	// parts are let through while the test fakes use one-part tokens.
-	discordToken = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,2}$`)
+	// ids are 5 to 16 digits and its secrets 35 characters of base64url
+	// (some room is left either way).
+	telegramToken = regexp.MustCompile(`^[0-9]{5,16}:[A-Za-z0-9_-]{30,64}$`)
+	// discordToken is three base64url parts separated by dots, as the
+	// Developer Portal gives them: the bot's id, a timestamp and an HMAC.
+	discordToken = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
 )
 
 // shapeProblem says what is wrong with the shape of the secret for key,
@@ -25,13 +25,13 @@ func shapeProblem(key, v string) string {
 	switch key {
 	case "telegram.token":
 		if !telegramToken.MatchString(v) {
-			return "is not a Telegram bot token: want digits, a colon, then at least 16 of A-Z a-z 0-9 _ - as BotFather gives it (value not shown)"
+			return "is not a Telegram bot token: want 5 to 16 digits, a colon, then 30 to 64 of A-Z a-z 0-9 _ - as BotFather gives it (value not shown)"
 		}
 	case "discord.token":
 		switch {
 		case strings.HasPrefix(v, "Bot "):
 			return `starts with "Bot ": set the bare token, the adapter adds the prefix (value not shown)`
-		case len(v) < 10 || !discordToken.MatchString(v):
+		case !discordToken.MatchString(v):
 			return "is not a Discord bot token: want three parts of A-Z a-z 0-9 _ - separated by dots, as the Developer Portal gives it (value not shown)"
 		}
 	case "admin_token":

@@ -38,7 +38,7 @@ import (
 )
 
 // Token is the bot token the fake accepts unless Options.Token says otherwise.
-const Token = "123456:TEST-token-s3cr3t"
+const Token = "123456:TEST-token-s3cr3t-abcdefghijklmnopq" // shaped as BotFather gives them: 35 characters after the colon
 
 // Me is the bot user getMe returns.
 var Me = tgbotapi.User{ID: 42, IsBot: true, FirstName: "FAQ", UserName: "faq_bot"}
