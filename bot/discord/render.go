@@ -443,21 +443,50 @@ func fieldSize(f *discordgo.MessageEmbedField) int { return runeLen(f.Name) + ru
 
 // splitText splits s into pieces of at most limit characters, preferring
 // to break between paragraphs, then lines, then sentences, then words.
-// Only the whitespace at a break is dropped: no word is ever lost.
+// Only the whitespace at a break is dropped: no word is ever lost. A
+// break inside a code block closes the block at the end of its piece and
+// opens it again at the start of the next, so that neither piece renders
+// the text around the block as code or the code as text.
 func splitText(s string, limit int) []string {
 	s = strings.TrimSpace(s)
 	var out []string
 	for runeLen(s) > limit {
-		cut := cutPoint(s, limit)
-		if piece := strings.TrimRightFunc(s[:cut], unicode.IsSpace); piece != "" {
+		piece, rest := cutAt(s, cutPoint(s, limit))
+		if limit > 4*len(codeFence) && strings.Count(piece, codeFence)%2 == 1 {
+			p, r := cutAt(s, cutPoint(s, limit-len(closeFence)))
+			if strings.Count(p, codeFence)%2 == 1 {
+				if after, ok := strings.CutPrefix(r, codeFence); ok {
+					// The block ends right at the break.
+					p, r = p+closeFence, strings.TrimLeftFunc(after, unicode.IsSpace)
+				} else {
+					p, r = p+closeFence, codeFence+"\n"+r
+				}
+			}
+			if runeLen(r) < runeLen(s) { // always progress
+				piece, rest = p, r
+			}
+		}
+		if piece != "" {
 			out = append(out, piece)
 		}
-		s = strings.TrimLeftFunc(s[cut:], unicode.IsSpace)
+		s = rest
 	}
 	if s != "" {
 		out = append(out, s)
 	}
 	return out
+}
+
+// codeFence opens and closes a Markdown code block; closeFence ends one
+// on a line of its own.
+const (
+	codeFence  = "```"
+	closeFence = "\n" + codeFence
+)
+
+// cutAt splits s at byte offset cut, dropping the whitespace around it.
+func cutAt(s string, cut int) (piece, rest string) {
+	return strings.TrimRightFunc(s[:cut], unicode.IsSpace), strings.TrimLeftFunc(s[cut:], unicode.IsSpace)
 }
 
 // cutPoint returns the byte offset at which to end a piece of s of at most

@@ -230,3 +230,38 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// A break inside a code block closes it in its piece and opens it again
+// in the next: every piece has balanced fences, within the limit, and no
+// word of the text or the code is lost.
+func TestSplitTextKeepsCodeBlocksClosed(t *testing.T) {
+	code := "```\n" + strings.Repeat("step one two three\n", 12) + "```"
+	cases := []struct {
+		name  string
+		in    string
+		limit int
+	}{
+		{"block across one break", "Before the block.\n\n" + code + "\n\nAfter the block.", 120},
+		{"block across many breaks", code + " tail", 50},
+		{"two blocks", "Intro.\n" + code + "\nMiddle.\n" + code, 90},
+		{"block ends at the break", strings.Repeat("x", 30) + " ```\n" + strings.Repeat("y", 20) + "\n``` after", 60},
+		{"an answer with ``` and no end", "Type ``` to start code. " + strings.Repeat("word ", 60), 100},
+	}
+	words := func(s string) string {
+		return strings.Join(strings.Fields(strings.ReplaceAll(s, codeFence, " ")), " ")
+	}
+	for _, c := range cases {
+		got := splitText(c.in, c.limit)
+		for i, p := range got {
+			if n := utf8.RuneCountInString(p); n > c.limit || n == 0 {
+				t.Errorf("%s: piece %d has %d runes, want 1..%d", c.name, i, n, c.limit)
+			}
+			if strings.Count(c.in, codeFence)%2 == 0 && strings.Count(p, codeFence)%2 != 0 {
+				t.Errorf("%s: piece %d leaves a code block open: %q", c.name, i, p)
+			}
+		}
+		if words(strings.Join(got, " ")) != words(c.in) {
+			t.Errorf("%s: the pieces %q do not add up to the text", c.name, got)
+		}
+	}
+}
