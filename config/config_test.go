@@ -391,16 +391,16 @@ func TestFileProblems(t *testing.T) {
 		want []string // each a regexp; FILE stands for the path
 	}{
 		{"unknown keys with lines", "http_addr: localhost:1\nhtp_addr: x\ntelegram:\n  admin: [1]\n", nil, []string{
-			`^FILE:2: unknown key "htp_addr"$`,
-			`^FILE:4: unknown key "admin"$`,
+			`^FILE:2:1: unknown key "htp_addr" \(did you mean "http_addr"\?\)$`,
+			`^FILE:4:3: telegram: unknown key "admin" \(did you mean "admins"\?\)$`,
 		}},
 		{"wrong types", "watch: maybe\nrate_limit:\n  burst: lots\nreload_debounce: 5\n", nil, []string{
-			`^FILE:1: watch: want true or false, got "maybe"$`,
-			`^FILE:3: rate_limit.burst: want a whole number, got "lots"$`,
-			`^FILE:4: reload_debounce: want a duration such as 250ms or 10s, got "5"$`,
+			`^FILE:1:8: watch: must be true or false \(got "maybe"\)$`,
+			`^FILE:3:10: rate_limit.burst: must be an integer \(got "lots"\)$`,
+			`^FILE:4:18: reload_debounce: must be a duration such as 250ms or 10s \(got "5"\)$`,
 		}},
 		{"syntax error", "http_addr: localhost:1\nlog_format: [text\n", nil, []string{
-			`^FILE:\d+: .+`,
+			`^FILE:\d+:\d+: YAML syntax error: .+`,
 		}},
 		{"not a mapping", "- a\n- b\n", nil, []string{
 			`^FILE:1:1: the config file must be a mapping`,
@@ -412,9 +412,9 @@ func TestFileProblems(t *testing.T) {
 			`^FILE:6:10: discord.token: .*set TRAVELBOT_DISCORD_TOKEN$`,
 		}},
 		{"decoding and value problems together", "htp: 1\nhttp_addr: nowhere\nwatch: maybe\n", nil, []string{
-			`^FILE:1: unknown key "htp"$`,
+			`^FILE:1:1: unknown key "htp" \(known keys: faq, http_addr, .*\)$`,
 			`^FILE:2:12: http_addr: "nowhere" is not host:port`,
-			`^FILE:3: watch: want true or false`,
+			`^FILE:3:8: watch: must be true or false`,
 		}},
 		{"bad environment values too", "watch: true\n", env{"TRAVELBOT_WATCH": "yes please", "TRAVELBOT_RATE_BURST": "1.5", "TRAVELBOT_SHUTDOWN_TIMEOUT": "10"}, []string{
 			`^TRAVELBOT_WATCH: "yes please" is not true or false$`,

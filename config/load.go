@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,12 +10,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"travelbot/internal/yamlx"
 )
 
 // Problem is one thing wrong with the configuration. Where says where the
@@ -247,32 +249,27 @@ func (l *loader) readFile(path string) {
 		return
 	}
 
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		l.add(l.yamlWhere(err.Error()), "", "%s", yamlMessage(err.Error()))
+	root, syntax := yamlx.Parse(data)
+	for _, p := range syntax {
+		l.yaml(p)
+	}
+	if root == nil { // an empty file (all defaults), or a syntax error
 		return
 	}
-	if len(root.Content) == 0 { // an empty file: all defaults
+	if root.Kind != yaml.MappingNode {
+		l.add(fmt.Sprintf("%s:%d:%d", path, root.Line, root.Column), "", "the config file must be a mapping of keys to values")
 		return
 	}
-	if doc := root.Content[0]; doc.Kind != yaml.MappingNode {
-		l.add(fmt.Sprintf("%s:%d:%d", path, doc.Line, doc.Column), "", "the config file must be a mapping of keys to values")
-		return
+	l.positions("", root)
+	dec := &yamlx.Decoder{
+		MaxNodes: maxNodes,
+		Report:   l.yaml,
+		Types: map[reflect.Type]yamlx.TypeDecoder{
+			reflect.TypeFor[time.Duration](): decodeDuration,
+			reflect.TypeFor[Secret]():        decodeSecret,
+		},
 	}
-	l.positions("", root.Content[0])
-
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(l.c); err != nil {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			l.add(l.yamlWhere(err.Error()), "", "%s", yamlMessage(err.Error()))
-			return
-		}
-		for _, msg := range te.Errors {
-			l.add(l.yamlWhere(msg), "", "%s", l.typeMessage(msg))
-		}
-	}
+	dec.Decode(root, l.c)
 	for _, s := range l.c.secrets() {
 		if p := s.s.file; p.valid() {
 			l.add(fmt.Sprintf("%s:%d:%d", path, p.line, p.col), s.key,
@@ -304,71 +301,32 @@ func (l *loader) positions(prefix string, m *yaml.Node) {
 	}
 }
 
-var (
-	yamlLine      = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
-	unknownField  = regexp.MustCompile("^field (\\S+) not found in type ")
-	cannotDecode  = regexp.MustCompile("^cannot unmarshal !!(\\w+) (?:`(.*)` )?into (\\S+)$")
-	friendlyTypes = map[string]string{
-		"string":        "a string",
-		"bool":          "true or false",
-		"int":           "a whole number",
-		"float64":       "a number",
-		"time.Duration": "a duration such as 250ms or 10s",
-		"[]string":      "a list",
-	}
-)
+// maxNodes bounds the YAML values a config file may hold, counting each
+// use of an alias: a config file has a few dozen.
+const maxNodes = 10_000
 
-// yamlWhere turns yaml's "line N: " prefix into FILE:N.
-func (l *loader) yamlWhere(msg string) string {
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		return l.file + ":" + m[1]
-	}
-	return l.file
+// yaml records a problem found by the YAML decoder.
+func (l *loader) yaml(p yamlx.Problem) {
+	l.add(fmt.Sprintf("%s:%d:%d", l.file, p.Pos.Line, p.Pos.Col), p.Path, "%s", p.Msg)
 }
 
-// yamlMessage strips yaml's own prefixes.
-func yamlMessage(msg string) string {
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	return yamlLine.ReplaceAllString(msg, "")
+// decodeDuration decodes a duration written as Go writes them ("250ms").
+func decodeDuration(d *yamlx.Decoder, n *yaml.Node, at yamlx.Pos, path string, v reflect.Value) bool {
+	dur, err := time.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || yamlx.IsNull(n) || err != nil {
+		d.Errorf(at, path, "must be a duration such as 250ms or 10s (got %s)", yamlx.Describe(n))
+		return false
+	}
+	v.SetInt(int64(dur))
+	return true
 }
 
-// typeMessage rewrites one of yaml's decoding errors in the config's terms.
-func (l *loader) typeMessage(msg string) string {
-	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-	}
-	msg = yamlMessage(msg)
-	if m := unknownField.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("unknown key %q", m[1])
-	}
-	if m := cannotDecode.FindStringSubmatch(msg); m != nil {
-		want := friendlyTypes[m[3]]
-		if want == "" {
-			want = m[3]
-		}
-		got := "a " + m[1]
-		if m[2] != "" {
-			got = strconv.Quote(m[2])
-		}
-		if key := l.keyAtLine(line); key != "" {
-			return fmt.Sprintf("%s: want %s, got %s", key, want, got)
-		}
-		return fmt.Sprintf("want %s, got %s", want, got)
-	}
-	return msg
-}
-
-// keyAtLine finds the key whose value starts on line, for messages from yaml
-// that give only a line.
-func (l *loader) keyAtLine(line int) string {
-	best := ""
-	for k, p := range l.pos {
-		if p.line == line && len(k) > len(best) {
-			best = k
-		}
-	}
-	return best
+// decodeSecret records where a secret's key appeared in a config file and
+// keeps nothing of its value: secrets come only from the environment, and
+// Load reports the key as a problem naming the variable to use.
+func decodeSecret(_ *yamlx.Decoder, _ *yaml.Node, at yamlx.Pos, _ string, v reflect.Value) bool {
+	v.Addr().Interface().(*Secret).file = position{line: at.Line, col: at.Col}
+	return true
 }
 
 func (l *loader) readEnv(getenv func(string) string) {

@@ -3,8 +3,6 @@ package config
 import (
 	"fmt"
 	"log/slog"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Secret is a token. Only Value reveals it: printed with any fmt verb,
@@ -47,14 +45,6 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // MarshalYAML returns String.
 func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
-
-// UnmarshalYAML records where a secret's key appeared in a config file and
-// keeps nothing of its value: secrets come only from the environment, and
-// Load reports the key as a problem naming the variable to use.
-func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
-	s.file = position{line: n.Line, col: n.Column}
-	return nil
-}
 
 // position is a line and column in the config file (1-based).
 type position struct{ line, col int }

@@ -297,8 +297,8 @@ func (d *Decoder) str(n *yaml.Node, at Pos, v reflect.Value, path, check string)
 }
 
 // list decodes a list (null is an empty one) into the slice v, leaving out
-// the items of the wrong shape. Items decode in place, so their positions
-// stay valid; an empty list stays nil.
+// the items of the wrong shape. A list replaces what v held; an empty one
+// is nil. Items decode in place, so their positions stay valid.
 func (d *Decoder) list(n *yaml.Node, at Pos, v reflect.Value, path, check string) bool {
 	if IsNull(n) {
 		return true
@@ -321,6 +321,8 @@ func (d *Decoder) list(n *yaml.Node, at Pos, v reflect.Value, path, check string
 	}
 	if kept > 0 {
 		v.Set(s.Slice(0, kept))
+	} else {
+		v.SetZero()
 	}
 	return true
 }
