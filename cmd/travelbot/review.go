@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"travelbot/bot/redact"
@@ -61,8 +62,11 @@ func hasRedactionMark(s string) bool {
 // types and which must not become an alternate: the clauses holding them go
 // ("where can I rent skis, call [phone]" gives "where can I rent skis");
 // when every clause holds one, the placeholders alone go. Texts without
-// placeholders come back as they are.
+// placeholders come back as they are, trimmed; "" when no word is left.
 func promotable(text string) string {
+	if !hasWord(text) {
+		return ""
+	}
 	if !hasRedactionMark(text) {
 		return strings.TrimSpace(text)
 	}
@@ -90,14 +94,23 @@ func promotable(text string) string {
 		start = end
 	}
 	out := strings.TrimRight(strings.TrimSpace(kept.String()), ",;: ")
-	if strings.Trim(out, ".!?") == "" {
+	if !hasWord(out) {
 		out = text
 		for _, m := range redactionMarks {
 			out = strings.ReplaceAll(out, m, " ")
 		}
-		out = strings.Join(strings.Fields(out), " ")
+		out = strings.TrimRight(strings.Join(strings.Fields(out), " "), ",;: ")
+	}
+	if !hasWord(out) {
+		return ""
 	}
 	return out
+}
+
+// hasWord reports whether s has a letter or a digit: punctuation alone is
+// no phrasing.
+func hasWord(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 }
 
 // maxExamples is how many distinct texts a cluster shows.

@@ -30,6 +30,8 @@ func TestPromotable(t *testing.T) {
 		{"a handle", "[handle] where do I pick up my accreditation?", "where do I pick up my accreditation?"},
 		{"a time keeps its colon", "does the 10:30 train stop in Cortina, text [phone]", "does the 10:30 train stop in Cortina"},
 		{"nothing but personal data", redact.Phone + " " + redact.Email, ""},
+		{"nothing but personal data and punctuation", redact.Phone + ", " + redact.Email + ".", ""},
+		{"no placeholder, no word", " ?! ", ""},
 		{"empty", "", ""},
 	}
 	for _, c := range cases {
@@ -99,5 +101,27 @@ func TestConsolePromoteSharesApplyPromotion(t *testing.T) {
 	}
 	if err := r.Promote(ctx, console.Promotion{ClusterID: "c4", Entry: "water", Text: redact.Email}); !errors.Is(err, errNothingToPromote) {
 		t.Errorf("Promote of a phrasing that is all personal data = %v, want errNothingToPromote", err)
+	}
+}
+
+// TestPromoteQuestionOfPersonalDataOnly: `review promote --question` with
+// nothing but redacted personal data is refused, and the FAQ is left alone.
+func TestPromoteQuestionOfPersonalDataOnly(t *testing.T) {
+	dir := t.TempDir()
+	faqPath := filepath.Join(dir, "faq.yaml")
+	writeFile(t, faqPath, faqYAML("Yes."))
+	dataDir := filepath.Join(dir, "data")
+	db, err := sqlite.OpenDir(context.Background(), dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before, _ := os.ReadFile(faqPath)
+	out, err := runReview(t, "promote", "--data", dataDir, "--faq", faqPath, "--entry", "airport", "--question", redact.Phone+", "+redact.Email, "c1")
+	if err == nil || !strings.Contains(out, "empty") {
+		t.Errorf("promote of personal data only = %v %q, want a refusal", err, out)
+	}
+	if after, _ := os.ReadFile(faqPath); string(after) != string(before) {
+		t.Errorf("the FAQ was written:\n%s", after)
 	}
 }
