@@ -259,7 +259,13 @@ func needsLeader(a bot.Adapter) bool {
 func (r *replica) gate(adapters []bot.Adapter, d config.Discord, rebuild func(name string, shard int) (bot.Adapter, error)) []bot.Adapter {
 	out := make([]bot.Adapter, 0, len(adapters))
 	add := func(role, lock string, first bot.Adapter, rebuild func() (bot.Adapter, error)) {
-		l := &leaderOnly{name: role, first: first, rebuild: rebuild, elector: r.db.Elector(lock, time.Second, r.log.With("role", role))}
+		log := r.log.With("role", role)
+		l := &leaderOnly{name: role, first: first, rebuild: rebuild, elector: r.db.Elector(lock, time.Second, log), log: log}
+		if strings.HasPrefix(role, "discord") {
+			// Discord allows one IDENTIFY per 5 s for the whole
+			// application: a new leader (or shard) waits its turn.
+			l.pace = func(ctx context.Context) error { return r.db.Pace(ctx, "discord-identify", discordIdentifySpacing) }
+		}
 		r.leaders = append(r.leaders, l)
 		out = append(out, l)
 	}
@@ -285,6 +291,11 @@ func (r *replica) gate(adapters []bot.Adapter, d config.Discord, rebuild func(na
 	}
 	return out
 }
+
+// discordIdentifySpacing is the least time between two gateway IDENTIFYs
+// of the application across replicas and shards: Discord's 5 s window for
+// max_concurrency 1, and a margin.
+const discordIdentifySpacing = 5500 * time.Millisecond
 
 // replicaState is the replica part of GET /readyz.
 type replicaState struct {
@@ -315,6 +326,10 @@ type leaderOnly struct {
 	name    string
 	elector *postgres.Elector
 	rebuild func() (bot.Adapter, error)
+	// pace, when set, is waited for at the start of each term, before the
+	// adapter runs.
+	pace func(ctx context.Context) error
+	log  *slog.Logger
 
 	mu    sync.Mutex
 	first bot.Adapter // run in the first term, then nil; nil: rebuild at once
@@ -344,6 +359,14 @@ func (l *leaderOnly) Run(ctx context.Context) error {
 	defer cancel()
 	var runErr error
 	l.elector.Run(ctx, func(lctx context.Context) {
+		if l.pace != nil {
+			if err := l.pace(lctx); err != nil {
+				if lctx.Err() != nil {
+					return
+				}
+				l.log.Warn("cannot take a turn; starting anyway", "err", err)
+			}
+		}
 		a, err := l.next()
 		if err == nil {
 			l.cur.Store(&a)

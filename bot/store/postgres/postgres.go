@@ -2,8 +2,9 @@
 // records (store.Store) in a PostgreSQL database every replica shares,
 // through github.com/jackc/pgx/v5, and the coordination the replicas need:
 // exactly-once claims with a lease (Claims), a leader elected by an
-// advisory lock (Elector), and the FAQ kept versioned with LISTEN/NOTIFY
-// (FAQVersions). Schema migrations are versioned and applied when the store
+// advisory lock (Elector), the FAQ kept versioned with LISTEN/NOTIFY
+// (PublishFAQ, WatchFAQ), and a pace for actions a platform limits across
+// all of them (Pace). Schema migrations are versioned and applied when the store
 // opens, under an advisory lock so that replicas starting together migrate
 // once.
 package postgres
@@ -139,6 +140,11 @@ var migrations = []string{
 		at      TIMESTAMPTZ NOT NULL DEFAULT now()
 	);
 	CREATE INDEX faq_versions_version ON faq_versions(version);`,
+	// 3: paced actions shared by the replicas (Discord's IDENTIFY).
+	`CREATE TABLE paces (
+		name    TEXT PRIMARY KEY,
+		next_at TIMESTAMPTZ NOT NULL
+	);`,
 }
 
 // SchemaVersion is the schema version this build writes.

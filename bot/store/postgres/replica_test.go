@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -205,4 +206,39 @@ func openDSN(t *testing.T, dsn string) *postgres.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+func TestPaceSpacesActionsAcrossReplicas(t *testing.T) {
+	dsn := database(t)
+	const spacing = 300 * time.Millisecond
+	var mu sync.Mutex
+	var at []time.Time
+	var wg sync.WaitGroup
+	for range 3 {
+		db := openDSN(t, dsn)
+		wg.Go(func() {
+			if err := db.Pace(context.Background(), "identify", spacing); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			at = append(at, time.Now())
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(at) != 3 {
+		t.Fatalf("%d of 3 went", len(at))
+	}
+	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < spacing-20*time.Millisecond {
+			t.Errorf("actions %d and %d were %v apart, want at least %v", i-1, i, gap, spacing)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := openDSN(t, dsn).Pace(ctx, "identify", time.Hour); err == nil {
+		t.Error("Pace with an ended context returned nil")
+	}
 }

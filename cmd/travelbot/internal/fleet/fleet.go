@@ -32,7 +32,7 @@ import (
 
 // Fixed identities of the fleet.
 const (
-	TelegramToken  = "123456:fleet-fake-token"
+	TelegramToken  = "123456:fleet-fake-token-0123456789-abcdefghij"
 	TelegramBotID  = 123456
 	WebhookSecret  = "fleet-webhook-secret"
 	AdminToken     = "fleet-admin-token"
