@@ -54,8 +54,17 @@ const (
 	closeResuming = 4000
 	// identifyInterval is the default gatewayOptions.identifyInterval.
 	identifyInterval = 5 * time.Second
-	helloTimeout     = 30 * time.Second
-	writeTimeout     = 10 * time.Second
+	// A session that ends sooner than stableSession after READY (or
+	// RESUMED) doubles the wait before the next IDENTIFY, up to
+	// maxIdentifyGap: a gateway that accepts and then drops every session
+	// would otherwise take an IDENTIFY each 5 s, and at 1000 a day
+	// Discord resets the token ("all active sessions for the app will be
+	// terminated, the bot token will be reset"). At the cap that is 144 a
+	// day.
+	stableSession  = 5 * time.Minute
+	maxIdentifyGap = 10 * time.Minute
+	helloTimeout   = 30 * time.Second
+	writeTimeout   = 10 * time.Second
 )
 
 // gatewayOptions configure a gateway. The functions are injectable so
@@ -105,8 +114,12 @@ type gateway struct {
 	sessionID string
 	resumeURL string
 	seq       atomic.Int64
-	// identified is when the last IDENTIFY went out.
+	// identified is when the last IDENTIFY went out; unstable counts the
+	// IDENTIFYs since the last session that lasted stableSession; liveAt is
+	// when the current session became usable.
 	identified time.Time
+	unstable   int
+	liveAt     time.Time
 }
 
 func newGateway(o gatewayOptions) *gateway {
@@ -162,6 +175,9 @@ func (g *gateway) run(ctx context.Context) error {
 		}
 		if live {
 			bo.Reset()
+			if time.Since(g.liveAt) >= stableSession {
+				g.unstable = 0
+			}
 		}
 		var wait time.Duration
 		switch inv, isInvalid := errors.AsType[invalidSession](err); {
@@ -182,7 +198,7 @@ func (g *gateway) run(ctx context.Context) error {
 			// however fast the last one ended ("If you hit this limit,
 			// the Gateway will respond with an Invalid Session", and
 			// every IDENTIFY counts against the 1000 a day).
-			wait = max(wait, time.Until(g.identified.Add(g.o.identifyInterval)))
+			wait = max(wait, time.Until(g.identified.Add(g.identifyGap())))
 		}
 		g.o.events.APIRetry(channel, "gateway")
 		g.o.log.Warn("discord: gateway connection ended, reconnecting", "wait", wait, "resume", g.sessionID != "", "err", err)
@@ -292,6 +308,7 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 		err = c.send(opResume, map[string]any{"token": g.o.token, "session_id": g.sessionID, "seq": g.seq.Load()})
 	} else {
 		g.identified = time.Now()
+		g.unstable++
 		err = c.send(opIdentify, g.identify())
 	}
 	if err != nil {
@@ -320,10 +337,10 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 				}
 				_ = json.Unmarshal(f.D, &r)
 				g.sessionID, g.resumeURL = r.SessionID, r.ResumeURL
-				live = true
+				live, g.liveAt = true, time.Now()
 				g.o.connected(true)
 			case "RESUMED":
-				live = true
+				live, g.liveAt = true, time.Now()
 				g.o.connected(true)
 			}
 			g.o.dispatch(f.T, f.D)
@@ -345,6 +362,19 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 			return live, invalidSession{resumable: resumable}
 		}
 	}
+}
+
+// identifyGap is the least time from the last IDENTIFY to the next: the
+// identify interval, doubled for each IDENTIFY since the last stable
+// session but the first, up to maxIdentifyGap.
+func (g *gateway) identifyGap() time.Duration {
+	d := g.o.identifyInterval
+	for range max(g.unstable-1, 0) {
+		if d *= 2; d >= maxIdentifyGap {
+			return maxIdentifyGap
+		}
+	}
+	return d
 }
 
 // target is the URL of the next connection: READY's resume_gateway_url

@@ -185,3 +185,52 @@ func TestRetryAfterHeaderIsHonoured(t *testing.T) {
 		})
 	}
 }
+
+// A gateway that accepts every session and drops it at once (here READY,
+// then close 4009) gets IDENTIFYs further and further apart, the wait
+// doubling from the identify interval, so the bot cannot burn its 1000
+// IDENTIFYs a day (the token is reset when it does).
+func TestSessionsThatDropAtOnceBackOffTheirIdentifies(t *testing.T) {
+	t.Parallel()
+	const interval = 200 * time.Millisecond
+	srv := discordtest.New(t)
+	srv.SetIdentifyWindow(interval)
+	o := discord.Options{Token: discordtest.Token, APIBase: srv.URL, Conversation: newBot(t, nil),
+		Logger: slog.New(slog.DiscardHandler)}
+	discord.SetGatewayTiming(&o, 0.1, time.Second)
+	discord.SetIdentifyInterval(&o, interval)
+	a, err := discord.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	const sessions = 5
+	for n := 1; n <= sessions; n++ {
+		if _, err := srv.WaitIdentifies(wait, n); err != nil {
+			t.Fatal(err)
+		}
+		if !srv.WaitConnected(wait) {
+			t.Fatal("no READY")
+		}
+		if n < sessions {
+			if err := srv.CloseGateway(4009, "Session timed out."); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ids := srv.Identifies()
+	for i := 1; i < len(ids); i++ {
+		// The timers never fire early, so these are lower bounds.
+		if gap, least := ids[i].At.Sub(ids[i-1].At), interval<<(i-1); gap < least {
+			t.Errorf("IDENTIFY %d came %v after the one before, want at least %v", i+1, gap, least)
+		}
+	}
+}

@@ -81,6 +81,8 @@ type Identify struct {
 	Shard   *[2]int `json:"shard"`
 	// Raw is the whole d object, for checks of its shape.
 	Raw json.RawMessage `json:"-"`
+	// At is when the fake received it.
+	At time.Time `json:"-"`
 }
 
 // Server is the fake. Its methods are safe for concurrent use.
@@ -559,8 +561,9 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			id := Identify{Raw: f.D}
 			_ = json.Unmarshal(f.D, &id)
 			s.mu.Lock()
-			s.identifies = append(s.identifies, id)
 			last, window, at := s.lastIdentify, s.identifyWindow, time.Now()
+			id.At = at
+			s.identifies = append(s.identifies, id)
 			s.lastIdentify = at
 			s.bump()
 			s.mu.Unlock()
