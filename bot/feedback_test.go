@@ -10,6 +10,7 @@ import (
 
 	"travelbot/bot"
 	"travelbot/faq"
+	"travelbot/internal/testutil"
 )
 
 // fakeRecorder keeps what it is given, in memory.
@@ -44,28 +45,10 @@ func (f *fakeRecorder) eventsOf(kind bot.EventKind) []bot.Event {
 	return out
 }
 
-// clock is a settable Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func recordingBot(t *testing.T) (*bot.Bot, *fakeRecorder, *clock) {
+func recordingBot(t *testing.T) (*bot.Bot, *fakeRecorder, *testutil.Clock) {
 	t.Helper()
 	rec := &fakeRecorder{}
-	clk := &clock{t: time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)}
+	clk := testutil.NewClock(time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC))
 	b := bot.New(bot.Options{Tables: faq.NewLive(table(t, testFAQ)), Recorder: rec, Now: clk.Now})
 	return b, rec, clk
 }

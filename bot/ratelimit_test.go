@@ -8,31 +8,14 @@ import (
 	"time"
 
 	"travelbot/faq"
+	"travelbot/internal/testutil"
 )
 
-// clock is a fake time source tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 2, 6, 20, 0, 0, 0, time.UTC)} }
+func newClock() *testutil.Clock { return testutil.NewClock(testutil.Start) }
 
 func TestRateLimiterBucket(t *testing.T) {
 	c := newClock()
-	l := NewRateLimiter(20, 5, RateLimiterOptions{Now: c.now}) // a token every 3 s
+	l := NewRateLimiter(20, 5, RateLimiterOptions{Now: c.Now}) // a token every 3 s
 	steps := []struct {
 		name    string
 		advance time.Duration
@@ -53,7 +36,7 @@ func TestRateLimiterBucket(t *testing.T) {
 		{"full again after 15 s", 15 * time.Second, "telegram:1", true},
 	}
 	for _, s := range steps {
-		c.advance(s.advance)
+		c.Advance(s.advance)
 		if got := l.Allow(s.key); got != s.want {
 			t.Errorf("%s: Allow(%s) = %v, want %v", s.name, s.key, got, s.want)
 		}
@@ -65,10 +48,10 @@ func TestRateLimiterBucket(t *testing.T) {
 // more than a full bucket, which it would have had anyway.
 func TestRateLimiterForgetsIdleKeys(t *testing.T) {
 	c := newClock()
-	l := NewRateLimiter(60, 2, RateLimiterOptions{Now: c.now}) // refills completely in 2 s
+	l := NewRateLimiter(60, 2, RateLimiterOptions{Now: c.Now}) // refills completely in 2 s
 	for i := range 1000 {
 		l.Allow(fmt.Sprintf("http:10.0.%d.%d", i/256, i%256))
-		c.advance(10 * time.Millisecond) // 1000 users over 10 s
+		c.Advance(10 * time.Millisecond) // 1000 users over 10 s
 	}
 	if n := l.size(); n > 201 {
 		t.Errorf("remembers %d keys, want at most the ~200 seen in the last 2 s", n)
@@ -82,7 +65,7 @@ func TestRateLimiterForgetsIdleKeys(t *testing.T) {
 	if l.Allow("telegram:9") {
 		t.Errorf("a third question within the burst of 2 was allowed")
 	}
-	c.advance(time.Second) // half refilled: must still be remembered
+	c.Advance(time.Second) // half refilled: must still be remembered
 	l.Allow("http:other")  // triggers forgetting
 	if !l.Allow("telegram:9") || l.Allow("telegram:9") {
 		t.Errorf("after 1 s the user should have exactly one token back")
@@ -91,7 +74,7 @@ func TestRateLimiterForgetsIdleKeys(t *testing.T) {
 
 func TestRateLimiterMaxKeys(t *testing.T) {
 	c := newClock()
-	l := NewRateLimiter(1, 1, RateLimiterOptions{Now: c.now, MaxKeys: 3})
+	l := NewRateLimiter(1, 1, RateLimiterOptions{Now: c.Now, MaxKeys: 3})
 	for _, k := range []string{"a", "b", "c", "d"} {
 		if !l.Allow(k) {
 			t.Errorf("first question from %s refused", k)
@@ -144,7 +127,7 @@ func TestAskUsesTheLimiter(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newClock()
-	b := New(Options{Tables: faq.NewLive(tab), Limiter: NewRateLimiter(1, 1, RateLimiterOptions{Now: c.now})})
+	b := New(Options{Tables: faq.NewLive(tab), Limiter: NewRateLimiter(1, 1, RateLimiterOptions{Now: c.Now})})
 	ask := func(user string) Kind {
 		return b.Ask(context.Background(), Message{Channel: "http", UserID: user, Text: "Is tap water safe to drink in Milan?"}).Kind
 	}
@@ -157,7 +140,7 @@ func TestAskUsesTheLimiter(t *testing.T) {
 	if k := ask("5.6.7.8"); k == KindRateLimited {
 		t.Errorf("another user limited")
 	}
-	c.advance(time.Minute)
+	c.Advance(time.Minute)
 	if k := ask("1.2.3.4"); k == KindRateLimited {
 		t.Errorf("limited after a minute's refill")
 	}

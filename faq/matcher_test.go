@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"travelbot/faq"
+	"travelbot/internal/testutil"
 	"travelbot/seeds"
 )
 
@@ -298,12 +299,10 @@ func TestBenchCorpora(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: in-scope %.3f, answered or suggested %.3f, oos recall %.3f, clarify %.3f",
-			tt.dir, r.InScopeAccuracy, r.HitRate, r.OOSRecall, r.ClarifyRate)
-		if r.InScopeAccuracy < tt.accuracy || r.OOSRecall < tt.oos || r.HitRate < tt.hits {
-			t.Errorf("%s regressed: in-scope %.3f (floor %.2f), oos recall %.3f (floor %.2f), answered or suggested %.3f (floor %.2f)",
-				tt.dir, r.InScopeAccuracy, tt.accuracy, r.OOSRecall, tt.oos, r.HitRate, tt.hits)
-		}
+		testutil.CheckFloors(t, tt.dir,
+			testutil.Floor{Name: "in-scope", Got: r.InScopeAccuracy, Min: tt.accuracy},
+			testutil.Floor{Name: "oos recall", Got: r.OOSRecall, Min: tt.oos},
+			testutil.Floor{Name: "answered or suggested", Got: r.HitRate, Min: tt.hits})
 	}
 }
 

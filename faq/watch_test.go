@@ -1,17 +1,17 @@
 package faq
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"travelbot/internal/testutil"
 )
 
 // watchTimeout bounds every wait on the watcher; events normally arrive in
@@ -23,13 +23,13 @@ const watchTimeout = 10 * time.Second
 type watched struct {
 	reloads chan string
 	checks  chan checkOutcome
-	logs    *syncBuffer
+	logs    *testutil.SyncBuffer
 	done    chan error
 }
 
 func startWatch(t *testing.T, path string) *watched {
 	t.Helper()
-	w := &watched{reloads: make(chan string, 100), checks: make(chan checkOutcome, 100), logs: &syncBuffer{}, done: make(chan error, 1)}
+	w := &watched{reloads: make(chan string, 100), checks: make(chan checkOutcome, 100), logs: &testutil.SyncBuffer{}, done: make(chan error, 1)}
 	log := slog.New(slog.NewTextHandler(w.logs, nil))
 	wt, err := NewWatcher(path, 10*time.Millisecond, func(context.Context) {
 		data, _ := os.ReadFile(path)
@@ -95,23 +95,6 @@ func (w *watched) drainChecks() {
 			return
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestWatchWriteInPlace(t *testing.T) {

@@ -1,7 +1,6 @@
 package discord_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"travelbot/bot/discord"
 	"travelbot/bot/discord/discordtest"
 	"travelbot/faq"
+	"travelbot/internal/testutil"
 )
 
 // wait bounds every wait on the fake; nothing here should take long.
@@ -147,24 +147,6 @@ func (f *fakeConv) Reload(ctx context.Context, m bot.Message) bot.Reply {
 	return helpReply
 }
 
-// syncBuffer collects logs from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // events counts API errors and retries by method.
 type events struct {
 	mu      sync.Mutex
@@ -226,7 +208,7 @@ type harness struct {
 	t      *testing.T
 	srv    *discordtest.Server
 	a      *discord.Adapter
-	logs   *syncBuffer
+	logs   *testutil.SyncBuffer
 	events *events
 	cancel context.CancelFunc
 	done   chan error
@@ -240,7 +222,7 @@ type harness struct {
 // for any request or gateway frame Discord would refuse.
 func start(t *testing.T, conv discord.Conversation, mod ...func(*discord.Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, srv: discordtest.New(t), logs: &syncBuffer{}, events: newEvents()}
+	h := &harness{t: t, srv: discordtest.New(t), logs: &testutil.SyncBuffer{}, events: newEvents()}
 	o := discord.Options{
 		Token:        discordtest.Token,
 		APIBase:      h.srv.URL,
@@ -438,7 +420,7 @@ func TestRejectedTokenFailsRunWithoutLeakingIt(t *testing.T) {
 	t.Parallel()
 	srv := discordtest.New(t)
 	const secret = "wrong-secret-token-123"
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	a, err := discord.New(discord.Options{Token: secret, APIBase: srv.URL, Conversation: &fakeConv{},
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {

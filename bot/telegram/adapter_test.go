@@ -20,6 +20,7 @@ import (
 	"travelbot/bot/telegram"
 	"travelbot/bot/telegram/telegramtest"
 	"travelbot/faq"
+	"travelbot/internal/testutil"
 )
 
 func TestPrivateQuestionGetsAnswerWithSourcesAndFollowUps(t *testing.T) {
@@ -729,7 +730,7 @@ func TestTokenNeverInLogsOrErrors(t *testing.T) {
 	unreachable := fake.URL
 	fake.Close()
 	var attempts atomic.Int32
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	sl := &sleeps{}
 	o := options(fake, &fakeConv{}, &events{errors: map[string]int{}, retries: map[string]int{}}, sl, logs)
 	o.Endpoint = unreachable

@@ -1,7 +1,6 @@
 package telegram_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"travelbot/bot/telegram"
 	"travelbot/bot/telegram/telegramtest"
 	"travelbot/faq"
+	"travelbot/internal/testutil"
 )
 
 // The test FAQ. Questions share no words, so any matcher answers each one
@@ -196,24 +196,6 @@ func (s *sleeps) all() []time.Duration {
 	return append([]time.Duration(nil), s.d...)
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is one adapter running against one fake server.
 type env struct {
 	t       *testing.T
@@ -222,13 +204,13 @@ type env struct {
 	adapter *telegram.Adapter
 	events  *events
 	sleeps  *sleeps
-	logs    *syncBuffer
+	logs    *testutil.SyncBuffer
 	cancel  context.CancelFunc
 	done    chan error
 }
 
 // options returns fast test options against fake.
-func options(fake *telegramtest.Server, conv telegram.Conversation, ev *events, sl *sleeps, logs *syncBuffer) telegram.Options {
+func options(fake *telegramtest.Server, conv telegram.Conversation, ev *events, sl *sleeps, logs *testutil.SyncBuffer) telegram.Options {
 	return telegram.Options{
 		Token:        telegramtest.Token,
 		Endpoint:     fake.URL,
@@ -257,7 +239,7 @@ func startOn(t *testing.T, fake *telegramtest.Server, conv telegram.Conversation
 		bot:    newBot(t, reloader),
 		events: &events{errors: map[string]int{}, retries: map[string]int{}},
 		sleeps: &sleeps{},
-		logs:   &syncBuffer{},
+		logs:   &testutil.SyncBuffer{},
 		done:   make(chan error, 1),
 	}
 	if conv == nil {

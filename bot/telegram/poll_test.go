@@ -15,6 +15,7 @@ import (
 	"travelbot/bot"
 	"travelbot/bot/telegram"
 	"travelbot/bot/telegram/telegramtest"
+	"travelbot/internal/testutil"
 )
 
 const robbed = "help, I've been robbed"
@@ -77,24 +78,6 @@ func TestBusyChatDoesNotHoldUpOthers(t *testing.T) {
 	t.Logf("%d getUpdates calls", len(fake.Calls("getUpdates")))
 }
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // TestFloodGetsOneRateLimitNote: a user who floods the bot is told to slow
 // down once per minute, not once per message, and others are answered.
 func TestFloodGetsOneRateLimitNote(t *testing.T) {
@@ -106,8 +89,8 @@ func TestFloodGetsOneRateLimitNote(t *testing.T) {
 		}
 		return paced(ctx, m)
 	}}
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
-	e := start(t, conv, func(o *telegram.Options) { o.Now = clk.now })
+	clk := testutil.NewClock(time.Unix(1_700_000_000, 0))
+	e := start(t, conv, func(o *telegram.Options) { o.Now = clk.Now })
 	for i := range 30 {
 		e.fake.Enqueue(telegramtest.PrivateText(flooder, "line "+strconv.Itoa(i)))
 		e.fake.Enqueue(telegramtest.GroupText(groupChat, flooder, "/ask line "+strconv.Itoa(i)))
@@ -122,7 +105,7 @@ func TestFloodGetsOneRateLimitNote(t *testing.T) {
 		t.Errorf("the other user got %d answers, want 1", n)
 	}
 
-	clk.advance(61 * time.Second)
+	clk.Advance(61 * time.Second)
 	e.fake.Enqueue(telegramtest.PrivateText(flooder, "still flooding"))
 	e.fake.Enqueue(telegramtest.PrivateText(flooder, "still flooding"))
 	e.settle()

@@ -145,7 +145,7 @@ func TestBrowserLogIn(t *testing.T) {
 	if got := text(t, ctx, "#login-error"); !strings.Contains(got, "not the admin token") {
 		t.Errorf("the error says %q", got)
 	}
-	h.clock.Add(2 * time.Second) // past the back-off
+	h.clock.Advance(2 * time.Second) // past the back-off
 	logIn(t, ctx, h)
 	if got, want := text(t, ctx, "#faq-version"), h.live.Current().Version(); got != want {
 		t.Errorf("the overview shows version %q, want %q", got, want)

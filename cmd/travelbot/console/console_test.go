@@ -81,12 +81,12 @@ func TestFailedLoginsAreSlowedDown(t *testing.T) {
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || sessionCookieOf(res) != nil {
 		t.Fatalf("second try within the back-off: %d Retry-After %q cookie %v\n%s", res.StatusCode, res.Header.Get("Retry-After"), sessionCookieOf(res), body)
 	}
-	h.clock.Add(1100 * time.Millisecond)
+	h.clock.Advance(1100 * time.Millisecond)
 	if res, _ := cl.login("wrong again"); res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("after the wait: %d", res.StatusCode)
 	}
 	// Two failures: two seconds now.
-	h.clock.Add(1100 * time.Millisecond)
+	h.clock.Advance(1100 * time.Millisecond)
 	if res, _ := cl.login(testToken); res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("second back-off should last 2s: %d", res.StatusCode)
 	}
@@ -96,7 +96,7 @@ func TestFailedLoginsAreSlowedDown(t *testing.T) {
 	if res, _ := other.login(testToken); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("another client: %d, want 303", res.StatusCode)
 	}
-	h.clock.Add(time.Second)
+	h.clock.Advance(time.Second)
 	if res, _ := cl.login(testToken); res.StatusCode != http.StatusSeeOther || sessionCookieOf(res) == nil {
 		t.Errorf("after the back-off: %d, want 303 with a session", res.StatusCode)
 	}
@@ -217,11 +217,11 @@ func TestSessionsExpireAndLogoutEndsThem(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.SessionTTL = time.Hour })
 	cl := h.client()
 	cl.mustLogin()
-	h.clock.Add(59 * time.Minute)
+	h.clock.Advance(59 * time.Minute)
 	if res, _ := cl.get("/admin/"); res.StatusCode != http.StatusOK {
 		t.Fatalf("within the TTL: %d", res.StatusCode)
 	}
-	h.clock.Add(2 * time.Minute)
+	h.clock.Advance(2 * time.Minute)
 	if res, _ := cl.get("/admin/"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the TTL: %d, want a redirect to the login", res.StatusCode)
 	}

@@ -24,28 +24,11 @@ import (
 	"travelbot/bot/store"
 	"travelbot/bot/store/sqlite"
 	"travelbot/faq"
+	"travelbot/internal/testutil"
 	"travelbot/seeds"
 )
 
 const testToken = "s3cret-admin-token"
-
-// clock is an injectable time that tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // harness is a console over the seed FAQ copied into a temp dir, a real
 // reloader on that file, a real SQLite store and a fake review queue, on
@@ -57,7 +40,7 @@ type harness struct {
 	live     *faq.Live
 	reloader *faq.Reloader
 	db       *sqlite.DB
-	clock    *clock
+	clock    *testutil.Clock
 	faqPath  string
 	review   *fakeReview
 }
@@ -95,7 +78,7 @@ func seedTableOnce(t testing.TB) *faq.Table {
 func newHarness(t testing.TB, edit func(*Options)) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	h := &harness{t: t, clock: &clock{t: time.Date(2026, 2, 10, 15, 30, 0, 0, time.UTC)}}
+	h := &harness{t: t, clock: testutil.NewClock(time.Date(2026, 2, 10, 15, 30, 0, 0, time.UTC))}
 	h.faqPath = filepath.Join(dir, "faq.yaml")
 	if err := writeSeeds(dir); err != nil {
 		t.Fatal(err)
