@@ -1,6 +1,9 @@
 package sqlite
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // ExecForTest runs a statement on the database, for tests that need to
 // tamper with it.
@@ -8,3 +11,6 @@ func (s *DB) ExecForTest(ctx context.Context, query string, args ...any) error {
 	_, err := s.db.ExecContext(ctx, query, args...)
 	return err
 }
+
+// SetNowForTest sets the clock the claims' leases are read with.
+func (c *Claims) SetNowForTest(now func() time.Time) { c.now = now }

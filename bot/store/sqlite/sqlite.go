@@ -143,6 +143,16 @@ var migrations = []string{
 		problems    TEXT NOT NULL -- JSON array of strings
 	);
 	CREATE INDEX reloads_at ON reloads(at);`,
+	// 2: the claims on platform updates (claims.go): one row per update
+	// answered or being answered, so that a restart does not answer again.
+	`CREATE TABLE claims (
+		key        TEXT PRIMARY KEY,
+		owner      TEXT NOT NULL,
+		expires_at INTEGER NOT NULL, -- unix milliseconds
+		done       INTEGER NOT NULL DEFAULT 0,
+		attempts   INTEGER NOT NULL DEFAULT 1
+	);
+	CREATE INDEX claims_expires_at ON claims(expires_at);`,
 }
 
 // SchemaVersion is the schema version this build writes.
