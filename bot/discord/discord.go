@@ -20,6 +20,12 @@
 //   - an http.RoundTripper holds every route through a global 429
 //     (globalLimit): discordgo locks all routes only when
 //     X-RateLimit-Reset-After is present and ignores "global" in the body;
+//     the same transport hands discordgo the Retry-After of a 429 whose
+//     body has no retry_after or is not JSON, which discordgo retried at
+//     once or failed on;
+//   - discordgo's own 502 loop is off (MaxRestRetries 0): it repeated the
+//     request back to back, whatever the method, and then returned an
+//     error nothing could classify; call() retries 5xx with backoff;
 //   - commands, interaction responses and autocomplete results are sent as
 //     our own JSON: discordgo's types marshal fields Discord's OpenAPI
 //     description does not have there ("tts" on an update, "channel_types"
