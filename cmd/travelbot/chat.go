@@ -140,22 +140,54 @@ func (m *Main) terminalWidth() int {
 	return 80
 }
 
-// readLines sends r's lines until EOF, a read error or ctx is done, then
-// closes the channel. Reading happens in its own goroutine so that a caller
-// waiting for a line can still notice ctx.
+// maxLine is how much of one chat line is kept; the rest of a longer line
+// is read and dropped (the bot reads far less of a question anyway).
+const maxLine = 1 << 20
+
+// readLines sends r's lines (without their line ends, each cut to maxLine
+// bytes) until EOF, a read error or ctx is done, then closes the channel.
+// Reading happens in its own goroutine so that a caller waiting for a line
+// can still notice ctx.
 func readLines(ctx context.Context, r io.Reader) <-chan string {
 	ch := make(chan string)
 	go func() {
 		defer close(ch)
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for sc.Scan() {
+		br := bufio.NewReaderSize(r, 64*1024)
+		for {
+			line, err := readLine(br)
+			if err != nil && line == "" {
+				return
+			}
 			select {
-			case ch <- sc.Text():
+			case ch <- line:
 			case <-ctx.Done():
+				return
+			}
+			if err != nil {
 				return
 			}
 		}
 	}()
 	return ch
+}
+
+// readLine reads one line of at most maxLine bytes, dropping the rest of a
+// longer one. It returns the last line before EOF with io.EOF, and "" with
+// io.EOF at the end.
+func readLine(br *bufio.Reader) (string, error) {
+	var sb strings.Builder
+	for {
+		frag, err := br.ReadSlice('\n')
+		if room := maxLine - sb.Len(); room > 0 {
+			sb.Write(frag[:min(len(frag), room)])
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		line := strings.TrimSuffix(strings.TrimSuffix(sb.String(), "\n"), "\r")
+		if err != nil && line == "" {
+			return "", err
+		}
+		return line, err
+	}
 }

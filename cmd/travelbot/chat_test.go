@@ -108,3 +108,12 @@ func TestChatNoneOfThese(t *testing.T) {
 		t.Errorf("none after /topics asked to rephrase:\n%s", out)
 	}
 }
+
+// A line too long to read whole (a paste of megabytes) is answered on its
+// beginning, and the chat goes on; it once ended the chat silently.
+func TestChatSurvivesAHugeLine(t *testing.T) {
+	out := chatWith(t, strings.Repeat("a", 3<<20)+"\nHow do I enroll in STEP?\n", "1000")
+	if !strings.Contains(out, "STEP is the State Department") {
+		t.Errorf("the question after a huge line was not answered:\n%.2000s", out)
+	}
+}
