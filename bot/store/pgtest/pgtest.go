@@ -13,6 +13,7 @@
 package pgtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -45,7 +47,7 @@ type Cluster struct {
 	port           int
 	cred           *syscall.Credential // the cluster's owner when run as root; nil otherwise
 	server         *exec.Cmd
-	exited         chan struct{} // closed when server has exited
+	exited         <-chan struct{} // closed when server has exited
 	dbs            atomic.Int64
 }
 
@@ -150,14 +152,10 @@ func (c *Cluster) start() error {
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=32MB")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	exited, err := startLocked(cmd)
+	if err != nil {
 		return fmt.Errorf("pgtest: postgres: %w", err)
 	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for {
@@ -197,7 +195,42 @@ func (c *Cluster) command(name string, args ...string) *exec.Cmd {
 }
 
 func (c *Cluster) run(name string, args ...string) ([]byte, error) {
-	return c.command(name, args...).CombinedOutput()
+	cmd := c.command(name, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	exited, err := startLocked(cmd)
+	if err != nil {
+		return nil, err
+	}
+	<-exited
+	if !cmd.ProcessState.Success() {
+		return out.Bytes(), fmt.Errorf("%s: %s", cmd.Path, cmd.ProcessState)
+	}
+	return out.Bytes(), nil
+}
+
+// startLocked starts cmd from a goroutine locked to its OS thread until
+// cmd exits, and returns a channel closed then. The kernel sends the
+// parent-death signal when the thread that started the child ends, not the
+// process: a thread the Go runtime retires (one a goroutine locked and
+// left) would kill the child early.
+func startLocked(cmd *exec.Cmd) (<-chan struct{}, error) {
+	started := make(chan error, 1)
+	exited := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return exited, nil
 }
 
 func freePort() (int, error) {

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -197,16 +198,25 @@ func (r *Replica) Start() error {
 	// A test that dies (a timeout's panic) takes its replicas with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return fmt.Errorf("fleet: replica %d: %w", r.Index, err)
-	}
-	logf.Close() // the child has its own descriptor
+	// Started from a goroutine locked to its thread until the child exits:
+	// the parent-death signal follows the thread that started the child.
+	started := make(chan error, 1)
 	done := make(chan struct{})
 	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		_ = cmd.Wait()
 		close(done)
 	}()
+	err = <-started
+	logf.Close() // the child has its own descriptor
+	if err != nil {
+		return fmt.Errorf("fleet: replica %d: %w", r.Index, err)
+	}
 	r.cmd, r.done = cmd, done
 	return nil
 }
