@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/width"
 )
 
 // RenderText renders a reply as plain text for a terminal: what a person
@@ -129,10 +131,11 @@ func Offered(r Reply) []Choice {
 }
 
 // Wrap breaks each line of s at spaces so that no line is wider than width
-// runes, for a terminal. A word longer than width (a URL) is never broken:
-// it gets a line of its own. Continuation lines keep the line's indent,
-// and hang under the text of a list item ("  - ", "  1. "). A width below
-// 20 leaves s as it is.
+// terminal columns. Chinese and Japanese characters take two columns each
+// and, having no spaces between words, may break between any two of them.
+// A word longer than width (a URL) is never broken: it gets a line of its
+// own. Continuation lines keep the line's indent, and hang under the text
+// of a list item ("  - ", "  1. "). A width below 20 leaves s as it is.
 func Wrap(s string, width int) string {
 	if width < 20 {
 		return s
@@ -148,28 +151,78 @@ func Wrap(s string, width int) string {
 }
 
 func wrapLine(sb *strings.Builder, line string, width int) {
-	if utf8.RuneCountInString(line) <= width {
+	if columns(line) <= width {
 		sb.WriteString(line)
 		return
 	}
 	body := strings.TrimLeft(line, " ")
 	indent := len(line) - len(body)
 	hang := indent + listMarker(body)
-	words := strings.Fields(body)
 	col := indent
 	sb.WriteString(line[:indent])
-	for i, w := range words {
-		n := utf8.RuneCountInString(w)
-		if i > 0 && col+1+n > width {
-			sb.WriteString("\n" + strings.Repeat(" ", hang))
-			col = hang
-		} else if i > 0 {
-			sb.WriteByte(' ')
-			col++
+	first := true
+	for _, w := range strings.Fields(body) {
+		for j, piece := range breakWide(w) {
+			n := columns(piece)
+			space := !first && j == 0 // pieces of one word join without a space
+			switch {
+			case !first && col+btoi(space)+n > width:
+				sb.WriteString("\n" + strings.Repeat(" ", hang))
+				col = hang
+			case space:
+				sb.WriteByte(' ')
+				col++
+			}
+			sb.WriteString(piece)
+			col += n
+			first = false
 		}
-		sb.WriteString(w)
-		col += n
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// isWide reports whether r takes two terminal columns.
+func isWide(r rune) bool {
+	k := width.LookupRune(r).Kind()
+	return k == width.EastAsianWide || k == width.EastAsianFullwidth
+}
+
+// columns is how many terminal columns s takes.
+func columns(s string) int {
+	n := 0
+	for _, r := range s {
+		n += 1 + btoi(isWide(r))
+	}
+	return n
+}
+
+// breakWide splits a word where a line may break inside it: before and
+// after every wide character. A word without one is returned whole.
+func breakWide(w string) []string {
+	if !strings.ContainsFunc(w, isWide) {
+		return []string{w}
+	}
+	var out []string
+	start := 0
+	for i, r := range w {
+		if isWide(r) {
+			if i > start {
+				out = append(out, w[start:i])
+			}
+			out = append(out, string(r))
+			start = i + utf8.RuneLen(r)
+		}
+	}
+	if start < len(w) {
+		out = append(out, w[start:])
+	}
+	return out
 }
 
 // listMarker is the width of a list item's marker and its space ("- ",

@@ -116,6 +116,11 @@ func TestWrap(t *testing.T) {
 		{"hangs list items", "  1. What should I do in an emergency in Italy?", 24, "  1. What should I do in\n     an emergency in\n     Italy?"},
 		{"a long word is not broken", "see https://it.usembassy.gov/a/very/long/path now", 20, "see\nhttps://it.usembassy.gov/a/very/long/path\nnow"},
 		{"a tiny width leaves it", "a b c d e f", 5, "a b c d e f"},
+		// Chinese and Japanese take two columns a character and have no
+		// spaces: they break between characters (the 112 line once ran
+		// past the terminal's edge).
+		{"wide characters take two columns", "緊急事態ですか？今すぐ112に電話してください。", 20, "緊急事態ですか？今す\nぐ112に電話してくだ\nさい。"},
+		{"wide characters hang under a list item", "  1. 如果您或他人身处危险请拨打", 20, "  1. 如果您或他人身\n     处危险请拨打"},
 	}
 	for _, tt := range tests {
 		got := Wrap(tt.in, tt.width)
