@@ -422,7 +422,9 @@ func label(question, id string) string {
 }
 
 // truncateUnits cuts s to at most n UTF-16 code units, the unit Telegram
-// counts lengths in, ending it with "…" when it was cut.
+// counts lengths in, ending it with "…" when it was cut. The cut falls
+// between words where one is not too far back (the last space in the
+// second half of what fits), else between two characters.
 func truncateUnits(s string, n int) string {
 	if utf16Len(s) <= n {
 		return s
@@ -439,5 +441,15 @@ func truncateUnits(s string, n int) string {
 		units += u
 		end = i + utf8.RuneLen(r)
 	}
-	return strings.TrimSpace(s[:end]) + "…"
+	before, _ := utf8.DecodeLastRuneInString(s[:end])
+	after, _ := utf8.DecodeRuneInString(s[end:])
+	if inWord(before) && inWord(after) {
+		if sp := strings.LastIndexByte(s[:end], ' '); sp >= end/2 {
+			end = sp
+		}
+	}
+	return strings.TrimRight(s[:end], " ,;:") + "…"
 }
+
+// inWord reports whether r is part of a word: a cut beside it may split one.
+func inWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
