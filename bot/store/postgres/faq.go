@@ -24,14 +24,50 @@ type FAQVersion struct {
 	Time    time.Time
 }
 
+// faqLock is the transaction-level advisory lock every publication holds,
+// so that PublishFAQAfter's check and its insert see no publication slip
+// in between.
+const faqLock = 0x7472_6176_6661_71 // "travfaq"
+
+// ErrFAQChanged is returned by PublishFAQAfter when a version was
+// published after the one the caller edited.
+var ErrFAQChanged = errors.New("postgres: a newer FAQ version was published meanwhile")
+
 // PublishFAQ appends v as the latest FAQ version and notifies every replica
 // watching (WatchFAQ), in one transaction. It returns v's sequence number.
 func (s *DB) PublishFAQ(ctx context.Context, v FAQVersion) (int64, error) {
+	return s.publishFAQ(ctx, v, -1)
+}
+
+// PublishFAQAfter publishes v as PublishFAQ does, but only while the
+// latest version is still the one numbered after (the one v was edited
+// from; 0 when none was published); otherwise nothing is published and the
+// error is ErrFAQChanged. An edit made on an older version never hides one
+// published meanwhile.
+func (s *DB) PublishFAQAfter(ctx context.Context, v FAQVersion, after int64) (int64, error) {
+	return s.publishFAQ(ctx, v, after)
+}
+
+// publishFAQ publishes v; after, unless negative, is the sequence number
+// the latest version must still have.
+func (s *DB) publishFAQ(ctx context.Context, v FAQVersion, after int64) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
 	var seq int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(faqLock)); err != nil {
+			return err
+		}
+		if after >= 0 {
+			var latest int64
+			if err := tx.QueryRow(ctx, `SELECT COALESCE(max(seq), 0) FROM faq_versions`).Scan(&latest); err != nil {
+				return err
+			}
+			if latest != after {
+				return ErrFAQChanged
+			}
+		}
 		if err := tx.QueryRow(ctx, `INSERT INTO faq_versions (version, name, yaml, source) VALUES ($1, $2, $3, $4) RETURNING seq`,
 			v.Version, v.Name, v.YAML, v.Source).Scan(&seq); err != nil {
 			return err
@@ -39,6 +75,9 @@ func (s *DB) PublishFAQ(ctx context.Context, v FAQVersion) (int64, error) {
 		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, faqChannel, v.Version)
 		return err
 	})
+	if errors.Is(err, ErrFAQChanged) {
+		return 0, ErrFAQChanged
+	}
 	if err != nil {
 		return 0, fmt.Errorf("postgres: publish faq: %w", err)
 	}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -240,5 +241,47 @@ func TestPaceSpacesActionsAcrossReplicas(t *testing.T) {
 	cancel()
 	if err := openDSN(t, dsn).Pace(ctx, "identify", time.Hour); err == nil {
 		t.Error("Pace with an ended context returned nil")
+	}
+}
+
+func TestPublishFAQAfterRefusesAnEditOfAnOlderVersion(t *testing.T) {
+	ctx := context.Background()
+	dsn := database(t)
+	a, b := openDSN(t, dsn), openDSN(t, dsn)
+	v := func(name string) postgres.FAQVersion {
+		return postgres.FAQVersion{Version: name, Name: "faq.yaml", YAML: []byte("# " + name), Source: "promote"}
+	}
+	if _, err := a.PublishFAQAfter(ctx, v("v0"), 1); !errors.Is(err, postgres.ErrFAQChanged) {
+		t.Errorf("publishing after seq 1 on an empty table = %v, want ErrFAQChanged", err)
+	}
+	first, err := a.PublishFAQAfter(ctx, v("v1"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two replicas edit v1 at once: one publishes, the other is refused.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, db := range []*postgres.DB{a, b} {
+		wg.Go(func() { _, errs[i] = db.PublishFAQAfter(ctx, v(fmt.Sprintf("v2-%d", i)), first) })
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, postgres.ErrFAQChanged):
+			t.Errorf("concurrent edit: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of two concurrent edits of one version published, want 1 (%v)", ok, errs)
+	}
+	// A plain publication (a file import) is never refused.
+	if _, err := b.PublishFAQ(ctx, v("v3")); err != nil {
+		t.Error(err)
+	}
+	if latest, _, err := a.LatestFAQ(ctx); err != nil || latest.Version != "v3" {
+		t.Errorf("latest = %q, %v; want v3", latest.Version, err)
 	}
 }
