@@ -584,7 +584,7 @@ func (r *run) classify() string {
 		}
 	}
 	for _, c := range r.seps() {
-		if c == '/' {
+		if c == '/' && !r.isSlashPhone() {
 			return "" // fractions, dates, ranges
 		}
 	}
@@ -593,8 +593,8 @@ func (r *run) classify() string {
 		return Phone // 0039 02 1234 5678
 	case n == 10:
 		return Phone // U.S. (555) 123-4567, Italian 333 123 4567 or 02 1234 5678
-	case n == 11 && (d[0] == '1' || d[0] == '0'):
-		return Phone // 1-800-555-0199; an Italian landline
+	case n == 11 && (d[0] == '1' || d[0] == '0' || d[0] == '3'):
+		return Phone // 1-800-555-0199; an Italian landline; an Italian mobile 347 12345678
 	case (n == 12 || n == 13) && d[0] == '3' && d[1] == '9':
 		return Phone // 39 333 1234567
 	case n == 9 && (d[0] == '0' || d[0] == '3') && len(groups) > 1:
@@ -605,6 +605,17 @@ func (r *run) classify() string {
 		return Phone // 555-0199
 	}
 	return ""
+}
+
+// isSlashPhone recognises the Italian way of writing a number with its
+// prefix: 347/1234567, 02/12345678, 0436/866252. A date or a fraction has
+// more groups, or a first group that starts with neither 0 nor 3.
+func (r *run) isSlashPhone() bool {
+	if r.ng != 2 || r.sepArr[0] != '/' || r.nd < 9 || r.nd > 11 {
+		return false
+	}
+	g0, first := r.groupArr[0], r.digitArr[0]
+	return g0 >= 2 && g0 <= 4 && (first == '0' || first == '3')
 }
 
 // isDate recognises 10/02/2026, 2026-02-10, 10.02.26 and the like.

@@ -39,6 +39,10 @@ func TestText(t *testing.T) {
 		{"it cortina", "call 0436 123456 for the ski school", "call [phone] for the ski school"},
 		{"it 0039", "0039 02 8901 2345 is the office", "[phone] is the office"},
 		{"it dotted", "+39.02.1234.5678", "[phone]"},
+		{"it mobile slash", "cell 347/1234567 after 8pm", "cell [phone] after 8pm"},
+		{"it landline slash", "the hotel is 02/12345678", "the hotel is [phone]"},
+		{"it mobile 11 digits", "my italian mobile is 347 12345678", "my italian mobile is [phone]"},
+		{"it mobile 11 digits plain", "whatsapp 34712345678", "whatsapp [phone]"},
 
 		// international
 		{"uk", "my UK number +44 20 7946 0958", "my UK number [phone]"},
@@ -91,6 +95,7 @@ func TestText(t *testing.T) {
 		{"flight", "flight AZ 611 from JFK lands at 08:15", "flight AZ 611 from JFK lands at 08:15"},
 		{"gates", "gates 3 4 5 6 7 8 9 10 11 are closed", "gates 3 4 5 6 7 8 9 10 11 are closed"},
 		{"score", "the final was 3-2 after overtime", "the final was 3-2 after overtime"},
+		{"season slash", "the 2025/2026 season and 1/2 price", "the 2025/2026 season and 1/2 price"},
 		{"long card that fails luhn", "order 4111 1111 1111 1112", "order 4111 1111 1111 1112"},
 		{"distance", "is 10km far from the village?", "is 10km far from the village?"},
 		{"i'm at a place", "I'm at the stadium, where is exit B?", "I'm at the stadium, where is exit B?"},
