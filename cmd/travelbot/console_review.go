@@ -17,13 +17,29 @@ const consoleReviewWindow = 7 * 24 * time.Hour
 
 // consoleReview is the console's review queue: the clusters `travelbot
 // review` lists, and `travelbot review promote`'s edit with its checks (the
-// edited file must be valid and its cases no worse), on the serving FAQ's
-// file. The console reloads through the one reload path afterwards.
+// edited FAQ must be valid and its cases no worse). The edit goes to the
+// serving FAQ's file, or, with replicas (a store that keeps the FAQ's
+// versions: the database), to the database as a new version that every
+// replica is notified of and serves; the file, read-only in a ConfigMap,
+// is then only an import. The console reloads through the one reload path
+// afterwards (which, on a replica, loads the database's latest).
 type consoleReview struct {
 	db   store.Store
 	live *faq.Live
 	path string // the FAQ file; "" when serving the embedded FAQ
 	now  func() time.Time
+}
+
+// text is where a promote edits the FAQ: the database's latest version
+// when the store keeps them, else the file.
+func (r *consoleReview) text() (faqText, error) {
+	if v, ok := r.db.(faqVersions); ok {
+		return &versionText{db: v, source: "promote"}, nil
+	}
+	if r.path == "" {
+		return nil, errors.New("the FAQ serving is the embedded default, which cannot be edited: serve one from a file (faq: in the config)")
+	}
+	return fileText(r.path), nil
 }
 
 var _ console.Review = (*consoleReview)(nil)
@@ -45,18 +61,20 @@ func (r *consoleReview) Clusters(ctx context.Context) ([]console.Cluster, error)
 }
 
 // Promote implements console.Review through applyPromotion, as `travelbot
-// review promote` does: the FAQ file is written only when the edit is valid
-// and the cases next to it get no worse, compared with the table serving
-// now. The console keeps its own audit log of the promote.
+// review promote` does: the FAQ (file or database, see text) is written
+// only when the edit is valid and the cases next to it get no worse,
+// compared with the table serving now. The console keeps its own audit log
+// of the promote.
 func (r *consoleReview) Promote(ctx context.Context, p console.Promotion) error {
-	if r.path == "" {
-		return errors.New("the FAQ serving is the embedded default, which cannot be edited: serve one from a file (faq: in the config)")
+	text, err := r.text()
+	if err != nil {
+		return err
 	}
 	// applyPromotion's errors say what is wrong in words the console
 	// shows as they are; an invalid edit is a *faq.ValidationError inside,
 	// whose problems the console lists.
-	_, err := applyPromotion(ctx, r.db, promotion{
-		FAQ: r.path, ClusterID: p.ClusterID, Entry: p.Entry, Negative: p.Negative, Text: p.Text,
+	_, err = applyPromotion(ctx, r.db, promotion{
+		FAQ: text, ClusterID: p.ClusterID, Entry: p.Entry, Negative: p.Negative, Text: p.Text,
 		Serving: r.live.Current(), Now: r.now,
 	})
 	return err

@@ -20,6 +20,7 @@ import (
 
 	"travelbot/bot/redact"
 	"travelbot/bot/store"
+	"travelbot/bot/store/postgres"
 	"travelbot/bot/store/sqlite"
 	"travelbot/config"
 	"travelbot/faq"
@@ -381,19 +382,86 @@ func parseSince(s string) (time.Duration, error) {
 
 // reviewFlags are the flags review and review promote share.
 type reviewFlags struct {
-	data  *string
-	faq   *string
-	since *string
+	data     *string
+	faq      *string
+	database *string
+	since    *string
 }
 
 func (m *Main) reviewFlagSet(name string) (*flag.FlagSet, reviewFlags) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	return fs, reviewFlags{
-		data:  fs.String("data", "", "data `directory` of the store (default: TRAVELBOT_DATA_DIR, else $XDG_STATE_HOME/travelbot or ~/.local/state/travelbot)"),
-		faq:   fs.String("faq", "", "FAQ `file` whose matcher groups and suggests (default: TRAVELBOT_FAQ, else the FAQ compiled in)"),
-		since: fs.String("since", "7d", "look back this far: 7d, 36h, ..."),
+		data:     fs.String("data", "", "data `directory` of the store (default: TRAVELBOT_DATA_DIR, else $XDG_STATE_HOME/travelbot or ~/.local/state/travelbot)"),
+		faq:      fs.String("faq", "", "FAQ `file` whose matcher groups and suggests (default: TRAVELBOT_FAQ, else the FAQ compiled in)"),
+		database: fs.String("database-url", "", "the replicas' PostgreSQL `URL` (default: TRAVELBOT_DATABASE_URL): its store, and the FAQ version the replicas serve, instead of --data and --faq"),
+		since:    fs.String("since", "7d", "look back this far: 7d, 36h, ..."),
 	}
+}
+
+// reviewTarget is what review reads and review promote edits: the store
+// and the FAQ's text.
+type reviewTarget struct {
+	st store.Store
+	// faq is the FAQ file, or the database's latest version; nil for the
+	// FAQ compiled in (which cannot be edited).
+	faq   faqText
+	close func() error
+}
+
+// openReviewTarget opens the store and names the FAQ. With a database
+// (--database-url, else TRAVELBOT_DATABASE_URL, unless --faq names a file)
+// both are the replicas': the PostgreSQL store and the FAQ version they
+// serve; otherwise the store in the data directory and the FAQ file.
+func (m *Main) openReviewTarget(ctx context.Context, name string, rf reviewFlags) (*reviewTarget, error) {
+	url := strings.TrimSpace(*rf.database)
+	switch {
+	case url != "" && *rf.faq != "":
+		return nil, &exitError{code: 2, msg: "travelbot " + name + ": give --database-url or --faq, not both: with a database, the FAQ is the version the replicas serve"}
+	case url == "" && *rf.faq == "":
+		url = strings.TrimSpace(m.Getenv("TRAVELBOT_DATABASE_URL"))
+	}
+	if url != "" {
+		db, err := postgres.Open(ctx, url)
+		if err != nil {
+			return nil, &exitError{code: 1, msg: "travelbot " + name + ": " + err.Error()}
+		}
+		return &reviewTarget{st: db, faq: &versionText{db: db, source: "promote"}, close: db.Close}, nil
+	}
+	db, _, err := m.openReviewStore(ctx, *rf.data)
+	if err != nil {
+		return nil, err
+	}
+	t := &reviewTarget{st: db, close: db.Close}
+	if path := m.faqPath(*rf.faq); path != "" {
+		t.faq = fileText(path)
+	}
+	return t, nil
+}
+
+// table compiles the FAQ the target names, with the default thresholds.
+func (t *reviewTarget) table(ctx context.Context) (*faq.Table, error) {
+	if t.faq == nil {
+		return loadTable("")
+	}
+	name, data, err := t.faq.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return compileText(name, data)
+}
+
+// compileText parses and compiles a FAQ's YAML with the default thresholds.
+func compileText(name string, data []byte) (*faq.Table, error) {
+	f, err := faq.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	t, err := faq.Compile(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return t, nil
 }
 
 // openReviewStore opens the store in the data directory for reading; it
@@ -419,7 +487,7 @@ func (m *Main) review(ctx context.Context, args []string) error {
 	since := rf.since
 	asJSON := fs.Bool("json", false, "print JSON")
 	fs.Usage = func() {
-		fmt.Fprintln(m.Stderr, "usage: travelbot review [--data DIR] [--faq FILE] [--since 7d] [--json]\n       travelbot review promote [--data DIR] --faq FILE --entry ENTRY [--negative] [--question TEXT] [--cases FILE] CLUSTER_ID")
+		fmt.Fprintln(m.Stderr, "usage: travelbot review [--data DIR] [--faq FILE | --database-url URL] [--since 7d] [--json]\n       travelbot review promote [--data DIR] (--faq FILE | --database-url URL) --entry ENTRY [--negative] [--question TEXT] [--cases FILE] CLUSTER_ID")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -433,17 +501,17 @@ func (m *Main) review(ctx context.Context, args []string) error {
 	if err != nil {
 		return &exitError{code: 2, msg: "travelbot review: --since " + err.Error()}
 	}
-	t, err := loadTable(m.faqPath(*rf.faq))
-	if err != nil {
-		return faqError(err)
-	}
-	db, _, err := m.openReviewStore(ctx, *rf.data)
+	target, err := m.openReviewTarget(ctx, "review", rf)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer target.close()
+	t, err := target.table(ctx)
+	if err != nil {
+		return faqError(err)
+	}
 	now := time.Now()
-	rep, err := buildReview(ctx, db, t, now.Add(-window), time.Time{})
+	rep, err := buildReview(ctx, target.st, t, now.Add(-window), time.Time{})
 	if err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
@@ -499,19 +567,16 @@ func (m *Main) promote(ctx context.Context, args []string) error {
 	question := fs.String("question", "", "the phrasing to add (default: the cluster's representative question)")
 	casesPath := fs.String("cases", "", "cases `file` that must not get worse (default: cases.yaml beside the FAQ, when present)")
 	fs.Usage = func() {
-		fmt.Fprintln(m.Stderr, "usage: travelbot review promote [--data DIR] --faq FILE --entry ENTRY [--negative] [--question TEXT] [--cases FILE] [--since 7d] CLUSTER_ID")
+		fmt.Fprintln(m.Stderr, "usage: travelbot review promote [--data DIR] (--faq FILE | --database-url URL) --entry ENTRY [--negative] [--question TEXT] [--cases FILE] [--since 7d] CLUSTER_ID")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}
-	path := m.faqPath(*rf.faq)
 	switch {
 	case fs.NArg() != 1:
 		fs.Usage()
 		return &exitError{code: 2}
-	case path == "":
-		return &exitError{code: 2, msg: "travelbot review promote: --faq FILE is required: the embedded FAQ cannot be edited"}
 	case (*entry == "") == !*negative:
 		return &exitError{code: 2, msg: "travelbot review promote: give --entry ENTRY, or --negative"}
 	}
@@ -521,15 +586,19 @@ func (m *Main) promote(ctx context.Context, args []string) error {
 		return &exitError{code: 2, msg: "travelbot review promote: --since " + err.Error()}
 	}
 
-	old, err := loadTable(path)
-	if err != nil {
-		return faqError(err)
-	}
-	db, _, err := m.openReviewStore(ctx, *rf.data)
+	target, err := m.openReviewTarget(ctx, "review promote", rf)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer target.close()
+	if target.faq == nil {
+		return &exitError{code: 2, msg: "travelbot review promote: --faq FILE (or --database-url URL) is required: the embedded FAQ cannot be edited"}
+	}
+	db := target.st
+	old, err := target.table(ctx)
+	if err != nil {
+		return faqError(err)
+	}
 	text := strings.TrimSpace(*question)
 	if text == "" {
 		rep, err := buildReview(ctx, db, old, time.Now().Add(-window), time.Time{})
@@ -549,7 +618,7 @@ func (m *Main) promote(ctx context.Context, args []string) error {
 	if text = promotable(text); text == "" {
 		return &exitError{code: 2, msg: "travelbot review promote: --question: " + errNothingToPromote.Error()}
 	}
-	p := promotion{FAQ: path, Cases: *casesPath, ClusterID: clusterID, Entry: *entry, Negative: *negative, Text: text, Session: "cli"}
+	p := promotion{FAQ: target.faq, Cases: *casesPath, ClusterID: clusterID, Entry: *entry, Negative: *negative, Text: text, Session: "cli"}
 	nt, err := applyPromotion(ctx, db, p)
 	var ve *faq.ValidationError
 	switch {
@@ -568,14 +637,18 @@ func (m *Main) promote(ctx context.Context, args []string) error {
 	case err != nil:
 		return &exitError{code: 1, msg: "travelbot review promote: " + err.Error()}
 	}
-	fmt.Fprintf(m.Stdout, "added %q to %s as %s (version %s); a running serve reloads it\n", text, path, p.what(), nt.Version())
+	then := "a running serve reloads it"
+	if _, ok := target.faq.(*versionText); ok {
+		then = "every replica serves it within moments"
+	}
+	fmt.Fprintf(m.Stdout, "added %q to %s as %s (version %s); %s\n", text, target.faq, p.what(), nt.Version(), then)
 	return nil
 }
 
 // promotion is one cluster turned into an alternate or a negative.
 type promotion struct {
-	FAQ       string // the FAQ file to edit
-	Cases     string // cases that must not get worse; "" = cases.yaml beside FAQ, when present
+	FAQ       faqText // where the FAQ is read and the edit goes
+	Cases     string  // cases that must not get worse; "" = cases.yaml beside the FAQ's name, when present
 	ClusterID string
 	Entry     string // the entry whose alternates get Text; "" with Negative
 	Negative  bool
@@ -585,7 +658,7 @@ type promotion struct {
 	Session string
 	// Serving is the table serving now, which the cases compare against
 	// and whose thresholds the edited FAQ is compiled with; nil means the
-	// file as it is, with the default thresholds (the CLI's view).
+	// FAQ as read, with the default thresholds (the CLI's view).
 	Serving *faq.Table
 	// Now is the clock of the mark and the action; nil means time.Now.
 	Now func() time.Time
@@ -606,14 +679,16 @@ var errCasesWorse = errors.New("the FAQ's cases get worse")
 // empty once the redacted personal data is left out.
 var errNothingToPromote = errors.New("the phrasing is empty without its redacted personal data: give the phrasing to add")
 
-// applyPromotion edits the FAQ file (faq.AddPhrasing), validates and
-// compiles the result, runs the cases, writes the file atomically, marks
-// the cluster promoted and records the action (when p.Session is set). It
+// applyPromotion edits the FAQ's text (faq.AddPhrasing), read from p.FAQ,
+// validates and compiles the result, runs the cases, writes it back to
+// p.FAQ (the file atomically, or a new version in the database), marks the
+// cluster promoted and records the action (when p.Session is set). It
 // returns the new table (the caller reloads through the one reload path,
-// or a running serve's watcher does). Nothing is written on any error: a
-// *faq.ValidationError (wrapped) for an invalid result,
-// faq.ErrPhrasingExists, errCasesWorse, errNothingToPromote. The review
-// console and `travelbot review promote` share it.
+// or a running serve's watcher, or the replicas' notification, does).
+// Nothing is written on any error: a *faq.ValidationError (wrapped) for an
+// invalid result, faq.ErrPhrasingExists, errCasesWorse,
+// errNothingToPromote, errFAQChanged. The review console and `travelbot
+// review promote` share it.
 func applyPromotion(ctx context.Context, st store.Store, p promotion) (*faq.Table, error) {
 	if p.Text = promotable(p.Text); p.Text == "" {
 		return nil, errNothingToPromote
@@ -622,21 +697,21 @@ func applyPromotion(ctx context.Context, st store.Store, p promotion) (*faq.Tabl
 	if p.Now != nil {
 		now = p.Now
 	}
-	data, err := faq.ReadFile(p.FAQ)
+	name, data, err := p.FAQ.Read(ctx)
 	if err != nil {
 		return nil, err
 	}
 	old := p.Serving
 	if old == nil {
-		if old, err = loadTable(p.FAQ); err != nil {
+		if old, err = compileText(name, data); err != nil {
 			return nil, err
 		}
 	}
-	edited, err := faq.AddPhrasing(data, p.FAQ, p.Entry, p.Text, p.Negative)
+	edited, err := faq.AddPhrasing(data, name, p.Entry, p.Text, p.Negative)
 	if err != nil {
 		return nil, err
 	}
-	f, err := faq.Parse(p.FAQ, edited)
+	f, err := faq.Parse(name, edited)
 	if err != nil {
 		return nil, fmt.Errorf("the edited FAQ: %w", err)
 	}
@@ -645,7 +720,7 @@ func applyPromotion(ctx context.Context, st store.Store, p promotion) (*faq.Tabl
 		return nil, fmt.Errorf("the edited FAQ: %w", err)
 	}
 	cases := p.Cases
-	if sibling := filepath.Join(filepath.Dir(p.FAQ), "cases.yaml"); cases == "" && fileExists(sibling) {
+	if sibling := filepath.Join(filepath.Dir(name), "cases.yaml"); cases == "" && fileExists(sibling) {
 		cases = sibling
 	}
 	if cases != "" {
@@ -653,8 +728,8 @@ func applyPromotion(ctx context.Context, st store.Store, p promotion) (*faq.Tabl
 			return nil, err
 		}
 	}
-	if err := writeFileAtomic(p.FAQ, edited); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", p.FAQ, err)
+	if err := p.FAQ.Write(ctx, edited, nt); err != nil {
+		return nil, err
 	}
 	at := now()
 	if err := st.Mark(ctx, store.Mark{ClusterID: p.ClusterID, State: store.MarkPromoted, Entry: p.Entry, Negative: p.Negative, Text: p.Text, Time: at}); err != nil {
@@ -668,6 +743,90 @@ func applyPromotion(ctx context.Context, st store.Store, p promotion) (*faq.Tabl
 	}
 	return nt, nil
 }
+
+// faqText is where a promotion reads the FAQ's YAML and where the edit
+// goes: the file (fileText), or with replicas the database's latest version
+// (versionText), so that one applyPromotion serves both.
+type faqText interface {
+	// Read returns the YAML to edit and the name its problems are
+	// reported against.
+	Read(ctx context.Context) (name string, data []byte, err error)
+	// Write stores the edited YAML, whose compiled table is t.
+	Write(ctx context.Context, data []byte, t *faq.Table) error
+	// String names it in messages.
+	String() string
+}
+
+// fileText is a FAQ file, edited in place (atomically).
+type fileText string
+
+// Read implements faqText.
+func (f fileText) Read(context.Context) (string, []byte, error) {
+	data, err := faq.ReadFile(string(f))
+	return string(f), data, err
+}
+
+// Write implements faqText.
+func (f fileText) Write(_ context.Context, data []byte, _ *faq.Table) error {
+	if err := writeFileAtomic(string(f), data); err != nil {
+		return fmt.Errorf("writing %s: %w", string(f), err)
+	}
+	return nil
+}
+
+func (f fileText) String() string { return string(f) }
+
+// faqVersions is the replicas' FAQ kept versioned in the database.
+// *postgres.DB satisfies it.
+type faqVersions interface {
+	LatestFAQ(ctx context.Context) (postgres.FAQVersion, bool, error)
+	PublishFAQAfter(ctx context.Context, v postgres.FAQVersion, after int64) (int64, error)
+}
+
+// errFAQChanged is returned by applyPromotion when another version was
+// published between the read and the write (another promote, a file
+// imported): nothing is written, and the promote can be tried again on the
+// new version.
+var errFAQChanged = errors.New("the FAQ changed on another replica meanwhile; nothing written, try again")
+
+// versionText is the replicas' latest FAQ version: Read takes it, Write
+// publishes the edit as the next version (every replica is notified and
+// serves it), unless another was published after the one read. One
+// versionText serves one promotion.
+type versionText struct {
+	db     faqVersions
+	source string // the published version's Source: "promote"
+
+	name string
+	seq  int64 // of the version read
+}
+
+// Read implements faqText.
+func (v *versionText) Read(ctx context.Context) (string, []byte, error) {
+	latest, ok, err := v.db.LatestFAQ(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("faq versions: %w", err)
+	}
+	if !ok {
+		return "", nil, errors.New("faq versions: the database has no FAQ yet: start travelbot serve on it first")
+	}
+	v.name, v.seq = latest.Name, latest.Seq
+	return latest.Name, latest.YAML, nil
+}
+
+// Write implements faqText.
+func (v *versionText) Write(ctx context.Context, data []byte, t *faq.Table) error {
+	_, err := v.db.PublishFAQAfter(ctx, postgres.FAQVersion{Version: t.Version(), Name: v.name, YAML: data, Source: v.source}, v.seq)
+	if errors.Is(err, postgres.ErrFAQChanged) {
+		return errFAQChanged
+	}
+	if err != nil {
+		return fmt.Errorf("faq versions: %w", err)
+	}
+	return nil
+}
+
+func (v *versionText) String() string { return "the replicas' FAQ (the database)" }
 
 // problemsOf lists a validation error's problems, one per line.
 func problemsOf(err error) string {
