@@ -49,6 +49,7 @@ func Text(s string) string {
 	if at {
 		s = emailsAndHandles(s)
 	}
+	s = obfuscatedEmails(s)
 	s = addresses(s, digit)
 	if digit {
 		s = passports(s)
@@ -644,4 +645,209 @@ func luhn(digits []byte) bool {
 		double = !double
 	}
 	return sum%10 == 0
+}
+
+// atMarks and dotMarks are how people spell out '@' and '.' to hide an
+// address from robots: "mario dot rossi at gmail dot com",
+// "mario(at)libero(dot)it", "mario [at] libero [dot] it". Matched
+// lowercased; the plain word forms need a space on each side.
+var (
+	atMarks  = []string{"(at)", "[at]", "{at}", "<at>", " at ", " @ "}
+	dotMarks = []string{"(dot)", "[dot]", "{dot}", "<dot>", " dot "}
+)
+
+// atMarkBytes are atMarks as bytes, to search without converting.
+var atMarkBytes = func() [][]byte {
+	out := make([][]byte, len(atMarks))
+	for i, m := range atMarks {
+		out[i] = []byte(m)
+	}
+	return out
+}()
+
+// mailProviders are the domains a plain "name at gmail.com" is believed
+// for; "tickets at ticketone.it" is where to buy, not an address.
+var mailProviders = []string{
+	"gmail", "googlemail", "yahoo", "hotmail", "outlook", "live", "msn", "icloud", "me", "mac", "aol",
+	"proton", "protonmail", "pm", "gmx", "mail", "libero", "virgilio", "tiscali", "alice", "tim",
+	"fastwebnet", "email", "hey", "zoho", "yandex", "comcast", "verizon", "att", "sbcglobal",
+}
+
+// notLocal are words that stand before "at" in ordinary sentences and are
+// never the local part of a spelled-out address ("look at booking dot com").
+var notLocal = []string{
+	"i", "im", "we", "me", "us", "you", "he", "she", "they", "it", "is", "are", "am", "be", "was", "stay",
+	"staying", "arrive", "arriving", "look", "looking", "meet", "here", "there", "this", "that", "them",
+	"tickets", "ticket", "buy", "book", "booked", "check", "online", "sold", "available", "info", "me",
+}
+
+// obfuscatedEmails replaces e-mail addresses spelled out with words or
+// brackets. An address is a local part of e-mail characters (its words
+// may be joined by a dot mark), an at mark, and a domain of two labels or
+// more joined by '.' or a dot mark, ending in a top-level domain of two
+// letters or more. With a plain " at " and only '.' in the domain the
+// domain must be a mail provider's.
+func obfuscatedEmails(s string) string {
+	var buf [256]byte
+	low := lower(s, buf[:])
+	any := false
+	for _, m := range atMarkBytes {
+		if bytes.Contains(low, m) {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return s
+	}
+	var sb strings.Builder
+	last := 0
+	for i := 0; i < len(low); i++ {
+		if c := low[i]; c != ' ' && c != '(' && c != '[' && c != '{' && c != '<' {
+			continue
+		}
+		mark := hasMarkAt(low, i, atMarks)
+		if mark == "" {
+			continue
+		}
+		l := localStart(low, last, i)
+		d := i + len(mark)
+		for d < len(low) && low[d] == ' ' {
+			d++ // "mario [at] libero"
+		}
+		r, words := domainEnd(low, d)
+		if l < 0 || r < 0 {
+			continue
+		}
+		plain := mark == " at " && !words
+		if plain {
+			dom := string(low[i+len(mark) : r])
+			first, _, _ := strings.Cut(dom, ".")
+			if !slicesContains(mailProviders, first) {
+				continue
+			}
+		}
+		sb.WriteString(s[last:l])
+		sb.WriteString(Email)
+		last, i = r, r-1
+	}
+	if last == 0 {
+		return s
+	}
+	sb.WriteString(s[last:])
+	return sb.String()
+}
+
+func slicesContains(list []string, w string) bool {
+	for _, x := range list {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+// hasMarkAt returns the mark of marks that low holds at i, or "".
+func hasMarkAt(low []byte, i int, marks []string) string {
+	for _, m := range marks {
+		if len(low)-i >= len(m) && string(low[i:i+len(m)]) == m {
+			return m
+		}
+	}
+	return ""
+}
+
+// localStart returns where the local part ending at end starts, no
+// earlier than from, or -1 when there is none: words of e-mail characters
+// joined by dot marks, starting at a word boundary, the last not one of
+// notLocal.
+func localStart(low []byte, from, end int) int {
+	for end > from && low[end-1] == ' ' {
+		end--
+	}
+	l := end
+	for l > from && isEmailLocal(low[l-1]) {
+		l--
+	}
+	if l == end || slicesContains(notLocal, string(low[l:end])) {
+		return -1
+	}
+	for {
+		if l > from && (isAlnum(low[l-1]) || low[l-1] == '\'' || low[l-1] >= 0x80) {
+			return -1 // "I'm at", a word cut in the middle
+		}
+		// another word joined by a dot mark: "mario dot rossi"
+		joined := -1
+		for _, m := range dotMarks {
+			if k := l - len(m); k >= from && string(low[k:l]) == m {
+				joined = k
+			}
+			if k := l - len(m) - 1; k >= from && low[l-1] == ' ' && string(low[k:l-1]) == m {
+				joined = k
+			}
+		}
+		if joined < 0 {
+			return l
+		}
+		w := joined
+		for w > from && low[w-1] == ' ' && strings.HasPrefix(string(low[joined:]), "(") {
+			w--
+		}
+		k := w
+		for k > from && isEmailLocal(low[k-1]) {
+			k--
+		}
+		if k == w {
+			return l
+		}
+		l = k
+	}
+}
+
+// domainEnd returns where the domain starting at i ends, or -1 when no
+// domain starts there, and whether a dot mark joined its labels.
+func domainEnd(low []byte, i int) (end int, words bool) {
+	labels, lastLabel := 0, ""
+	for {
+		j := i
+		for j < len(low) && (isAlnum(low[j]) || low[j] == '-') {
+			j++
+		}
+		if j == i {
+			break
+		}
+		labels++
+		lastLabel = string(low[i:j])
+		end = j
+		if j < len(low) && low[j] == '.' && j+1 < len(low) && isAlnum(low[j+1]) {
+			i = j + 1
+			continue
+		}
+		k := j
+		m := hasMarkAt(low, k, dotMarks)
+		if m == "" && k+1 < len(low) && low[k] == ' ' {
+			k++ // "libero [dot] it"
+			if m = hasMarkAt(low, k, dotMarks); m != "" && m[0] == ' ' {
+				m = ""
+			}
+		}
+		if m == "" {
+			break
+		}
+		k += len(m)
+		for k < len(low) && low[k] == ' ' {
+			k++
+		}
+		words = true
+		i = k
+	}
+	if labels < 2 || len(lastLabel) < 2 {
+		return -1, false
+	}
+	for i := 0; i < len(lastLabel); i++ {
+		if !isLetter(lastLabel[i]) {
+			return -1, false
+		}
+	}
+	return end, words
 }

@@ -18,6 +18,15 @@ func TestText(t *testing.T) {
 		{"email at the end", "contact: mario.rossi@libero.it.", "contact: [email]."},
 		{"email uppercase", "WRITE TO ME AT BOB_K@YAHOO.COM", "WRITE TO ME AT [email]"},
 		{"two emails", "a@b.io or c.d@e-f.org", "[email] or [email]"},
+		{"email spelled out", "write to mario dot rossi at gmail dot com", "write to [email]"},
+		{"email bracketed", "email: jane(at)example(dot)com", "email: [email]"},
+		{"email square brackets", "mario [at] libero [dot] it, grazie", "[email], grazie"},
+		{"email at word provider", "reach me: jdoe at gmail.com", "reach me: [email]"},
+		{"email spaced at sign", "luca.b @ outlook.com", "[email]"},
+		{"at a shop kept", "buy tickets at ticketone.it or at the box office", "buy tickets at ticketone.it or at the box office"},
+		{"look at kept", "look at booking dot com for rooms", "look at booking dot com for rooms"},
+		{"time with dot kept", "the bus starts at 8 dot 30", "the bus starts at 8 dot 30"},
+		{"i'm at kept", "I'm at gmail dot com headquarters", "I'm at gmail dot com headquarters"},
 
 		// U.S. phones
 		{"us parens", "call me at (555) 123-4567 if the shuttle is late", "call me at [phone] if the shuttle is late"},
