@@ -26,6 +26,8 @@ const (
 	Address  = "[address]"
 	Handle   = "[handle]"
 	Query    = "?[query]"
+	IBAN     = "[iban]"
+	TaxCode  = "[tax code]"
 )
 
 // Text returns s with personal data replaced by the placeholders above. It
@@ -52,6 +54,7 @@ func Text(s string) string {
 	s = obfuscatedEmails(s)
 	s = addresses(s, digit)
 	if digit {
+		s = ibansAndTaxCodes(s)
 		s = passports(s)
 		s = numbers(s)
 	}
@@ -850,4 +853,105 @@ func domainEnd(low []byte, i int) (end int, words bool) {
 		}
 	}
 	return end, words
+}
+
+// ibansAndTaxCodes replaces IBANs (two letters, two check digits, then
+// 11 to 30 letters and digits, in groups of four or not, with a valid
+// mod-97 check) and Italian tax codes (codice fiscale: six letters, two
+// digits, a letter, two digits, a letter, three digits, a letter; the
+// digits may be letters in a recoded one, so only their places are
+// checked loosely).
+func ibansAndTaxCodes(s string) string {
+	var sb strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if !isLetter(s[i]) || (i > 0 && isAlnum(s[i-1])) {
+			continue
+		}
+		if end := ibanEnd(s, i); end > 0 {
+			sb.WriteString(s[last:i])
+			sb.WriteString(IBAN)
+			last, i = end, end-1
+			continue
+		}
+		if i+16 <= len(s) && (i+16 == len(s) || !isAlnum(s[i+16])) && isTaxCode(s[i:i+16]) {
+			sb.WriteString(s[last:i])
+			sb.WriteString(TaxCode)
+			last, i = i+16, i+15
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	sb.WriteString(s[last:])
+	return sb.String()
+}
+
+// ibanEnd returns where the IBAN starting at i ends, or 0.
+func ibanEnd(s string, i int) int {
+	if i+4 > len(s) || !isLetter(s[i+1]) || !isDigit(s[i+2]) || !isDigit(s[i+3]) {
+		return 0
+	}
+	var chars [34]byte
+	n, end := 0, 0
+	for j := i; j < len(s) && n < len(chars); {
+		if isAlnum(s[j]) {
+			chars[n] = s[j]&^0x20*b2u(isLetter(s[j])) + s[j]*b2u(!isLetter(s[j]))
+			n++
+			j++
+			end = j
+			continue
+		}
+		if s[j] == ' ' && j+1 < len(s) && isAlnum(s[j+1]) && n%4 == 0 {
+			j++
+			continue
+		}
+		break
+	}
+	if end < len(s) && isAlnum(s[end]) {
+		return 0
+	}
+	if n < 15 || !ibanValid(chars[:n]) {
+		return 0
+	}
+	return end
+}
+
+func b2u(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ibanValid checks an IBAN's mod-97 check digits (ISO 13616).
+func ibanValid(c []byte) bool {
+	rem := 0
+	for k := range c {
+		ch := c[(k+4)%len(c)]
+		if isDigit(ch) {
+			rem = (rem*10 + int(ch-'0')) % 97
+		} else {
+			rem = (rem*100 + int(ch-'A'+10)) % 97
+		}
+	}
+	return rem == 1
+}
+
+// isTaxCode reports whether t has the shape of a codice fiscale.
+func isTaxCode(t string) bool {
+	for k := 0; k < 16; k++ {
+		c := t[k]
+		switch k {
+		case 0, 1, 2, 3, 4, 5, 8, 11, 15:
+			if !isLetter(c) {
+				return false
+			}
+		default:
+			if !isAlnum(c) {
+				return false
+			}
+		}
+	}
+	return isDigit(t[6]) || isDigit(t[7]) || isDigit(t[9]) || isDigit(t[10])
 }

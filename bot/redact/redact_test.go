@@ -71,6 +71,14 @@ func TestText(t *testing.T) {
 		{"mastercard dashes", "5555-5555-5555-4444 was refused at the ticket office", "[card] was refused at the ticket office"},
 		{"amex", "amex 3782 822463 10005", "amex [card]"},
 
+		// bank accounts and tax codes
+		{"iban grouped", "refund to IBAN IT60 X054 2811 1010 0000 0123 456 please", "refund to IBAN [iban] please"},
+		{"iban plain", "DE89370400440532013000 is my account", "[iban] is my account"},
+		{"iban lowercase", "gb82west12345698765432", "[iban]"},
+		{"iban bad check kept", "code IT61 X054 2811 1010 0000 0123 456", "code IT61 X054 2811 1010 0000 0123 456"},
+		{"codice fiscale", "my codice fiscale is RSSMRA85T10A562S", "my codice fiscale is [tax code]"},
+		{"codice fiscale lowercase", "cf: rssmra85t10a562s.", "cf: [tax code]."},
+
 		// addresses
 		{"staying at via", "I'm staying at Via Roma 12, Cortina, how far is the stadium?", "I'm staying at [address], Cortina, how far is the stadium?"},
 		{"i'm at street", "I'm at 350 Fifth Avenue and need a taxi", "I'm at [address] and need a taxi"},
