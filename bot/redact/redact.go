@@ -896,7 +896,11 @@ func ibanEnd(s string, i int) int {
 	n, end := 0, 0
 	for j := i; j < len(s) && n < len(chars); {
 		if isAlnum(s[j]) {
-			chars[n] = s[j]&^0x20*b2u(isLetter(s[j])) + s[j]*b2u(!isLetter(s[j]))
+			c := s[j]
+			if isLetter(c) {
+				c &^= 0x20 // upper case
+			}
+			chars[n] = c
 			n++
 			j++
 			end = j
@@ -915,13 +919,6 @@ func ibanEnd(s string, i int) int {
 		return 0
 	}
 	return end
-}
-
-func b2u(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // ibanValid checks an IBAN's mod-97 check digits (ISO 13616).
