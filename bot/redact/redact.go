@@ -440,7 +440,24 @@ func isPassport(tok string, inContext bool) bool {
 	if !mixed && (letters == 1 || letters == 2) && (digits == 7 || digits == 8) {
 		return true
 	}
-	return inContext && len(tok) >= 6 && len(tok) <= 9 && digits >= 5 && len(tok)-digits <= 2
+	if !inContext || len(tok) < 6 {
+		return false
+	}
+	// after "passport": a U.K. or U.S. number of nine digits, a French
+	// 12AB34567, a Spanish PAA123456, a German C01X00T47 (letters and
+	// digits mixed, nine or ten characters)
+	return (len(tok) <= 9 && digits >= 5 && len(tok)-digits <= 3) || (len(tok) <= 10 && digits >= 3 && len(tok)-digits <= 6 && isUpperOrDigits(tok))
+}
+
+// isUpperOrDigits reports whether tok holds no lower-case letter, as a
+// document number is written.
+func isUpperOrDigits(tok string) bool {
+	for i := 0; i < len(tok); i++ {
+		if tok[i] >= 'a' && tok[i] <= 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // numbers replaces phone and card numbers among the runs of digits.

@@ -64,6 +64,10 @@ func TestText(t *testing.T) {
 		{"us next-gen passport", "passport A12345678 was stolen", "passport [passport] was stolen"},
 		{"italian passport", "passaporto YA1234567", "passaporto [passport]"},
 		{"passport letters anywhere", "document C03005988 expired", "document [passport] expired"},
+		{"spanish passport", "my passport PAA123456 expired", "my passport [passport] expired"},
+		{"german passport", "my EU passport is C01X00T47", "my EU passport is [passport]"},
+		{"german passport letters", "Reisepass C4J7HRVJ1 verloren", "Reisepass [passport] verloren"},
+		{"passport words kept", "passport renewal takes 6 weeks in 2026", "passport renewal takes 6 weeks in 2026"},
 
 		// cards (valid Luhn)
 		{"visa spaces", "charged twice on 4111 1111 1111 1111", "charged twice on [card]"},
