@@ -178,7 +178,15 @@ func (s *server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", maxFeedbackBody))
 			return
 		}
-		writeError(w, http.StatusBadRequest, `the body must be a JSON object {"question_id": "...", "vote": "up"|"down", "note": "..."}: `+jsonProblem(err))
+		const shape = `{"question_id": "...", "vote": "up"|"down", "note": "..."}`
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field == "" {
+			// some other JSON value: say the shape once, not jsonProblem's
+			// /v1/ask shape after it
+			writeError(w, http.StatusBadRequest, "the body must be a JSON object like "+shape)
+			return
+		}
+		writeError(w, http.StatusBadRequest, "the body must be a JSON object "+shape+": "+jsonProblem(err))
 		return
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
