@@ -260,14 +260,6 @@ type problems struct {
 	spell int
 }
 
-func (ps *problems) add(p Problem) {
-	if ps.full(p.Warning) {
-		return
-	}
-	p.File = ps.file
-	ps.list = append(ps.list, p)
-}
-
 // full records one more problem and reports whether there is no room left
 // to keep it, so that callers need not even format it.
 func (ps *problems) full(warning bool) bool {

@@ -269,8 +269,13 @@ func ids(ss []faq.Suggestion) []string {
 // testdata/bench (40 intents, 30 phrasings each) and testdata/bench2 (60
 // intents, 50 phrasings each), each with held-out questions. Floors sit a
 // little below what the matcher scores, so a regression fails and noise
-// does not.
+// does not. It is the slowest test of the package, so -short and the race
+// detector (which can find nothing in it) skip it; .ci/run runs it alone
+// without -race, and checks the same corpora with travelbot eval.
 func TestBenchCorpora(t *testing.T) {
+	if testing.Short() || testutil.Race {
+		t.Skip("accuracy corpora: run without -short and -race (.ci/run does)")
+	}
 	tests := []struct {
 		dir                 string
 		accuracy, oos, hits float64

@@ -18,6 +18,19 @@ func loadFAQ(path string) (*faq.Document, error) {
 
 // loadTable loads and compiles the FAQ at path (or the embedded default).
 func loadTable(path string, opts ...faq.Option) (*faq.Table, error) {
+	if path == "" {
+		return embeddedTable(opts...)
+	}
+	return compileFAQ(path, opts...)
+}
+
+// embeddedTable compiles the embedded FAQ. It is a variable so that the
+// tests compile it once and share the table (a Table is immutable).
+var embeddedTable = func(opts ...faq.Option) (*faq.Table, error) {
+	return compileFAQ("", opts...)
+}
+
+func compileFAQ(path string, opts ...faq.Option) (*faq.Table, error) {
 	f, err := loadFAQ(path)
 	if err != nil {
 		return nil, err
