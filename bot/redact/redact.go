@@ -54,6 +54,9 @@ func Text(s string) string {
 	s = obfuscatedEmails(s)
 	s = addresses(s, digit)
 	if digit {
+		s = streets(s)
+	}
+	if digit {
 		s = ibansAndTaxCodes(s)
 		s = passports(s)
 		s = numbers(s)
@@ -968,4 +971,85 @@ func isTaxCode(t string) bool {
 		}
 	}
 	return isDigit(t[6]) || isDigit(t[7]) || isDigit(t[9]) || isDigit(t[10])
+}
+
+// streetPrefixes start an Italian street name.
+var streetPrefixes = []string{"via ", "viale ", "piazza ", "piazzale ", "corso ", "largo ", "vicolo "}
+
+// streetParticles may stand lower-case inside a street's name.
+var streetParticles = []string{"del", "della", "dei", "di", "delle", "degli", "dello", "dal", "san", "e"}
+
+// streets replaces an Italian street address with no phrase before it
+// ("I'm staying at Hotel Cristallo, Via Menardi 42, Cortina"): a street
+// word, one to four words the first of which is capitalised, and a house
+// number of one to three digits (a letter or "/A" may follow). A year
+// after a square's name ("Piazza Duomo 2026") has four digits and stays.
+func streets(s string) string {
+	var buf [256]byte
+	low := lower(s, buf[:])
+	var sb strings.Builder
+	last := 0
+	for i := 0; i < len(low); i++ {
+		if i > 0 && isAlnum(low[i-1]) {
+			continue
+		}
+		p := hasMarkAt(low, i, streetPrefixes)
+		if p == "" {
+			continue
+		}
+		j := i + len(p)
+		if j >= len(s) || s[j] < 'A' || s[j] > 'Z' {
+			continue
+		}
+		end := -1
+		for words := 0; words < 4 && j < len(s); words++ {
+			k := j
+			for k < len(s) && (isLetter(s[k]) || s[k] == '\'' || s[k] >= 0x80) {
+				k++
+			}
+			if k == j || k >= len(s) || s[k] != ' ' && s[k] != ',' {
+				break
+			}
+			if words > 0 && (s[j] < 'A' || s[j] > 'Z') && !slicesContains(streetParticles, string(low[j:k])) {
+				break // "via Verona to Cortina": a route, not a street
+			}
+			n := k
+			if n < len(s) && s[n] == ',' {
+				n++
+			}
+			for n < len(s) && s[n] == ' ' {
+				n++
+			}
+			d := n
+			for d < len(s) && isDigit(s[d]) {
+				d++
+			}
+			if d > n && d-n <= 3 {
+				if d+1 < len(s) && s[d] == '/' && isAlnum(s[d+1]) {
+					d += 2
+				} else if d < len(s) && isLetter(s[d]) && (d+1 == len(s) || !isAlnum(s[d+1])) {
+					d++
+				}
+				if d == len(s) || !isAlnum(s[d]) {
+					end = d
+				}
+				break
+			}
+			if k < len(s) && s[k] == ',' {
+				break
+			}
+			j = n
+		}
+		if end < 0 {
+			continue
+		}
+		sb.WriteString(s[last:i])
+		sb.WriteString(Address)
+		last, i = end, end-1
+	}
+	if last == 0 {
+		return s
+	}
+	sb.WriteString(s[last:])
+	return sb.String()
 }

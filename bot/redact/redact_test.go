@@ -89,6 +89,13 @@ func TestText(t *testing.T) {
 		{"my address is", "my address is Corso Buenos Aires 45, Milano", "my address is [address], Milano"},
 		{"italian comma number", "staying at Via Montenapoleone, 8 near the Duomo.", "staying at [address] near the Duomo."},
 		{"abito in", "abito in Via Dante 3", "abito in [address]"},
+		{"street after a hotel name", "I'm staying at Hotel Cristallo, Via Menardi 42, Cortina", "I'm staying at Hotel Cristallo, [address], Cortina"},
+		{"street with no phrase", "hotel is at Via Roma 12 near the station", "hotel is at [address] near the station"},
+		{"street with particle", "our flat is in Via della Spiga 5, Milano", "our flat is in [address], Milano"},
+		{"street first", "Corso Buenos Aires 45/A is my B&B", "[address] is my B&B"},
+		{"street comma number", "address Via Roma, 12, 20121 Milano", "address [address], 20121 Milano"},
+		{"square and year kept", "Piazza Duomo 2026 celebrations", "Piazza Duomo 2026 celebrations"},
+		{"via as a word kept", "go via Verona to Cortina in 3 hours", "go via Verona to Cortina in 3 hours"},
 		{"hotel room", "we're at Hotel Cristallo room 214, is there a shuttle?", "we're at [address], is there a shuttle?"},
 
 		// URLs
