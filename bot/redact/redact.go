@@ -979,6 +979,17 @@ var streetPrefixes = []string{"via ", "viale ", "piazza ", "piazzale ", "corso "
 // streetParticles may stand lower-case inside a street's name.
 var streetParticles = []string{"del", "della", "dei", "di", "delle", "degli", "dello", "dal", "san", "e"}
 
+// startsWithParticle reports whether low starts with a street particle
+// and a space ("della Spiga").
+func startsWithParticle(low []byte) bool {
+	for _, p := range streetParticles {
+		if len(low) > len(p) && string(low[:len(p)]) == p && low[len(p)] == ' ' {
+			return true
+		}
+	}
+	return false
+}
+
 // streets replaces an Italian street address with no phrase before it
 // ("I'm staying at Hotel Cristallo, Via Menardi 42, Cortina"): a street
 // word, one to four words the first of which is capitalised, and a house
@@ -998,7 +1009,7 @@ func streets(s string) string {
 			continue
 		}
 		j := i + len(p)
-		if j >= len(s) || s[j] < 'A' || s[j] > 'Z' {
+		if j >= len(s) || (s[j] < 'A' || s[j] > 'Z') && !startsWithParticle(low[j:]) {
 			continue
 		}
 		end := -1
