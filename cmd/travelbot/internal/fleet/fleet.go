@@ -15,11 +15,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -79,7 +81,7 @@ type Fleet struct {
 type Replica struct {
 	Index int
 	Addr  string // host:port
-	FAQ   string // its FAQ file
+	FAQ   string // its FAQ file, alone in its directory (ReadOnlyFAQ)
 	Log   string // its stderr
 
 	env  []string
@@ -120,7 +122,11 @@ func Start(ctx context.Context, o Options) (*Fleet, error) {
 			f.Close()
 			return nil, fmt.Errorf("fleet: %w", err)
 		}
-		r := &Replica{Index: i, Addr: fmt.Sprintf("127.0.0.1:%d", port), FAQ: filepath.Join(dir, "faq.yaml"), Log: filepath.Join(dir, "stderr.log"), bin: o.Binary}
+		r := &Replica{Index: i, Addr: fmt.Sprintf("127.0.0.1:%d", port), FAQ: filepath.Join(dir, "faq", "faq.yaml"), Log: filepath.Join(dir, "stderr.log"), bin: o.Binary}
+		if err := os.MkdirAll(filepath.Dir(r.FAQ), 0o700); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("fleet: %w", err)
+		}
 		if err := os.WriteFile(r.FAQ, seeds.FAQ, 0o600); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("fleet: %w", err)
@@ -183,6 +189,24 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ReadOnlyFAQ makes the replica's FAQ file and its directory read-only,
+// as a ConfigMap mounted into a pod is (for a user other than root, whom
+// modes do not stop). The returned function makes them writable again (so
+// that the test's temporary directory can be removed).
+func (r *Replica) ReadOnlyFAQ() (restore func(), err error) {
+	dir := filepath.Dir(r.FAQ)
+	if err := os.Chmod(r.FAQ, 0o400); err != nil {
+		return nil, fmt.Errorf("fleet: %w", err)
+	}
+	if err := os.Chmod(dir, 0o500); err != nil {
+		return nil, fmt.Errorf("fleet: %w", err)
+	}
+	return func() {
+		_ = os.Chmod(dir, 0o700)
+		_ = os.Chmod(r.FAQ, 0o600)
+	}, nil
 }
 
 // Start starts the replica's process (again, after Kill).
@@ -424,6 +448,97 @@ func (r *Replica) Admin(ctx context.Context, path string) error {
 		return fmt.Errorf("fleet: %s: %d %s", path, resp.StatusCode, b)
 	}
 	return nil
+}
+
+// Console is an admin logged in to one replica's console, as a browser
+// is: a session cookie and the page's CSRF token.
+type Console struct {
+	base string
+	http *http.Client
+	csrf string
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// Console logs in to the replica's admin console with the admin token.
+func (r *Replica) Console(ctx context.Context) (*Console, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &Console{base: r.URL(), http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if _, err := c.send(ctx, http.MethodGet, "/admin/login", nil); err != nil {
+		return nil, err
+	}
+	code, err := c.send(ctx, http.MethodPost, "/admin/login", url.Values{"token": {AdminToken}, "csrf": {c.csrf}})
+	if err != nil {
+		return nil, err
+	}
+	if code != http.StatusSeeOther {
+		return nil, fmt.Errorf("fleet: console login: %d", code)
+	}
+	if code, err := c.send(ctx, http.MethodGet, "/admin/review", nil); err != nil || code != http.StatusOK {
+		return nil, fmt.Errorf("fleet: console review page: %d %v", code, err)
+	}
+	return c, nil
+}
+
+// Promote posts the review page's promote form: text becomes an alternate
+// of entry, for cluster. It returns the review page shown afterwards,
+// which tells how it went.
+func (c *Console) Promote(ctx context.Context, cluster, entry, text string) (string, error) {
+	code, err := c.send(ctx, http.MethodPost, "/admin/review/promote", url.Values{"csrf": {c.csrf}, "cluster": {cluster}, "entry": {entry}, "text": {text}, "as": {"alternate"}})
+	if err != nil {
+		return "", err
+	}
+	if code != http.StatusSeeOther {
+		return "", fmt.Errorf("fleet: console promote: %d", code)
+	}
+	page, err := c.page(ctx, "/admin/review")
+	return page, err
+}
+
+func (c *Console) page(ctx context.Context, path string) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+// send sends a form (nil for none) and keeps the CSRF token of the page it
+// gets back.
+func (c *Console) send(ctx context.Context, method, path string, form url.Values) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(body); m != nil {
+		c.csrf = string(m[1])
+	}
+	return resp.StatusCode, nil
+}
+
+// Command runs the travelbot binary with args (`review promote
+// --database-url ...`, say) in an environment of its own, and returns what
+// it printed.
+func (f *Fleet) Command(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, f.opts.Binary, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + f.opts.Dir}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("fleet: travelbot %s: %w\n%s", strings.Join(args[:min(len(args), 2)], " "), err, out) // not the database URL
+	}
+	return string(out), nil
 }
 
 // Answer is what POST /v1/ask answers, in part.

@@ -113,6 +113,7 @@ func TestReplicas(t *testing.T) {
 	t.Run("DiscordInteractionsOnce", func(t *testing.T) { testInteractions(ctx, t, f, dc, priv) })
 	t.Run("GatewayTakeover", func(t *testing.T) { testTakeover(ctx, t, f, dc) })
 	t.Run("FAQEverywhere", func(t *testing.T) { testFAQ(ctx, t, f) })
+	t.Run("PromoteOnReadOnlyFAQ", func(t *testing.T) { testPromote(ctx, t, f, dsn) })
 	t.Run("RateLimitDrift", func(t *testing.T) { testRateDrift(ctx, t, f) }) // last: it spends the budget
 }
 
@@ -348,6 +349,92 @@ func testFAQ(ctx context.Context, t *testing.T, f *fleet.Fleet) {
 		}
 	}
 	t.Logf("FAQ %s served by every replica %v after the change on replica 0", want, time.Since(promoted).Round(time.Millisecond))
+}
+
+// testPromote promotes through the console of a replica whose FAQ file is
+// read-only, as a ConfigMap is, then through `travelbot review promote
+// --database-url`: each edit goes to the database as a new version, the
+// file is left as it was, and every replica answers the promoted phrasing
+// within 2 s.
+func testPromote(ctx context.Context, t *testing.T, f *fleet.Fleet, dsn string) {
+	base, err := faq.Parse(seeds.Name, seeds.FAQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1 := f.Replicas[1]
+	restore, err := r1.ReadOnlyFAQ()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restore()
+	file, err := os.ReadFile(r1.FAQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r1.Console(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// servedEverywhere waits (2 s at most) until every replica serves a
+	// version other than before that answers phrasing with entry.
+	servedEverywhere := func(how, before, phrasing, entry string) {
+		t.Helper()
+		done := time.Now()
+		for _, r := range f.Replicas {
+			var got string
+			var a fleet.Answer
+			for {
+				if rd, err := r.Readiness(ctx); err == nil && rd.FAQ.Version != before {
+					got = rd.FAQ.Version
+					if a, err = r.Ask(ctx, phrasing); err == nil && a.ID == entry {
+						break
+					}
+				}
+				if time.Since(done) > 2*time.Second {
+					t.Errorf("%s: replica %d serves FAQ %s (was %s) and answers %q with %+v 2s after the promote; want entry %s", how, r.Index, got, before, phrasing, a, entry)
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		t.Logf("%s: served by every replica %v after the promote", how, time.Since(done).Round(time.Millisecond))
+	}
+
+	rd, err := r1.Readiness(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, phrasing := base.Entries[1].ID, "frobnitz lantern ticket quibble"
+	if a, err := f.Replicas[2].Ask(ctx, phrasing); err != nil || a.ID == entry {
+		t.Fatalf("before the promote, %q gets %+v, %v", phrasing, a, err)
+	}
+	page, err := c.Promote(ctx, "fleet-console-cluster", entry, phrasing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(page, "The FAQ was not changed") {
+		t.Fatalf("the console refused the promote:\n%s", page)
+	}
+	servedEverywhere("console", rd.FAQ.Version, phrasing, entry)
+
+	// The same from the command line, on the database alone.
+	rd, err = r1.Readiness(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry2, phrasing2 := base.Entries[2].ID, "wibblethorp parking snowglobe"
+	if _, err := f.Command(ctx, "review", "promote", "--database-url", dsn, "--entry", entry2, "--question", phrasing2, "fleet-cli-cluster"); err != nil {
+		t.Fatal(err)
+	}
+	servedEverywhere("cli", rd.FAQ.Version, phrasing2, entry2)
+	// The first promote is kept: the second edited the version it made.
+	if a, err := f.Replicas[0].Ask(ctx, phrasing); err != nil || a.ID != entry {
+		t.Errorf("after the second promote, %q gets %+v, %v; want entry %s", phrasing, a, err, entry)
+	}
+	if now, err := os.ReadFile(r1.FAQ); err != nil || string(now) != string(file) {
+		t.Errorf("the read-only FAQ file changed (%v): the promotes must go to the database", err)
+	}
 }
 
 func head(xs []int) []int {
