@@ -191,7 +191,20 @@ type tokStat struct {
 	sw, sc    float64 // weights of word-group and character-group features
 	nw, nc    float64 // their counts
 	bang, ask int32
+	ev        int32 // evidence: twice the content words and emoji, once the CJK characters
 }
+
+// Evidence, in content tokens (words other than function words, emoji; a
+// Chinese or Japanese character counts half): a score resting on less than
+// fullEvidence is shrunk towards the prior in proportion, and one resting on
+// less than urgentEvidence is at most possible unless the lexicon says
+// otherwise. A learnt weight is an average over the messages a feature
+// appeared in; alone, one common word ("no", "everyone") is no evidence of
+// an emergency, however often it appeared in emergencies.
+const (
+	fullEvidence   = 2
+	urgentEvidence = 2
+)
 
 // score returns the model's score of the most alarming window.
 func (d *Detector) score(s *scratch) float64 {
@@ -214,6 +227,7 @@ func (d *Detector) score(s *scratch) float64 {
 	}
 	for i, t := range s.toks {
 		c, p := &st[i+1], st[i]
+		c.ev = p.ev + s.evidence(i)
 		c.sw += p.sw
 		c.sc += p.sc
 		c.nw += p.nw
@@ -252,12 +266,11 @@ func (d *Detector) score(s *scratch) float64 {
 			sw += float64(d.w[detIndex(h)])
 		}
 		nw += float64(len(s.pairs))
-		z := float64(d.bias)
-		if nw > 0.5 {
-			z += wordWeight * sw / math.Sqrt(nw)
-		}
-		if nc := b.nc - a.nc; nc > 0.5 {
-			z += charWeight * (b.sc - a.sc) / math.Sqrt(nc)
+		z := wordWeight*sw/math.Sqrt(max(nw, minWords)) + charWeight*(b.sc-a.sc)/math.Sqrt(max(b.nc-a.nc, minChars))
+		ev := float64(b.ev-a.ev) / 2
+		z = float64(d.bias) + z*min(1, ev/fullEvidence)
+		if ev < urgentEvidence {
+			z = min(z, logit(UrgentAt)-1e-9)
 		}
 		best = max(best, z)
 		if hi == n {
@@ -314,7 +327,11 @@ func (d *Detector) language(s *scratch) string {
 			best = l
 		}
 	}
-	if best != 0 && sc[best]-sc[0] < langMargin {
+	// The n-grams alone do not name a language: a name ("JD Vance",
+	// "Giorgia Meloni") or an English word with a French look
+	// ("journalists") would. The message must also show the language.
+	margin := sc[best] - sc[0]
+	if best != 0 && (margin < langMargin || !s.showsLanguage(best)) {
 		return "en"
 	}
 	return latinLangs[best]

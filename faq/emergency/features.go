@@ -180,6 +180,30 @@ func (s *scratch) concept(h uint64, ti int32) {
 func detIndex(h uint64) uint32  { return uint32(h) & (1<<detectorBits - 1) }
 func langIndex(h uint64) uint32 { return uint32(h>>40) & (1<<langBits - 1) }
 
+// evidence is what token i adds to a message's evidence (see
+// fullEvidence), in halves: 2 for a word other than a function word or for
+// an emoji, 1 for a Chinese or Japanese character, 0 otherwise.
+func (s *scratch) evidence(i int) int32 {
+	t := s.toks[i]
+	switch t.kind {
+	case kindEmoji:
+		return 2
+	case kindCJK:
+		if hiragana(s.text(t)) {
+			return 0
+		}
+		return 1
+	}
+	b := s.text(t)
+	if len(b) > maxWord {
+		b = b[:maxWord]
+	}
+	if stopWords[wordHash(b)] {
+		return 0
+	}
+	return 2
+}
+
 // invSqrt is 1/sqrt(n), 0 for n = 0.
 func invSqrt(n float32) float32 {
 	if n <= 0 {

@@ -40,6 +40,42 @@ var (
 		"着火了", "失火了", "快叫救护车", "快报警", "快打120", "快打110", "快打119",
 		"火事だ", "救急車を呼んで", "警察を呼んで", "救急車呼んで", "警察呼んで",
 	}
+	// seizures are first-person (and present) accounts of the medical
+	// emergencies people name themselves: urgent wherever they stand,
+	// even in a question ("am i having a heart attack?" is asked by
+	// someone frightened), unless the message jokes, tells of the past or
+	// the news, or supposes ("this espresso will give me a heart attack
+	// lol"). The model reads them as possible at best: the corpus holds
+	// "heart attack" in figures of speech as often as in emergencies.
+	seizures = []string{
+		// en
+		"im having a heart attack", "i am having a heart attack", "am i having a heart attack", "am i having a stroke", "having a heart attack rn", "i think im having a heart attack",
+		"im having a stroke", "i am having a stroke", "my throat is closing", "my throat is closing up", "my throat is swelling",
+		"my throat is swelling shut", "my throat feels like its closing", "im having an allergic reaction", "i am having an allergic reaction",
+		"im going into anaphylactic shock", "im having a seizure", "im in anaphylactic shock",
+		// it
+		"sto avendo un infarto", "sto avendo un attacco di cuore", "sto avendo un ictus", "mi si chiude la gola",
+		"mi si sta chiudendo la gola", "mi si gonfia la gola", "sto avendo una reazione allergica", "sto avendo una crisi epilettica",
+		// es
+		"estoy teniendo un infarto", "me esta dando un infarto", "estoy teniendo un ataque al corazon", "me esta dando un ataque al corazon",
+		"estoy teniendo un derrame", "me esta dando un derrame", "estoy teniendo un ictus", "se me cierra la garganta",
+		"se me esta cerrando la garganta", "se me hincha la garganta", "estoy teniendo una reaccion alergica",
+		// fr
+		"je fais une crise cardiaque", "je fais un infarctus", "je fais un avc", "ma gorge se ferme", "j ai la gorge qui se ferme",
+		"ma gorge gonfle", "je fais une reaction allergique", "je fais un choc anaphylactique",
+		// de
+		"ich habe einen herzinfarkt", "ich hab einen herzinfarkt", "ich habe einen schlaganfall", "ich hab einen schlaganfall",
+		"mein hals schwillt zu", "meine kehle schwillt zu", "mein hals schliesst sich", "ich habe eine allergische reaktion",
+		"ich habe einen anaphylaktischen schock",
+		// pt
+		"estou tendo um infarto", "estou tendo um ataque cardiaco", "estou tendo um avc", "estou tendo um derrame",
+		"minha garganta esta fechando", "minha garganta ta fechando", "minha garganta esta inchando", "estou tendo uma reacao alergica",
+		// zh
+		"我心脏病发作", "我好像心脏病发作", "我心梗", "我中风了", "我好像中风了", "我喉咙肿", "我的喉咙肿", "我喉咙在收紧", "我过敏性休克",
+		// ja
+		"心臓発作を起こして", "心臓発作が起き", "心臓発作かもしれない", "脳卒中かもしれない", "脳梗塞かもしれない", "喉が腫れて息", "喉が閉じ",
+		"アナフィラキシー",
+	}
 	// fillers may stand around cries in a plain cry for help.
 	fillers = []string{
 		// en
@@ -115,6 +151,7 @@ type lexicon struct {
 	words       map[uint64]uint8
 	possibleCJK [][]byte
 	alarmCJK    [][]byte
+	seizureCJK  [][]byte
 	cryCJK      [][]byte
 }
 
@@ -123,6 +160,7 @@ const (
 	lexFiller
 	lexDanger
 	lexAlarm
+	lexSeizure
 	lexPrefix
 )
 
@@ -153,16 +191,18 @@ func buildLexicon() *lexicon {
 	var none [][]byte
 	add(possibleAnywhere, lexDanger, &l.possibleCJK)
 	add(alarms, lexAlarm, &l.alarmCJK)
+	add(seizures, lexSeizure, &l.seizureCJK)
 	add(cries, lexCry, &l.cryCJK)
 	add(fillers, lexFiller, &none)
 	return l
 }
 
 // floor is the lexicon's level for the tokenised and extracted message:
-// urgent for a message of cries alone or with an alarm, possible for one
+// urgent for a message of cries alone, with an alarm or with a seizure,
+// possible for one
 // with a sign of danger to a person, none otherwise.
 func (s *scratch) floor() Level {
-	danger, alarm := false, false
+	danger, alarm, seizure := false, false, false
 	cries, others := 0, 0
 	bang, ask := false, false
 	// the sequences ending at the previous word that longer danger
@@ -197,6 +237,11 @@ func (s *scratch) floor() Level {
 					alarm = true
 				}
 			}
+			for _, p := range lex.seizureCJK {
+				if bytes.Contains(run, p) {
+					seizure = true
+				}
+			}
 			na = 0
 		case kindEmoji, kindWord:
 			h := squashHash(s.text(t))
@@ -210,6 +255,7 @@ func (s *scratch) floor() Level {
 			}
 			danger = danger || bits&lexDanger != 0
 			alarm = alarm || bits&lexAlarm != 0
+			seizure = seizure || bits&lexSeizure != 0
 			nn := 0
 			if bits&lexPrefix != 0 {
 				next[nn] = h
@@ -220,6 +266,7 @@ func (s *scratch) floor() Level {
 				b := lex.words[c]
 				danger = danger || b&lexDanger != 0
 				alarm = alarm || b&lexAlarm != 0
+				seizure = seizure || b&lexSeizure != 0
 				if b&lexPrefix != 0 && nn < len(next) {
 					next[nn] = c
 					nn++
@@ -231,7 +278,7 @@ func (s *scratch) floor() Level {
 	if cries > 0 && others == 0 && (!ask || bang) {
 		return Urgent
 	}
-	if !danger && !alarm {
+	if !danger && !alarm && !seizure {
 		return None
 	}
 	var mask uint64
@@ -241,6 +288,8 @@ func (s *scratch) floor() Level {
 	switch {
 	case mask&calmContext != 0:
 		return None
+	case seizure:
+		return Urgent
 	case alarm && (!ask || bang) && mask&askWords == 0:
 		return Urgent
 	}

@@ -3,6 +3,8 @@ package emergency
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 )
 
 // Labels of the training corpus and the soft targets the detector learns
@@ -37,6 +39,16 @@ const (
 	// length.
 	wordWeight = 3
 	charWeight = 3
+	// minWords and minChars are the feature counts a group is normalised
+	// as if it had at least: a group of fewer features gets a shorter
+	// vector, so a message of one or two words rests on little evidence
+	// and scores near the prior. Normalised to unit length, "no" alone
+	// scored 0.997: its two features, frequent in Spanish and Portuguese
+	// emergencies, carried the whole length. A typical word gives about
+	// 12 character n-grams and, with its pair and concepts, 2-3 word
+	// features.
+	minWords = 6
+	minChars = 24
 )
 
 // vector is one training text as the detector sees it.
@@ -71,7 +83,7 @@ func (s *scratch) vectorize() vector {
 	if ask {
 		n[groupWord]++
 	}
-	norm := [2]float32{wordWeight * invSqrt(n[0]), charWeight * invSqrt(n[1])}
+	norm := [2]float32{wordWeight * invSqrt(max(n[0], minWords)), charWeight * invSqrt(max(n[1], minChars))}
 	v := vector{idx: make([]uint32, 0, len(s.feats)+2), val: make([]float32, 0, len(s.feats)+2)}
 	for _, f := range s.feats {
 		v.idx = append(v.idx, detIndex(f.h))
@@ -163,6 +175,8 @@ func trainWeights(vs []vector) (w []float32, bias float32) {
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
+func logit(p float64) float64 { return math.Log(p / (1 - p)) }
+
 // latinLangs are the languages told apart by the language model; Chinese
 // and Japanese are told by their script.
 var latinLangs = [...]string{"en", "it", "es", "fr", "de", "pt"}
@@ -192,6 +206,12 @@ func trainLang(counts []float32, totals [nLatin]float32) *langModel {
 	for l := range nLatin {
 		den := math.Log(float64(totals[l]) + nbAlpha*buckets)
 		for bkt := 0; bkt < len(counts)/nLatin; bkt++ {
+			if seen := counts[bkt*nLatin:][:nLatin]; !slices.ContainsFunc(seen, func(c float32) bool { return c > 0 }) {
+				// never seen in training: no evidence for any language.
+				// Smoothed, it favoured the language of the smallest
+				// corpus, so that "asdfghjkl" read as German.
+				continue
+			}
 			c := counts[bkt*nLatin+l]
 			m.logp[bkt*nLatin+l] = float32(math.Log(float64(c)+nbAlpha) - den)
 		}
@@ -212,4 +232,62 @@ func (s *scratch) countLang(counts []float32, totals *[nLatin]float32, l int) {
 		counts[int(a&(1<<langBits-1))*nLatin+l]++
 		totals[l]++
 	}
+}
+
+// functionWords are words of each language other than English that are
+// not English words too: the evidence, with diacritics, that a message is
+// written in that language. Naive Bayes alone guesses from too little: the
+// n-grams of "journalists" or "reload" are as French or Italian as they are
+// English, and a name ("JD Vance") is of no language at all.
+var functionWords = func() map[uint64]uint8 {
+	m := make(map[uint64]uint8)
+	for l, ws := range [nLatin]string{
+		1: `il lo la gli le un una uno di da su per con tra fra che del della dei delle al alla nel nella sul sulla non sono ho ha hanno mi ci si mio mia miei suo sua questo questa quello quella come dove quando perche cosa chi anche ancora molto sta sto stanno siamo era c e ed ma piu gia qui qua li oggi adesso subito aiuto grazie ciao buongiorno buonasera salve prego scusa bene male prova vero anzi allora quanto quanti quale devo posso serve servono fa fare hai abbiamo mio nostro uno fuoco incendio soccorso emergenza aiutatemi chiamate se sulle erano stasera favore sangue polizia ambulanza`,
+		2: `el los las unos unas y pero en por para con es que del al mi mis tu su sus esta estoy estan hay muy donde como cuando porque quien tambien ya aqui alli hoy ahora se le les lo nos yo usted ella ellos una uno gracias hola ayuda socorro auxilio buenos buenas dias noches vale claro bueno bien mal prueba cuanto cuantos cual tengo tiene necesito puedo hace hacer mucho fuego incendio emergencia ayudame llamen de estaba este estos son va saludos dale buen`,
+		3: `le les un une des et ou mais en pour avec par est que du au aux dans sur je tu il elle nous vous ils elles mon ma mes ton ta son sa ce cette qui quoi ne pas plus tres ou quand comment pourquoi suis sont ai avez ont c j l qu s y merci bonjour bonsoir salut oui non aide secours bien mal faut peut fait faire combien quel quelle avec chez feu urgence appelez aidez de bon bonne nuit on trop coucou pardon`,
+		4: `der das den dem des ein eine einen einem und oder aber von zu im mit ist dass auf bei ich du er sie wir ihr mein meine nicht kein keine ja nein wo wie wann warum wer sind bin hat haben auch noch sehr hier jetzt schon bitte danke hilfe hallo servus moin tschuss guten gute morgen tag abend nacht gut schlecht wie viel welche welcher kann muss brauche gibt feuer notfall brennt helft ruft es am vom beim sich unserem vor`,
+		5: `o os um uma uns umas e ou mas em para com por que do da dos das na nos nas ao eu voce ele ela nos eles meu minha seu sua esta estou estao tem nao sim muito onde como quando porque quem tambem ja aqui agora obrigado obrigada ajuda socorro oi tchau bom boa dia noite tudo beleza valeu tenho preciso vou vai quanto qual fogo incendio emergencia ajudem chamem de esse estava teve fim mesmo depois bem logo`,
+	} {
+		for _, w := range strings.Fields(ws) {
+			if !englishWords[w] {
+				m[wordHash([]byte(w))] |= 1 << l
+			}
+		}
+	}
+	return m
+}()
+
+// englishWords are the English words the other languages' function words
+// include ("no", "die", "con"), which prove nothing.
+var englishWords = func() map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(`a i o in on no so as an am be to me he we us do go is it at by or if of die hat was will also man war bin con per sin ma ta la e y s un`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// showsLanguage reports whether the tokenised text shows evidence of the
+// Latin-script language l (an index into latinLangs) beside its n-grams: a
+// function word of l, or a letter with a diacritic.
+func (s *scratch) showsLanguage(l int) bool {
+	if len(s.langOnly) > 0 {
+		return true
+	}
+	for i, t := range s.toks {
+		if i >= langTokens {
+			break
+		}
+		if t.kind != kindWord {
+			continue
+		}
+		b := s.text(t)
+		if len(b) > maxWord {
+			b = b[:maxWord]
+		}
+		if functionWords[wordHash(b)]&(1<<l) != 0 {
+			return true
+		}
+	}
+	return false
 }
