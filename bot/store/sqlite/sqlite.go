@@ -205,20 +205,6 @@ func (s *DB) check() error {
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
-
-// bounds turns a filter into [since, until) in milliseconds.
-func bounds(f store.Filter) (int64, int64) {
-	since, until := int64(-1<<62), int64(1<<62)
-	if !f.Since.IsZero() {
-		since = ms(f.Since)
-	}
-	if !f.Until.IsZero() {
-		until = ms(f.Until)
-	}
-	return since, until
-}
-
 // Write implements store.Store.
 func (s *DB) Write(ctx context.Context, b store.Batch) error {
 	if err := s.check(); err != nil {
@@ -347,35 +333,15 @@ func (s *DB) Records(ctx context.Context, f store.Filter) ([]store.Record, error
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	since, until := bounds(f)
+	since, until := store.Bounds(f)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, at, channel, chat_kind, user_hash, text, outcome, entry, confidence, candidates, urgency, language, faq_version
 		FROM questions WHERE at >= ? AND at < ? ORDER BY at, id`, since, until)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: records: %w", err)
 	}
-	var out []store.Record
-	index := make(map[string]int)
-	for rows.Next() {
-		var q store.Question
-		var at int64
-		var cj string
-		if err := rows.Scan(&q.ID, &at, &q.Channel, &q.ChatKind, &q.UserHash, &q.Text, &q.Outcome, &q.Entry, &q.Confidence, &cj, &q.Urgency, &q.Language, &q.FAQVersion); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlite: records: %w", err)
-		}
-		q.Time = fromMS(at)
-		if err := json.Unmarshal([]byte(cj), &q.Candidates); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlite: records: question %s candidates: %w", q.ID, err)
-		}
-		if len(q.Candidates) == 0 {
-			q.Candidates = nil
-		}
-		index[q.ID] = len(out)
-		out = append(out, store.Record{Question: q})
-	}
+	out, index, err := store.ScanQuestions(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: records: %w", err)
 	}
 	if len(out) == 0 {
@@ -388,18 +354,7 @@ func (s *DB) Records(ctx context.Context, f store.Filter) ([]store.Record, error
 		return nil, fmt.Errorf("sqlite: records: %w", err)
 	}
 	defer ev.Close()
-	for ev.Next() {
-		var e store.Event
-		var at int64
-		if err := ev.Scan(&e.QuestionID, &at, &e.Kind, &e.UserHash, &e.Vote, &e.Entry, &e.Text); err != nil {
-			return nil, fmt.Errorf("sqlite: records: %w", err)
-		}
-		e.Time = fromMS(at)
-		if i, ok := index[e.QuestionID]; ok {
-			out[i].Events = append(out[i].Events, e)
-		}
-	}
-	if err := ev.Err(); err != nil {
+	if err := store.ScanEvents(ev, out, index); err != nil {
 		return nil, fmt.Errorf("sqlite: records: %w", err)
 	}
 	return out, nil
@@ -414,7 +369,7 @@ func (s *DB) Counts(ctx context.Context, f store.Filter, bucket time.Duration) (
 	if bucket < time.Second || bucket%time.Second != 0 {
 		return nil, fmt.Errorf("sqlite: counts: bucket %v is not a whole number of seconds", bucket)
 	}
-	since, until := bounds(f)
+	since, until := store.Bounds(f)
 	rows, err := s.db.QueryContext(ctx, `SELECT (at - ((at % ?) + ?) % ?) AS b, outcome, urgency, COUNT(*)
 		FROM questions WHERE at >= ? AND at < ? GROUP BY b, outcome, urgency ORDER BY b, outcome, urgency`,
 		width, width, width, since, until)
@@ -429,7 +384,7 @@ func (s *DB) Counts(ctx context.Context, f store.Filter, bucket time.Duration) (
 		if err := rows.Scan(&b, &c.Outcome, &c.Urgency, &c.N); err != nil {
 			return nil, fmt.Errorf("sqlite: counts: %w", err)
 		}
-		c.Start = fromMS(b)
+		c.Start = store.FromMillis(b)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -443,7 +398,7 @@ func (s *DB) TopEntries(ctx context.Context, f store.Filter, n int) ([]store.Ent
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	since, until := bounds(f)
+	since, until := store.Bounds(f)
 	rows, err := s.db.QueryContext(ctx, `SELECT q.entry, COUNT(*),
 			COALESCE(SUM((SELECT COUNT(*) FROM events e WHERE e.question_id = q.id AND e.kind = 'vote' AND e.vote = 'up')), 0),
 			COALESCE(SUM((SELECT COUNT(*) FROM events e WHERE e.question_id = q.id AND e.kind = 'vote' AND e.vote = 'down')), 0)
@@ -473,7 +428,7 @@ func (s *DB) Votes(ctx context.Context, f store.Filter) (store.Votes, error) {
 	if err := s.check(); err != nil {
 		return v, err
 	}
-	since, until := bounds(f)
+	since, until := store.Bounds(f)
 	err := s.db.QueryRowContext(ctx, `SELECT
 			COALESCE(SUM(CASE WHEN e.vote = 'up' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN e.vote = 'down' THEN 1 ELSE 0 END), 0)
@@ -519,7 +474,7 @@ func (s *DB) Marks(ctx context.Context) ([]store.Mark, error) {
 		if err := rows.Scan(&m.ClusterID, &m.State, &m.Entry, &m.Negative, &m.Text, &at); err != nil {
 			return nil, fmt.Errorf("sqlite: marks: %w", err)
 		}
-		m.Time = fromMS(at)
+		m.Time = store.FromMillis(at)
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
@@ -556,7 +511,7 @@ func (s *DB) Actions(ctx context.Context, n int) ([]store.Action, error) {
 		if err := rows.Scan(&at, &a.Session, &a.Action, &a.Detail); err != nil {
 			return nil, fmt.Errorf("sqlite: actions: %w", err)
 		}
-		a.Time = fromMS(at)
+		a.Time = store.FromMillis(at)
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
@@ -603,7 +558,7 @@ func (s *DB) Reloads(ctx context.Context, n int) ([]store.Reload, error) {
 		if err := rows.Scan(&at, &r.Trigger, &r.OK, &r.Changed, &r.Version, &r.Entries, &us, &pj); err != nil {
 			return nil, fmt.Errorf("sqlite: reloads: %w", err)
 		}
-		r.Time, r.Duration = fromMS(at), time.Duration(us)*time.Microsecond
+		r.Time, r.Duration = store.FromMillis(at), time.Duration(us)*time.Microsecond
 		if err := json.Unmarshal([]byte(pj), &r.Problems); err != nil {
 			return nil, fmt.Errorf("sqlite: reloads: %w", err)
 		}
