@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"travelbot/internal/yamlx"
 )
 
 // ExpectNone in a case means the question is out of scope.
@@ -16,7 +18,8 @@ const ExpectNone = "none"
 // Case is one regression question: the entry it should get, or ExpectNone;
 // and, for emergency corpora, the language it is written in and whether it
 // describes an emergency in progress (UrgencyUrgent) or not (UrgencyNone).
-// Expect is optional when Urgency is given.
+// Expect is optional when Urgency is given. The yaml tags are the cases
+// file's schema: yamlx decodes by them and refuses any other key.
 type Case struct {
 	Question string  `yaml:"question"`
 	Expect   string  `yaml:"expect"`
@@ -26,78 +29,80 @@ type Case struct {
 	Line     int     `yaml:"-"`
 }
 
+// casesFile is the top level of a cases file.
+type casesFile struct {
+	Cases []Case `yaml:"cases"`
+}
+
 // ParseCases decodes a cases file (`cases: [{question, expect, lang,
-// urgency}]`), strictly: a case needs a question, and an expect or an
-// urgency (urgent or none). Problems are reported all at once as a
-// *ValidationError.
+// urgency}]`), strictly, with the FAQ's decoder: unknown keys (with a "did
+// you mean"), values of the wrong shape and syntax errors are located, and a
+// case needs a question, and an expect or an urgency (urgent or none).
+// Problems are reported all at once, in file order, as a *ValidationError.
 func ParseCases(name string, data []byte) ([]Case, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p := syntaxProblem(err, data)
-		p.File = name
-		return nil, &ValidationError{Problems: []Problem{p}}
+	ps := &problems{file: name, spell: spellBudget}
+	cases := parseCases(data, ps)
+	if ps.failed {
+		return nil, &ValidationError{Problems: ps.sorted()}
 	}
-	var probs []Problem
-	bad := func(n *yaml.Node, format string, args ...any) {
-		probs = append(probs, Problem{File: name, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)})
-	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, &ValidationError{Problems: []Problem{{File: name, Line: 1, Col: 1, Msg: "a cases file is a mapping with a `cases:` list"}}}
-	}
-	root := doc.Content[0]
-	var list *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		if k.Value != "cases" {
-			bad(k, "unknown key %q", k.Value)
-			continue
-		}
-		list = v
-	}
-	if list == nil || list.Kind != yaml.SequenceNode {
-		bad(root, "`cases:` must be a list")
-		return nil, &ValidationError{Problems: probs}
-	}
-	cases := make([]Case, 0, len(list.Content))
-	for _, n := range list.Content {
-		if n.Kind != yaml.MappingNode {
-			bad(n, "a case is a mapping with question and expect")
-			continue
-		}
-		c := Case{File: name, Line: n.Line}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			switch k.Value {
-			case "question":
-				c.Question = v.Value
-			case "expect":
-				c.Expect = v.Value
-			case "lang":
-				c.Lang = v.Value
-				if v.Value == "" {
-					bad(v, "lang is empty (an ISO 639-1 code such as en, it, zh)")
-				}
-			case "urgency":
-				c.Urgency = Urgency(v.Value)
-				if c.Urgency != UrgencyUrgent && c.Urgency != UrgencyNone {
-					bad(v, "urgency %q is not urgent or none", v.Value)
-				}
-			default:
-				bad(k, "unknown key %q (a case has question, expect, lang and urgency)", k.Value)
-			}
-		}
-		if strings.TrimSpace(c.Question) == "" {
-			bad(n, "case has no question")
-		}
-		if c.Expect == "" && c.Urgency == "" {
-			bad(n, "case has no expect (an entry id, or none) and no urgency")
-		}
-		cases = append(cases, c)
-	}
-	if len(probs) > 0 {
-		return nil, &ValidationError{Problems: probs}
+	for i := range cases {
+		cases[i].File = name
 	}
 	return cases, nil
+}
+
+// parseCases decodes and checks a cases file; what it returns is meaningful
+// only if ps has no errors.
+func parseCases(data []byte, ps *problems) []Case {
+	start := mark{line: 1, col: 1}
+	const shape = "a cases file is a mapping with a `cases:` list"
+	if len(data) > MaxFileSize {
+		ps.errorf(start, "the file is over the %d MiB limit", MaxFileSize>>20)
+		return nil
+	}
+	root, syntax := yamlx.Parse(data)
+	for _, p := range syntax {
+		ps.yaml(p)
+	}
+	if root == nil {
+		if !ps.failed {
+			ps.errorf(start, "the file is empty: %s", shape)
+		}
+		return nil
+	}
+	if root.Kind != yaml.MappingNode {
+		ps.errorf(nodeMark(root), "%s (got %s)", shape, yamlx.Describe(root))
+		return nil
+	}
+	dec := &yamlx.Decoder{MaxNodes: maxNodes, MaxText: MaxText, Report: ps.yaml, Suggest: ps.closest}
+	var f casesFile
+	l := &layout{root: nodeMark(root), pos: dec.Decode(root, &f)}
+	if dec.Stopped() {
+		return nil
+	}
+	if l.at(&f.Cases).absent() {
+		ps.errorf(l.root, "missing required key \"cases\": %s", shape)
+	}
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		at := l.at(c)
+		c.Line = at.line
+		// A value of the wrong shape was reported by the decoder: it is
+		// not also missing.
+		if strings.TrimSpace(c.Question) == "" && !l.at(&c.Question).bad {
+			ps.errorf(at, "case has no question")
+		}
+		if c.Expect == "" && c.Urgency == "" && !l.at(&c.Expect).bad && !l.at(&c.Urgency).bad {
+			ps.errorf(at, "case has no expect (an entry id, or %s) and no urgency (%s or %s)", ExpectNone, UrgencyUrgent, UrgencyNone)
+		}
+		if u := l.at(&c.Urgency); u.ok() && c.Urgency != UrgencyUrgent && c.Urgency != UrgencyNone {
+			ps.errorf(u, "urgency %s is not %s or %s", quoteShort(string(c.Urgency)), UrgencyUrgent, UrgencyNone)
+		}
+		if lang := l.at(&c.Lang); lang.ok() && strings.TrimSpace(c.Lang) == "" {
+			ps.errorf(lang, "lang is empty (want an ISO 639-1 code such as en, it, zh)")
+		}
+	}
+	return f.Cases
 }
 
 // Report is what Evaluate measured. Rates are in [0,1]; a rate with nothing

@@ -223,15 +223,6 @@ func parse(data []byte, ps *problems) *Document {
 	return f
 }
 
-// syntaxProblem is the located problem of a YAML syntax error err found in
-// data (by the YAML library's Unmarshal, say).
-func syntaxProblem(err error, data []byte) Problem {
-	if _, ps := yamlx.Parse(data); len(ps) > 0 {
-		return Problem{Line: ps[0].Pos.Line, Col: ps[0].Pos.Col, Msg: ps[0].String()}
-	}
-	return Problem{Line: 1, Col: 1, Msg: "YAML syntax error: " + strings.TrimPrefix(err.Error(), "yaml: ")}
-}
-
 // mark is where a value sits in the file. The zero mark means the value was
 // not in the file; bad means it was, but the walk already reported it as
 // the wrong kind or type, so validation leaves it alone.
