@@ -156,9 +156,7 @@ func (r *Reloader) build(ctx context.Context, serving *Table) loaded {
 	if err != nil {
 		return loaded{loadErr: err}
 	}
-	// Hash what Compile hashes: its clone of f, whose empty lists are
-	// spelled the same whatever the loader produced.
-	if hashFAQ(cloneFAQ(f)) == serving.Version() {
+	if VersionOf(f) == serving.Version() {
 		return loaded{f: f}
 	}
 	select {

@@ -61,7 +61,6 @@ type replica struct {
 	db       *postgres.DB
 	claims   *postgres.Claims
 	path     string // the FAQ file, "" for the embedded one
-	opts     []faq.Option
 	log      *slog.Logger
 	live     *faq.Live
 	reloader *faq.Reloader
@@ -102,7 +101,6 @@ func (s *server) openReplica(opts []faq.Option) error {
 		db:     db,
 		claims: db.Claims(id, s.cfg.ClaimTTL, s.log),
 		path:   s.cfg.FAQ,
-		opts:   opts,
 		log:    s.log.With("replica", id),
 		live:   s.live,
 	}
@@ -160,16 +158,16 @@ func (r *replica) loadFAQ(ctx context.Context) (*faq.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := faq.CompileContext(ctx, f, r.opts...)
-	if err != nil {
-		return f, nil // the reloader compiles it again and reports why
-	}
-	known, err := r.db.KnowsFAQ(ctx, t.Version())
+	// The version is a content hash: no compile here. The reloader
+	// compiles the one table (at its low priority, on its few workers),
+	// and only when the version is not already serving.
+	version := faq.VersionOf(f)
+	known, err := r.db.KnowsFAQ(ctx, version)
 	if err != nil {
 		return nil, fmt.Errorf("faq versions: %w", err)
 	}
 	if !known {
-		r.setPending(&postgres.FAQVersion{Version: t.Version(), Name: name, YAML: data})
+		r.setPending(&postgres.FAQVersion{Version: version, Name: name, YAML: data})
 		return f, nil
 	}
 	latest, ok, err := r.db.LatestFAQ(ctx)
