@@ -42,12 +42,21 @@ const (
 	memberSimilarity  = 0.55
 )
 
-// placeholders are what redaction leaves; they say nothing about what a
-// question is about, so clustering ignores them.
-var placeholders = strings.NewReplacer(redact.Email, " ", redact.Phone, " ", redact.Passport, " ", redact.Card, " ", redact.Address, " ", redact.Handle, " ", redact.Query, " ")
+// redactionMarks are the placeholders as they appear in a redacted text,
+// from bot/redact's one list, so that a kind redaction learns is ignored
+// here too.
+var redactionMarks = redact.Placeholders()
 
-// redactionMarks are the placeholders as they appear in a redacted text.
-var redactionMarks = []string{redact.Email, redact.Phone, redact.Passport, redact.Card, redact.Address, redact.Handle, redact.Query}
+// placeholders blanks the redaction marks out of a text: they say nothing
+// about what a question is about ("[tax code]" is not a question about
+// taxes), so clustering and suggesting ignore them.
+var placeholders = func() *strings.Replacer {
+	var pairs []string
+	for _, m := range redactionMarks {
+		pairs = append(pairs, m, " ")
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
 func hasRedactionMark(s string) bool {
 	for _, m := range redactionMarks {
@@ -126,10 +135,11 @@ type reviewCluster struct {
 	// Question is the representative: the most frequent phrasing, with
 	// the clauses that held redacted personal data left out
 	// (promotable), as review promote adds it.
-	Question  string         `json:"question"`
-	Examples  []string       `json:"examples"`
-	Notes     []string       `json:"notes"`
-	Suggested suggestedEntry `json:"suggested"`
+	Question string   `json:"question"`
+	Examples []string `json:"examples"`
+	Notes    []string `json:"notes"`
+	// Suggested is absent when no entry is close (see suggest).
+	Suggested suggestedEntry `json:"suggested,omitzero"`
 	// DownShare is the share of the cluster's questions that got a 👎.
 	DownShare float64 `json:"down_share"`
 	// NoneOfThese is how many of its questions got "did you mean" and
@@ -143,7 +153,7 @@ type reviewCluster struct {
 }
 
 // suggestedEntry is the entry the matcher would pick now for a cluster's
-// representative, and its confidence.
+// representative, and its confidence; the zero value when none is close.
 type suggestedEntry struct {
 	ID         string  `json:"id"`
 	Confidence float64 `json:"confidence"`
@@ -339,9 +349,21 @@ func finishCluster(c *reviewCluster, t *faq.Table) {
 			c.Kind = k
 		}
 	}
-	if s := t.Rank(c.Question, 1); len(s) > 0 {
-		c.Suggested = suggestedEntry{ID: s[0].Entry.ID, Confidence: s[0].Confidence}
+	c.Suggested = suggest(t, c.Question)
+}
+
+// suggest is the entry the matcher finds likeliest for a question, matched
+// without its redaction placeholders; none (the zero suggestedEntry) when
+// its confidence is under the table's clarify threshold, below which the
+// matcher itself would offer the traveler nothing: a "suggestion" there is
+// only the least unlikely entry, and promoting a question to it would teach
+// the FAQ something false.
+func suggest(t *faq.Table, question string) suggestedEntry {
+	s := t.Rank(placeholders.Replace(question), 1)
+	if len(s) == 0 || s[0].Confidence < t.Thresholds().Clarify {
+		return suggestedEntry{}
 	}
+	return suggestedEntry{ID: s[0].Entry.ID, Confidence: s[0].Confidence}
 }
 
 // phrasing is the questions of a cluster that normalise to one text.
@@ -534,7 +556,11 @@ func (m *Main) faqPath(flagValue string) string {
 func printReview(w io.Writer, rep *reviewReport, since string) {
 	fmt.Fprintf(w, "%d questions in the last %s; %d in %d clusters to review\n", rep.Questions, since, rep.Flagged, len(rep.Clusters))
 	for _, c := range rep.Clusters {
-		fmt.Fprintf(w, "\n%s  %-10s  %3d question(s)  👎 %3.0f%%  suggested: %s (%.2f)\n", c.ID, c.Kind, c.Count, 100*c.DownShare, orDash(c.Suggested.ID), c.Suggested.Confidence)
+		suggested := "no close entry"
+		if c.Suggested.ID != "" {
+			suggested = fmt.Sprintf("%s (%.2f)", c.Suggested.ID, c.Suggested.Confidence)
+		}
+		fmt.Fprintf(w, "\n%s  %-10s  %3d question(s)  👎 %3.0f%%  suggested: %s\n", c.ID, c.Kind, c.Count, 100*c.DownShare, suggested)
 		for _, ex := range c.Examples {
 			fmt.Fprintf(w, "    %q\n", ex)
 		}
