@@ -128,11 +128,13 @@ type Telegram struct {
 	// Token is the bot token from BotFather (env only:
 	// TRAVELBOT_TELEGRAM_TOKEN). Unset, the adapter is off.
 	Token Secret `yaml:"token"`
-	// APIEndpoint is the Bot API server's origin, without a trailing slash;
-	// the client calls APIEndpoint/bot<token>/<method> (yaml:
-	// telegram.api_endpoint, env: TRAVELBOT_TELEGRAM_API_ENDPOINT, default
+	// APIBase is the Bot API server's origin, without a trailing slash;
+	// the client calls APIBase/bot<token>/<method> (yaml:
+	// telegram.api_base, env: TRAVELBOT_TELEGRAM_API_BASE, default
 	// https://api.telegram.org). Set it for a self-hosted Bot API server.
-	APIEndpoint string `yaml:"api_endpoint"`
+	// It was api_endpoint: a file or variable of that name is a problem
+	// naming this one, not silently ignored.
+	APIBase string `yaml:"api_base" was:"api_endpoint"`
 	// Admins are the numeric Telegram user ids that may reload the FAQ
 	// from chat (yaml: telegram.admins, a list; env:
 	// TRAVELBOT_TELEGRAM_ADMINS, comma-separated).
@@ -204,7 +206,7 @@ func Default() *Config {
 		ClaimTTL:        15 * time.Second,
 		Retention:       30 * 24 * time.Hour,
 		LogQuestions:    true,
-		Telegram:        Telegram{APIEndpoint: "https://api.telegram.org"},
+		Telegram:        Telegram{APIBase: "https://api.telegram.org"},
 		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true, ShardCount: 1, ShardID: -1},
 	}
 }
@@ -248,7 +250,7 @@ func (c *Config) attrs() []slog.Attr {
 		slog.Duration("retention", c.Retention),
 		slog.Bool("log_questions", c.LogQuestions),
 		slog.Any("telegram.token", c.Telegram.Token),
-		slog.String("telegram.api_endpoint", c.Telegram.APIEndpoint),
+		slog.String("telegram.api_base", c.Telegram.APIBase),
 		slog.String("telegram.admins", strings.Join(c.Telegram.Admins, ",")),
 		slog.String("telegram.webhook_url", c.Telegram.WebhookURL),
 		slog.Any("telegram.webhook_secret", c.Telegram.WebhookSecret),

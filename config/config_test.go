@@ -77,7 +77,7 @@ func TestLoadDefaults(t *testing.T) {
 		ClaimTTL:        15 * time.Second,
 		Retention:       30 * 24 * time.Hour,
 		LogQuestions:    true,
-		Telegram:        Telegram{APIEndpoint: "https://api.telegram.org"},
+		Telegram:        Telegram{APIBase: "https://api.telegram.org"},
 		Discord:         Discord{APIBase: "https://discord.com", Ephemeral: true, ShardCount: 1, ShardID: -1}}
 	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("defaults = %v\nwant       %v", c, &want)
@@ -188,7 +188,7 @@ rate_limit:
   per_minute: 30
 telegram:
   admins: [111, "222"]
-  api_endpoint: http://tg.local:8081/
+  api_base: http://tg.local:8081/
 discord:
   ephemeral: false
   guild: "123456789012345678"
@@ -219,7 +219,7 @@ discord:
 				"rate_limit.per_minute", c.RateLimit.PerMinute, 30.0,
 				"rate_limit.burst", c.RateLimit.Burst, 5, // sibling kept
 				"telegram.admins", strings.Join(c.Telegram.Admins, ","), "111,222",
-				"telegram.api_endpoint", c.Telegram.APIEndpoint, "http://tg.local:8081",
+				"telegram.api_base", c.Telegram.APIBase, "http://tg.local:8081",
 				"discord.api_base", c.Discord.APIBase, "https://discord.com",
 				"discord.ephemeral", c.Discord.Ephemeral, false,
 				"discord.guild", c.Discord.Guild, "123456789012345678",
@@ -267,12 +267,12 @@ discord:
 				"telegram.webhook_secret", c.Telegram.WebhookSecret.Value(), "hook_secret-1",
 			)
 		}},
-		{"environment over defaults", "", env{"TRAVELBOT_FAQ": "faq.yaml", "TRAVELBOT_LOG_FORMAT": "json", "TRAVELBOT_TELEGRAM_API_ENDPOINT": "http://localhost:8081"},
+		{"environment over defaults", "", env{"TRAVELBOT_FAQ": "faq.yaml", "TRAVELBOT_LOG_FORMAT": "json", "TRAVELBOT_TELEGRAM_API_BASE": "http://localhost:8081"},
 			func(c *Config) []string {
 				return diffs(
 					"faq", c.FAQ, "faq.yaml", // from the environment: relative to the working directory
 					"log_format", c.LogFormat, "json",
-					"telegram.api_endpoint", c.Telegram.APIEndpoint, "http://localhost:8081",
+					"telegram.api_base", c.Telegram.APIBase, "http://localhost:8081",
 				)
 			}},
 	}
@@ -333,7 +333,7 @@ rate_limit:
   per_minute: -2
 shutdown_timeout: 0s
 telegram:
-  api_endpoint: ftp://api.telegram.org
+  api_base: ftp://api.telegram.org
   admins: [12, abc]
   webhook_url: http://insecure.example.org/hook
 discord:
@@ -353,7 +353,7 @@ discord:
 		p + ":7:18: reload_debounce: -1s is negative",
 		p + ":9:15: rate_limit.per_minute: -2 is negative",
 		p + ":10:19: shutdown_timeout: 0s: must be positive",
-		p + ":12:17: telegram.api_endpoint: \"ftp://api.telegram.org\"",
+		p + ":12:13: telegram.api_base: \"ftp://api.telegram.org\"",
 		p + ":13:11: telegram.admins: \"abc\" is not a Telegram user id",
 		p + ":14:16: telegram.webhook_url: \"http://insecure.example.org/hook\": must be an https URL",
 		p + ":16:13: discord.api_base: \"https://discord.com/api/v9\": must be an origin only",
@@ -421,6 +421,10 @@ func TestFileProblems(t *testing.T) {
 			`^TRAVELBOT_RATE_BURST: "1.5" is not a whole number$`,
 			`^TRAVELBOT_SHUTDOWN_TIMEOUT: "10" is not a duration`,
 		}},
+		{"renamed key and variable", "telegram:\n  api_endpoint: http://127.0.0.1:8081\n", env{"TRAVELBOT_TELEGRAM_API_ENDPOINT": "http://127.0.0.1:8081"}, []string{
+			`^FILE:2:3: telegram: key "api_endpoint" is now "api_base": rename it$`,
+			`^TRAVELBOT_TELEGRAM_API_ENDPOINT: this variable is now TRAVELBOT_TELEGRAM_API_BASE: rename it$`,
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -482,16 +486,16 @@ func TestOrigins(t *testing.T) {
 		{"https://", ""},
 	}
 	for _, tt := range tests {
-		c, err := Load("", env{"TRAVELBOT_TELEGRAM_API_ENDPOINT": tt.in, "TRAVELBOT_DISCORD_API_BASE": tt.in}.get)
+		c, err := Load("", env{"TRAVELBOT_TELEGRAM_API_BASE": tt.in, "TRAVELBOT_DISCORD_API_BASE": tt.in}.get)
 		switch {
 		case tt.want == "" && err == nil:
-			t.Errorf("%q: accepted as %q, want a problem", tt.in, c.Telegram.APIEndpoint)
+			t.Errorf("%q: accepted as %q, want a problem", tt.in, c.Telegram.APIBase)
 		case tt.want == "" && len(problems(t, err)) != 2:
 			t.Errorf("%q: problems %q, want one per setting", tt.in, problems(t, err))
 		case tt.want != "" && err != nil:
 			t.Errorf("%q: %v", tt.in, err)
-		case tt.want != "" && (c.Telegram.APIEndpoint != tt.want || c.Discord.APIBase != tt.want):
-			t.Errorf("%q: got %q and %q, want %q", tt.in, c.Telegram.APIEndpoint, c.Discord.APIBase, tt.want)
+		case tt.want != "" && (c.Telegram.APIBase != tt.want || c.Discord.APIBase != tt.want):
+			t.Errorf("%q: got %q and %q, want %q", tt.in, c.Telegram.APIBase, c.Discord.APIBase, tt.want)
 		}
 	}
 }
@@ -668,7 +672,7 @@ func TestTokenShapes(t *testing.T) {
 
 // TestURLsLoseTheirUserInfo: a password in an origin is not echoed.
 func TestURLsLoseTheirUserInfo(t *testing.T) {
-	_, err := Load("", env{"TRAVELBOT_DISCORD_API_BASE": "https://user:hunter2@proxy.example.org/api", "TRAVELBOT_TELEGRAM_API_ENDPOINT": "ftp://bob:pa%20ss@x"}.get)
+	_, err := Load("", env{"TRAVELBOT_DISCORD_API_BASE": "https://user:hunter2@proxy.example.org/api", "TRAVELBOT_TELEGRAM_API_BASE": "ftp://bob:pa%20ss@x"}.get)
 	got := strings.Join(problems(t, err), "\n")
 	for _, secret := range []string{"hunter2", "user:", "pa%20ss", "bob"} {
 		if strings.Contains(got, secret) {

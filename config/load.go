@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,7 +142,7 @@ func (c *Config) settings() []setting {
 		{"data_dir", "TRAVELBOT_DATA_DIR", setString(&c.DataDir)},
 		{"retention", "TRAVELBOT_RETENTION", setDuration(&c.Retention)},
 		{"log_questions", "TRAVELBOT_LOG_QUESTIONS", setBool(&c.LogQuestions)},
-		{"telegram.api_endpoint", "TRAVELBOT_TELEGRAM_API_ENDPOINT", setString(&c.Telegram.APIEndpoint)},
+		{"telegram.api_base", "TRAVELBOT_TELEGRAM_API_BASE", setString(&c.Telegram.APIBase)},
 		{"telegram.admins", "TRAVELBOT_TELEGRAM_ADMINS", setList(&c.Telegram.Admins)},
 		{"telegram.webhook_url", "TRAVELBOT_TELEGRAM_WEBHOOK_URL", setString(&c.Telegram.WebhookURL)},
 		{"discord.api_base", "TRAVELBOT_DISCORD_API_BASE", setString(&c.Discord.APIBase)},
@@ -329,7 +331,18 @@ func decodeSecret(_ *yamlx.Decoder, _ *yaml.Node, at yamlx.Pos, _ string, v refl
 	return true
 }
 
+// renamedEnv maps a variable that was renamed to its new name. Setting the
+// old one is a problem: ignored, it would silently drop the setting.
+var renamedEnv = map[string]string{
+	"TRAVELBOT_TELEGRAM_API_ENDPOINT": "TRAVELBOT_TELEGRAM_API_BASE",
+}
+
 func (l *loader) readEnv(getenv func(string) string) {
+	for _, old := range slices.Sorted(maps.Keys(renamedEnv)) {
+		if getenv(old) != "" {
+			l.add(old, "", "this variable is now %s: rename it", renamedEnv[old])
+		}
+	}
 	for _, s := range l.c.settings() {
 		v := getenv(s.env)
 		if v == "" {
@@ -397,7 +410,7 @@ func (l *loader) validate() {
 		l.problem("retention", "%v: must be at least 1h (720h is 30 days)", c.Retention)
 	}
 
-	c.Telegram.APIEndpoint = l.origin("telegram.api_endpoint", c.Telegram.APIEndpoint)
+	c.Telegram.APIBase = l.origin("telegram.api_base", c.Telegram.APIBase)
 	for _, id := range c.Telegram.Admins {
 		if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
 			l.problem("telegram.admins", "%q is not a Telegram user id (a positive number)", id)

@@ -494,7 +494,7 @@ func TestUpdateSurvivesCrashBetweenFetchAndReply(t *testing.T) {
 		<-ctx.Done() // the process "dies" while handling
 		return bot.Reply{Text: "never delivered"}
 	}}
-	e1 := startOn(t, fake, stuck, nil, func(o *telegram.Options) { o.ShutdownGrace = time.Millisecond })
+	e1 := startOn(t, fake, stuck, nil, func(o *telegram.Options) { o.ShutdownTimeout = time.Millisecond })
 	id := fake.Enqueue(telegramtest.PrivateText(109, consulateQ))
 	select {
 	case <-entered:
@@ -733,7 +733,7 @@ func TestTokenNeverInLogsOrErrors(t *testing.T) {
 	logs := &testutil.SyncBuffer{}
 	sl := &sleeps{}
 	o := options(fake, &fakeConv{}, &events{errors: map[string]int{}, retries: map[string]int{}}, sl, logs)
-	o.Endpoint = unreachable
+	o.APIBase = unreachable
 	ctx, cancel := context.WithCancel(context.Background())
 	o.Sleep = func(ctx context.Context, d time.Duration) error {
 		if attempts.Add(1) == 3 {
@@ -818,8 +818,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"no token", telegram.Options{Conversation: conv}, "token"},
 		{"token of another shape", telegram.Options{Token: "not a token", Conversation: conv}, "BotFather"},
 		{"no conversation", telegram.Options{Token: "1:t"}, "conversation"},
-		{"endpoint with path", telegram.Options{Token: "1:t", Conversation: conv, Endpoint: "https://api.example/bot"}, "origin"},
-		{"endpoint ftp", telegram.Options{Token: "1:t", Conversation: conv, Endpoint: "ftp://api.example"}, "origin"},
+		{"API base with a path", telegram.Options{Token: "1:t", Conversation: conv, APIBase: "https://api.example/bot"}, "origin"},
+		{"API base ftp", telegram.Options{Token: "1:t", Conversation: conv, APIBase: "ftp://api.example"}, "origin"},
 		{"relative webhook", telegram.Options{Token: "1:t", Conversation: conv, WebhookURL: "/hook"}, "webhook URL"},
 		{"bad secret", telegram.Options{Token: "1:t", Conversation: conv, WebhookURL: "https://x.example/h", WebhookSecret: "has space"}, "secret"},
 	}
@@ -832,7 +832,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			t.Errorf("%s: err = %v: the caller names the adapter, and the token is never echoed", tc.name, err)
 		}
 	}
-	a, err := telegram.New(telegram.Options{Token: "1:t", Conversation: conv, Endpoint: "http://127.0.0.1:8081/"})
+	a, err := telegram.New(telegram.Options{Token: "1:t", Conversation: conv, APIBase: "http://127.0.0.1:8081/"})
 	if err != nil || a.Name() != "telegram" || a.WebhookPath() != "" {
 		t.Errorf("valid options: %v", err)
 	}

@@ -213,7 +213,7 @@ type env struct {
 func options(fake *telegramtest.Server, conv telegram.Conversation, ev *events, sl *sleeps, logs *testutil.SyncBuffer) telegram.Options {
 	return telegram.Options{
 		Token:        telegramtest.Token,
-		Endpoint:     fake.URL,
+		APIBase:      fake.URL,
 		Conversation: conv,
 		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Events:       ev,

@@ -130,7 +130,7 @@ func TestOffsetNeverPassesAnUnhandledUpdate(t *testing.T) {
 		}
 		return paced(ctx, m)
 	}}
-	e1 := startOn(t, fake, conv, nil, func(o *telegram.Options) { o.ShutdownGrace = time.Millisecond })
+	e1 := startOn(t, fake, conv, nil, func(o *telegram.Options) { o.ShutdownTimeout = time.Millisecond })
 	fake.Enqueue(telegramtest.PrivateText(quick, "q1"))
 	stuck := fake.Enqueue(telegramtest.PrivateText(slow, "s1"))
 	fake.Enqueue(telegramtest.PrivateText(quick, "q2"))

@@ -55,8 +55,8 @@ import (
 // Channel is the channel name in bot.Message and logs.
 const Channel = "telegram"
 
-// DefaultEndpoint is the public Bot API server.
-const DefaultEndpoint = "https://api.telegram.org"
+// DefaultAPIBase is the public Bot API server.
+const DefaultAPIBase = "https://api.telegram.org"
 
 // Conversation is what the adapter needs from the channel-neutral bot.
 // *bot.Bot satisfies it; tests use doubles.
@@ -125,9 +125,10 @@ type Options struct {
 	// Token is the bot token from BotFather. It never appears in logs or
 	// errors.
 	Token string
-	// Endpoint is the Bot API origin (default https://api.telegram.org);
-	// requests go to Endpoint+"/bot<token>/<method>".
-	Endpoint     string
+	// APIBase is the Bot API origin (default https://api.telegram.org);
+	// requests go to APIBase+"/bot<token>/<method>". Discord's Options
+	// name theirs the same.
+	APIBase      string
 	Conversation Conversation
 	Logger       *slog.Logger
 	Events       bot.APIEvents // nil: bot.NopAPIEvents
@@ -162,9 +163,9 @@ type Options struct {
 	// Sleep waits d or until ctx is done (default: a timer). Tests inject
 	// one that returns at once.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// ShutdownGrace is how long replies in flight may take after Run's
-	// context is cancelled (default 10s).
-	ShutdownGrace time.Duration
+	// ShutdownTimeout is how long replies in flight may take after Run's
+	// context is cancelled (default 10s), as in Discord's Options.
+	ShutdownTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -174,7 +175,7 @@ type Options struct {
 type Adapter struct {
 	token       string
 	secret      *redactor // takes the token out of errors
-	endpoint    string
+	apiBase     string
 	conv        Conversation
 	log         *slog.Logger
 	events      bot.APIEvents
@@ -227,14 +228,14 @@ func New(o Options) (*Adapter, error) {
 	if o.Conversation == nil {
 		problems = append(problems, errors.New("no conversation"))
 	}
-	endpoint, err := cleanEndpoint(o.Endpoint)
+	apiBase, err := cleanAPIBase(o.APIBase)
 	if err != nil {
 		problems = append(problems, err)
 	}
 	a := &Adapter{
 		token:       o.Token,
 		secret:      newRedactor(o.Token),
-		endpoint:    endpoint,
+		apiBase:     apiBase,
 		conv:        o.Conversation,
 		log:         o.Logger,
 		events:      o.Events,
@@ -246,7 +247,7 @@ func New(o Options) (*Adapter, error) {
 		maxAttempts: o.MaxAttempts,
 		backoff:     o.Backoff,
 		sleep:       o.Sleep,
-		grace:       o.ShutdownGrace,
+		grace:       o.ShutdownTimeout,
 		now:         o.Now,
 		recent:      newRecentIDs(4096),
 		claims:      o.Claims,
@@ -313,14 +314,14 @@ func New(o Options) (*Adapter, error) {
 	return a, nil
 }
 
-func cleanEndpoint(e string) (string, error) {
+func cleanAPIBase(e string) (string, error) {
 	if e == "" {
-		return DefaultEndpoint, nil
+		return DefaultAPIBase, nil
 	}
 	e = strings.TrimSuffix(e, "/")
 	u, err := url.Parse(e)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || strings.Contains(e, "%") {
-		return "", fmt.Errorf("the API endpoint must be an http(s) origin like %s", DefaultEndpoint)
+		return "", fmt.Errorf("the API base must be an http(s) origin like %s", DefaultAPIBase)
 	}
 	return e, nil
 }
@@ -341,7 +342,7 @@ func (a *Adapter) Connected() bool { return a.connected.Load() }
 // Run checks the token (getMe), registers the command list, and serves until
 // ctx is done: by long polling, or in webhook mode by waiting while
 // ServeHTTP receives updates. On cancel it stops polling at once, lets the
-// replies in flight finish (up to ShutdownGrace), confirms what it handled,
+// replies in flight finish (up to ShutdownTimeout), confirms what it handled,
 // and returns nil. It returns an error only when it cannot serve at all: the
 // token is rejected, or Telegram refuses the webhook. Run may be called once.
 func (a *Adapter) Run(ctx context.Context) error {
@@ -384,7 +385,7 @@ func (a *Adapter) connect(ctx context.Context) (*tgbotapi.BotAPI, error) {
 	b := a.backoff()
 	for {
 		actx, cancel := context.WithTimeout(ctx, a.sendTimeout)
-		api, err := tgbotapi.NewBotAPIWithClient(a.token, a.endpoint+"/bot%s/%s", &ctxClient{ctx: actx, base: a.http, secret: a.secret})
+		api, err := tgbotapi.NewBotAPIWithClient(a.token, a.apiBase+"/bot%s/%s", &ctxClient{ctx: actx, base: a.http, secret: a.secret})
 		cancel()
 		if err == nil {
 			return api, nil

@@ -35,15 +35,15 @@ func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *sl
 			tgClaims = claims
 		}
 		tg, err := telegram.New(telegram.Options{
-			Claims:        tgClaims,
-			Token:         cfg.Telegram.Token.Value(),
-			Endpoint:      cfg.Telegram.APIEndpoint,
-			Conversation:  b,
-			Logger:        log.With("adapter", "telegram"),
-			Events:        events,
-			WebhookURL:    cfg.Telegram.WebhookURL,
-			WebhookSecret: cfg.Telegram.WebhookSecret.Value(),
-			ShutdownGrace: grace,
+			Claims:          tgClaims,
+			Token:           cfg.Telegram.Token.Value(),
+			APIBase:         cfg.Telegram.APIBase,
+			Conversation:    b,
+			Logger:          log.With("adapter", "telegram"),
+			Events:          events,
+			WebhookURL:      cfg.Telegram.WebhookURL,
+			WebhookSecret:   cfg.Telegram.WebhookSecret.Value(),
+			ShutdownTimeout: grace,
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("telegram: %w", err)

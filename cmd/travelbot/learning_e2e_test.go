@@ -214,8 +214,8 @@ func (ls *loopServer) assertPromotedLeftTheReview(t *testing.T, promoted loopClu
 func TestLearningLoopThroughTelegram(t *testing.T) {
 	tg := telegramtest.New(t)
 	ls := startLoopServer(t, map[string]string{
-		"TRAVELBOT_TELEGRAM_TOKEN":        telegramtest.Token,
-		"TRAVELBOT_TELEGRAM_API_ENDPOINT": tg.URL,
+		"TRAVELBOT_TELEGRAM_TOKEN":    telegramtest.Token,
+		"TRAVELBOT_TELEGRAM_API_BASE": tg.URL,
 	})
 	const asker, voter, vague = 8101, 8102, 8103
 

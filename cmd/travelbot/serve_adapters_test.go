@@ -28,12 +28,12 @@ func TestServeWithAdapters(t *testing.T) {
 	const tgAdmin, tgUser = 7001, 7002
 	const dcAdmin, dcUser = "300000000000000001", "300000000000000002"
 	env := map[string]string{
-		"TRAVELBOT_TELEGRAM_TOKEN":        telegramtest.Token,
-		"TRAVELBOT_TELEGRAM_API_ENDPOINT": tg.URL,
-		"TRAVELBOT_TELEGRAM_ADMINS":       "7001",
-		"TRAVELBOT_DISCORD_TOKEN":         discordtest.Token,
-		"TRAVELBOT_DISCORD_API_BASE":      dc.URL,
-		"TRAVELBOT_DISCORD_ADMINS":        dcAdmin,
+		"TRAVELBOT_TELEGRAM_TOKEN":    telegramtest.Token,
+		"TRAVELBOT_TELEGRAM_API_BASE": tg.URL,
+		"TRAVELBOT_TELEGRAM_ADMINS":   "7001",
+		"TRAVELBOT_DISCORD_TOKEN":     discordtest.Token,
+		"TRAVELBOT_DISCORD_API_BASE":  dc.URL,
+		"TRAVELBOT_DISCORD_ADMINS":    dcAdmin,
 	}
 	url, logs, stop := runServe(t, cfgPath, env)
 

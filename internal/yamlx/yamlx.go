@@ -357,7 +357,11 @@ func (d *Decoder) mapping(n *yaml.Node, at Pos, v reflect.Value, path string) bo
 		seen[key.Value] = keyAt.Line
 		f, ok := fields.byKey[key.Value]
 		if !ok {
-			d.Errorf(keyAt, path, "unknown key %q %s", key.Value, d.hint(key.Value, fields.keys))
+			if now, renamed := fields.renamed[key.Value]; renamed {
+				d.Errorf(keyAt, path, "key %q is now %q: rename it", key.Value, now)
+			} else {
+				d.Errorf(keyAt, path, "unknown key %q %s", key.Value, d.hint(key.Value, fields.keys))
+			}
 			continue
 		}
 		d.value(n.Content[i+1], v.FieldByIndex(f.index), join(path, f.key), f.check, false)
@@ -392,20 +396,23 @@ type field struct {
 }
 
 type structFields struct {
-	keys  []string // in declaration order
-	byKey map[string]field
+	keys    []string // in declaration order
+	byKey   map[string]field
+	renamed map[string]string // a former key -> the key it is now
 }
 
 var fieldCache sync.Map // reflect.Type -> *structFields
 
 // fieldsOf reads t's yaml tags: `yaml:"key"` names a field's key,
-// `yaml:"-"` and untagged fields are not in the file, and `check:"NAME"`
-// runs Decoder.Checks[NAME] on its strings.
+// `yaml:"-"` and untagged fields are not in the file, `check:"NAME"`
+// runs Decoder.Checks[NAME] on its strings, and `was:"old,older"` lists the
+// keys the field had before a rename: a file that still uses one is told
+// the new name, where a plain unknown key could only get a guess.
 func fieldsOf(t reflect.Type) *structFields {
 	if fs, ok := fieldCache.Load(t); ok {
 		return fs.(*structFields)
 	}
-	fs := &structFields{byKey: make(map[string]field)}
+	fs := &structFields{byKey: make(map[string]field), renamed: make(map[string]string)}
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
@@ -414,6 +421,11 @@ func fieldsOf(t reflect.Type) *structFields {
 		}
 		fs.keys = append(fs.keys, name)
 		fs.byKey[name] = field{key: name, index: sf.Index, check: sf.Tag.Get("check")}
+		for old := range strings.SplitSeq(sf.Tag.Get("was"), ",") {
+			if old != "" {
+				fs.renamed[old] = name
+			}
+		}
 	}
 	fieldCache.Store(t, fs)
 	return fs

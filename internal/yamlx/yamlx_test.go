@@ -103,6 +103,32 @@ func TestDecodeProblems(t *testing.T) {
 	}
 }
 
+// TestDecodeRenamedKey: a key listed in a field's was tag is named with the
+// key it became, and its value is not taken, so an old file fails loudly
+// instead of silently losing the setting.
+func TestDecodeRenamedKey(t *testing.T) {
+	var out struct {
+		Telegram struct {
+			APIBase string `yaml:"api_base" was:"api_endpoint,endpoint"`
+			Admins  string `yaml:"admins"`
+		} `yaml:"telegram"`
+	}
+	root, _ := Parse([]byte("telegram:\n  api_endpoint: http://a\n  endpoint: http://b\n  admns: x\n"))
+	var got []string
+	(&Decoder{Report: func(p Problem) { got = append(got, fmtProblem(p)) }}).Decode(root, &out)
+	want := []string{
+		`02:03: telegram: key "api_endpoint" is now "api_base": rename it`,
+		`03:03: telegram: key "endpoint" is now "api_base": rename it`,
+		`04:03: telegram: unknown key "admns" (did you mean "admins"?)`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if out.Telegram.APIBase != "" {
+		t.Errorf("the old key's value was decoded: %q", out.Telegram.APIBase)
+	}
+}
+
 func TestDecodeValuesAndPositions(t *testing.T) {
 	src := "version: 3\nratio: 0.5\nwait: 2s\nitems:\n  - name: a\n    tags: [x, y]\n  - 7\n  - name: b\n    count: 2\nnested: {deep: z}\n"
 	d, pos, problems := decode(t, src, &Decoder{})

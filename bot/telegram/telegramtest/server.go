@@ -93,7 +93,7 @@ type Sent struct {
 
 // Server is the fake. Create it with New.
 type Server struct {
-	// URL is the server's origin, for the adapter's Endpoint.
+	// URL is the server's origin, for the adapter's Options.APIBase.
 	URL string
 
 	token string

@@ -144,7 +144,7 @@ func Start(ctx context.Context, o Options) (*Fleet, error) {
 			"TRAVELBOT_LOG_LEVEL=warn",
 			"TRAVELBOT_TRUSTED_PROXIES=127.0.0.1", // the proxy
 			"TRAVELBOT_TELEGRAM_TOKEN=" + TelegramToken,
-			"TRAVELBOT_TELEGRAM_API_ENDPOINT=" + f.Telegram.urls[i],
+			"TRAVELBOT_TELEGRAM_API_BASE=" + f.Telegram.urls[i],
 			// Telegram takes only https webhooks; the fleet's Telegram
 			// is Deliver, which posts to the proxy.
 			"TRAVELBOT_TELEGRAM_WEBHOOK_URL=https://fleet.invalid" + WebhookPath,
