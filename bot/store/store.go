@@ -5,9 +5,11 @@
 // Everything here is already private: question texts are redacted and user
 // ids are keyed hashes before a record reaches this package (see
 // bot/redact and Hasher). The Store interface is implemented by
-// bot/store/sqlite, the embedded default, and is meant for a PostgreSQL
-// implementation too; bot/store/storetest is the contract both must pass.
-// The Writer queues and batches writes off the reply path.
+// bot/store/sqlite, the embedded default, and bot/store/postgres, for
+// several replicas; bot/store/storetest is the contract both must pass.
+// What the two run alike (their queries, the reading of rows into records)
+// is written once here, in SQL, over a small adapter each store has to its
+// driver (DB). The Writer queues and batches writes off the reply path.
 //
 // The package imports nothing of travelbot's, so that every store, the
 // console and the review share it without import cycles.

@@ -8,7 +8,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -35,7 +34,10 @@ type DB struct {
 	path   string
 	closed atomic.Bool
 	mu     sync.Mutex
-	stmts  map[string]*sql.Stmt // prepared full-chunk inserts, by statement head
+	stmts  map[store.Insert]*sql.Stmt // prepared full-chunk inserts
+
+	// SQL is the Store's queries that SQLite and PostgreSQL share.
+	*store.SQL
 }
 
 var _ store.Store = (*DB)(nil)
@@ -68,6 +70,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db.SetMaxOpenConns(4)
 	s := &DB{db: db, path: path}
+	s.SQL = store.NewSQL("sqlite", conn{q: db, db: db}, s.check)
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -184,8 +187,11 @@ func (s *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error { return inTx(ctx, s.db, fn) }
+
+// inTx runs fn in a transaction of db, committed when fn returns nil.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -205,6 +211,40 @@ func (s *DB) check() error {
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
+// conn runs the shared queries (store.SQL) through database/sql: q is the
+// database, or within Tx the transaction; db is the database Tx begins in.
+type conn struct {
+	q interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	}
+	db *sql.DB
+}
+
+// Query implements store.Querier.
+func (c conn) Query(ctx context.Context, read func(store.Rows) error, query string, args ...any) error {
+	rows, err := c.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return read(rows)
+}
+
+// Exec implements store.Querier.
+func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Tx implements store.DB.
+func (c conn) Tx(ctx context.Context, fn func(store.Querier) error) error {
+	return inTx(ctx, c.db, func(tx *sql.Tx) error { return fn(conn{q: tx}) })
+}
+
 // Write implements store.Store.
 func (s *DB) Write(ctx context.Context, b store.Batch) error {
 	if err := s.check(); err != nil {
@@ -215,28 +255,23 @@ func (s *DB) Write(ctx context.Context, b store.Batch) error {
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		for chunk := range slices.Chunk(b.Questions, rowsPerInsert) {
-			args := make([]any, 0, len(chunk)*13)
+			args := make([]any, 0, len(chunk)*store.InsertQuestions.Columns)
 			for _, q := range chunk {
-				cands := q.Candidates
-				if cands == nil {
-					cands = []store.Candidate{}
-				}
-				cj, err := json.Marshal(cands)
-				if err != nil {
+				var err error
+				if args, err = store.AppendQuestion(args, q); err != nil {
 					return err
 				}
-				args = append(args, q.ID, ms(q.Time), q.Channel, q.ChatKind, q.UserHash, q.Text, q.Outcome, q.Entry, q.Confidence, string(cj), q.Urgency, q.Language, q.FAQVersion)
 			}
-			if err := s.insert(ctx, tx, insertQuestions, len(chunk), args); err != nil {
+			if err := s.insert(ctx, tx, store.InsertQuestions, len(chunk), args); err != nil {
 				return err
 			}
 		}
 		for chunk := range slices.Chunk(b.Events, rowsPerInsert) {
-			args := make([]any, 0, len(chunk)*7)
+			args := make([]any, 0, len(chunk)*store.InsertEvents.Columns)
 			for _, e := range chunk {
-				args = append(args, e.QuestionID, ms(e.Time), e.Kind, e.UserHash, e.Vote, e.Entry, e.Text)
+				args = store.AppendEvent(args, e)
 			}
-			if err := s.insert(ctx, tx, insertEvents, len(chunk), args); err != nil {
+			if err := s.insert(ctx, tx, store.InsertEvents, len(chunk), args); err != nil {
 				return err
 			}
 		}
@@ -252,26 +287,12 @@ func (s *DB) Write(ctx context.Context, b store.Batch) error {
 // per row costs far more than the row itself.
 const rowsPerInsert = 64
 
-// The two multi-row inserts: the statement's head, its columns, its tail.
-var (
-	insertQuestions = insertKind{`INSERT INTO questions (id, at, channel, chat_kind, user_hash, text, outcome, entry, confidence, candidates, urgency, language, faq_version) VALUES `, 13, ` ON CONFLICT (id) DO NOTHING`}
-	insertEvents    = insertKind{`INSERT INTO events (question_id, at, kind, user_hash, vote, entry, text) VALUES `, 7, ` ON CONFLICT DO NOTHING`}
-)
-
-type insertKind struct {
-	head string
-	cols int
-	tail string
-}
-
-func (k insertKind) query(rows int) string { return k.head + placeholders(rows, k.cols) + k.tail }
-
 // insert runs a multi-row insert. A full chunk's statement is prepared once
 // per connection (database/sql keeps it), since parsing it costs about as
 // much as writing its rows; a shorter last chunk is parsed each time.
-func (s *DB) insert(ctx context.Context, tx *sql.Tx, k insertKind, rows int, args []any) error {
+func (s *DB) insert(ctx context.Context, tx *sql.Tx, k store.Insert, rows int, args []any) error {
 	if rows != rowsPerInsert {
-		_, err := tx.ExecContext(ctx, k.query(rows), args...)
+		_, err := tx.ExecContext(ctx, k.Query(rows), args...)
 		return err
 	}
 	st, err := s.prepared(ctx, k)
@@ -282,295 +303,26 @@ func (s *DB) insert(ctx context.Context, tx *sql.Tx, k insertKind, rows int, arg
 	return err
 }
 
-func (s *DB) prepared(ctx context.Context, k insertKind) (*sql.Stmt, error) {
+func (s *DB) prepared(ctx context.Context, k store.Insert) (*sql.Stmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st, ok := s.stmts[k.head]; ok {
+	if st, ok := s.stmts[k]; ok {
 		return st, nil
 	}
-	st, err := s.db.PrepareContext(ctx, k.query(rowsPerInsert))
+	st, err := s.db.PrepareContext(ctx, k.Query(rowsPerInsert))
 	if err != nil {
 		return nil, err
 	}
 	if s.stmts == nil {
-		s.stmts = make(map[string]*sql.Stmt)
+		s.stmts = make(map[store.Insert]*sql.Stmt)
 	}
-	s.stmts[k.head] = st
+	s.stmts[k] = st
 	return st, nil
-}
-
-// placeholders returns "(?, ?), (?, ?)" for rows rows of cols columns.
-func placeholders(rows, cols int) string {
-	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
-	return strings.Repeat(row+", ", rows-1) + row
 }
 
 // Purge implements store.Store.
 func (s *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
-	if err := s.check(); err != nil {
-		return 0, err
-	}
-	var total int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		for _, table := range []string{"events", "questions", "admin_actions", "reloads"} {
-			res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE at < ?`, ms(before))
-			if err != nil {
-				return err
-			}
-			n, _ := res.RowsAffected()
-			total += n
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: purge: %w", err)
-	}
-	return total, nil
-}
-
-// Records implements store.Store.
-func (s *DB) Records(ctx context.Context, f store.Filter) ([]store.Record, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	since, until := store.Bounds(f)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, channel, chat_kind, user_hash, text, outcome, entry, confidence, candidates, urgency, language, faq_version
-		FROM questions WHERE at >= ? AND at < ? ORDER BY at, id`, since, until)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: records: %w", err)
-	}
-	out, index, err := store.ScanQuestions(rows)
-	rows.Close()
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: records: %w", err)
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	ev, err := s.db.QueryContext(ctx, `SELECT e.question_id, e.at, e.kind, e.user_hash, e.vote, e.entry, e.text
-		FROM events e JOIN questions q ON q.id = e.question_id
-		WHERE q.at >= ? AND q.at < ? ORDER BY e.at, e.id`, since, until)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: records: %w", err)
-	}
-	defer ev.Close()
-	if err := store.ScanEvents(ev, out, index); err != nil {
-		return nil, fmt.Errorf("sqlite: records: %w", err)
-	}
-	return out, nil
-}
-
-// Counts implements store.Store.
-func (s *DB) Counts(ctx context.Context, f store.Filter, bucket time.Duration) ([]store.Count, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	width := int64(bucket / time.Millisecond)
-	if bucket < time.Second || bucket%time.Second != 0 {
-		return nil, fmt.Errorf("sqlite: counts: bucket %v is not a whole number of seconds", bucket)
-	}
-	since, until := store.Bounds(f)
-	rows, err := s.db.QueryContext(ctx, `SELECT (at - ((at % ?) + ?) % ?) AS b, outcome, urgency, COUNT(*)
-		FROM questions WHERE at >= ? AND at < ? GROUP BY b, outcome, urgency ORDER BY b, outcome, urgency`,
-		width, width, width, since, until)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: counts: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Count
-	for rows.Next() {
-		var c store.Count
-		var b int64
-		if err := rows.Scan(&b, &c.Outcome, &c.Urgency, &c.N); err != nil {
-			return nil, fmt.Errorf("sqlite: counts: %w", err)
-		}
-		c.Start = store.FromMillis(b)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: counts: %w", err)
-	}
-	return out, nil
-}
-
-// TopEntries implements store.Store.
-func (s *DB) TopEntries(ctx context.Context, f store.Filter, n int) ([]store.EntryStats, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	since, until := store.Bounds(f)
-	rows, err := s.db.QueryContext(ctx, `SELECT q.entry, COUNT(*),
-			COALESCE(SUM((SELECT COUNT(*) FROM events e WHERE e.question_id = q.id AND e.kind = 'vote' AND e.vote = 'up')), 0),
-			COALESCE(SUM((SELECT COUNT(*) FROM events e WHERE e.question_id = q.id AND e.kind = 'vote' AND e.vote = 'down')), 0)
-		FROM questions q WHERE q.outcome = 'answer' AND q.entry <> '' AND q.at >= ? AND q.at < ?
-		GROUP BY q.entry ORDER BY COUNT(*) DESC, q.entry LIMIT ?`, since, until, n)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: top entries: %w", err)
-	}
-	defer rows.Close()
-	var out []store.EntryStats
-	for rows.Next() {
-		var e store.EntryStats
-		if err := rows.Scan(&e.Entry, &e.Answers, &e.Up, &e.Down); err != nil {
-			return nil, fmt.Errorf("sqlite: top entries: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: top entries: %w", err)
-	}
-	return out, nil
-}
-
-// Votes implements store.Store.
-func (s *DB) Votes(ctx context.Context, f store.Filter) (store.Votes, error) {
-	var v store.Votes
-	if err := s.check(); err != nil {
-		return v, err
-	}
-	since, until := store.Bounds(f)
-	err := s.db.QueryRowContext(ctx, `SELECT
-			COALESCE(SUM(CASE WHEN e.vote = 'up' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN e.vote = 'down' THEN 1 ELSE 0 END), 0)
-		FROM events e JOIN questions q ON q.id = e.question_id
-		WHERE e.kind = 'vote' AND q.at >= ? AND q.at < ?`, since, until).Scan(&v.Up, &v.Down)
-	if err != nil {
-		return v, fmt.Errorf("sqlite: votes: %w", err)
-	}
-	return v, nil
-}
-
-// Mark implements store.Store.
-func (s *DB) Mark(ctx context.Context, m store.Mark) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	if m.ClusterID == "" || (m.State != store.MarkPromoted && m.State != store.MarkDismissed) {
-		return fmt.Errorf("sqlite: mark: need a cluster id and a state %q or %q", store.MarkPromoted, store.MarkDismissed)
-	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO cluster_marks (cluster_id, state, entry, negative, text, at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (cluster_id) DO UPDATE SET state = excluded.state, entry = excluded.entry, negative = excluded.negative, text = excluded.text, at = excluded.at`,
-		m.ClusterID, m.State, m.Entry, m.Negative, m.Text, ms(m.Time))
-	if err != nil {
-		return fmt.Errorf("sqlite: mark: %w", err)
-	}
-	return nil
-}
-
-// Marks implements store.Store.
-func (s *DB) Marks(ctx context.Context) ([]store.Mark, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT cluster_id, state, entry, negative, text, at FROM cluster_marks ORDER BY at, cluster_id`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: marks: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Mark
-	for rows.Next() {
-		var m store.Mark
-		var at int64
-		if err := rows.Scan(&m.ClusterID, &m.State, &m.Entry, &m.Negative, &m.Text, &at); err != nil {
-			return nil, fmt.Errorf("sqlite: marks: %w", err)
-		}
-		m.Time = store.FromMillis(at)
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: marks: %w", err)
-	}
-	return out, nil
-}
-
-// RecordAction implements store.Store.
-func (s *DB) RecordAction(ctx context.Context, a store.Action) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO admin_actions (at, session, action, detail) VALUES (?, ?, ?, ?)`, ms(a.Time), a.Session, a.Action, a.Detail); err != nil {
-		return fmt.Errorf("sqlite: record action: %w", err)
-	}
-	return nil
-}
-
-// Actions implements store.Store.
-func (s *DB) Actions(ctx context.Context, n int) ([]store.Action, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT at, session, action, detail FROM admin_actions ORDER BY at DESC, id DESC LIMIT ?`, n)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: actions: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Action
-	for rows.Next() {
-		var a store.Action
-		var at int64
-		if err := rows.Scan(&at, &a.Session, &a.Action, &a.Detail); err != nil {
-			return nil, fmt.Errorf("sqlite: actions: %w", err)
-		}
-		a.Time = store.FromMillis(at)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: actions: %w", err)
-	}
-	return out, nil
-}
-
-// RecordReload implements store.Store.
-func (s *DB) RecordReload(ctx context.Context, r store.Reload) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	probs := r.Problems
-	if probs == nil {
-		probs = []string{}
-	}
-	pj, err := json.Marshal(probs)
-	if err != nil {
-		return fmt.Errorf("sqlite: record reload: %w", err)
-	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO reloads (at, trigger, ok, changed, version, entries, duration_us, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		ms(r.Time), r.Trigger, r.OK, r.Changed, r.Version, r.Entries, r.Duration.Microseconds(), string(pj)); err != nil {
-		return fmt.Errorf("sqlite: record reload: %w", err)
-	}
-	return nil
-}
-
-// Reloads implements store.Store.
-func (s *DB) Reloads(ctx context.Context, n int) ([]store.Reload, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT at, trigger, ok, changed, version, entries, duration_us, problems FROM reloads ORDER BY at DESC, id DESC LIMIT ?`, n)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: reloads: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Reload
-	for rows.Next() {
-		var r store.Reload
-		var at, us int64
-		var pj string
-		if err := rows.Scan(&at, &r.Trigger, &r.OK, &r.Changed, &r.Version, &r.Entries, &us, &pj); err != nil {
-			return nil, fmt.Errorf("sqlite: reloads: %w", err)
-		}
-		r.Time, r.Duration = store.FromMillis(at), time.Duration(us)*time.Microsecond
-		if err := json.Unmarshal([]byte(pj), &r.Problems); err != nil {
-			return nil, fmt.Errorf("sqlite: reloads: %w", err)
-		}
-		if len(r.Problems) == 0 {
-			r.Problems = nil
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: reloads: %w", err)
-	}
-	return out, nil
+	return s.SQL.Purge(ctx, before, nil)
 }
 
 // Close implements store.Store. It checkpoints the WAL into the database
