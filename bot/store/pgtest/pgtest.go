@@ -56,6 +56,15 @@ type Cluster struct {
 func Start(t testing.TB) *Cluster {
 	t.Helper()
 	c, err := New()
+	check(t, err)
+	t.Cleanup(c.Close)
+	return c
+}
+
+// check skips t when err says PostgreSQL is not installed, unless CI is
+// set: then, as for any other error, it fails t.
+func check(t testing.TB, err error) {
+	t.Helper()
 	if errors.Is(err, ErrNotInstalled) {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%v, and CI is set: the PostgreSQL tests must run in CI", err)
@@ -65,8 +74,6 @@ func Start(t testing.TB) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.Close)
-	return c
 }
 
 // Installed reports whether PostgreSQL's server binaries are there.

@@ -38,3 +38,25 @@ func TestClusterServesSeparateDatabases(t *testing.T) {
 		t.Errorf("current_user = %q, %v", user, err)
 	}
 }
+
+func TestSharedStartsOneCluster(t *testing.T) {
+	var s pgtest.Shared
+	defer s.Close()
+	a := s.Start(t)
+	if b := s.Start(t); b != a {
+		t.Fatal("two Starts of one Shared started two clusters")
+	}
+	ctx := context.Background()
+	dsn := a.Database(t)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	s.Close()
+	s.Close() // a second Close is harmless
+	if conn, err := pgx.Connect(ctx, dsn); err == nil {
+		conn.Close(ctx)
+		t.Error("the cluster still takes connections after Close")
+	}
+}
