@@ -8,8 +8,6 @@ package bot
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"log/slog"
 	"strings"
 	"time"
@@ -274,10 +272,13 @@ func (b *Bot) Pick(ctx context.Context, m Message, id string) Reply {
 	return r
 }
 
+// observe logs a reply and hands it to the observer. The log line names no
+// user, not even by a hash: a stable pseudonym would link every question a
+// traveler asks in a log kept and shipped apart from the store (which keeps
+// a keyed hash only while recording is on, and purges it on schedule).
 func (b *Bot) observe(m Message, r Reply, took time.Duration) {
 	b.log.Info("question",
 		"channel", m.Channel,
-		"user", OpaqueID(m.Channel, m.UserID),
 		"outcome", string(r.Kind),
 		"entry", r.ID,
 		"confidence", r.Confidence,
@@ -286,16 +287,6 @@ func (b *Bot) observe(m Message, r Reply, took time.Duration) {
 	if b.observer != nil {
 		b.observer.Observe(m, r, took)
 	}
-}
-
-// OpaqueID hashes a platform user id so logs can tell users apart without
-// identifying them.
-func OpaqueID(channel, userID string) string {
-	if userID == "" {
-		return ""
-	}
-	sum := sha256.Sum256([]byte("travelbot\x00" + channel + "\x00" + userID))
-	return hex.EncodeToString(sum[:6])
 }
 
 // IsBlank reports whether a message has nothing to match once cleaned: only

@@ -213,16 +213,6 @@ func TestSplitCommand(t *testing.T) {
 	}
 }
 
-func TestOpaqueID(t *testing.T) {
-	a, b := bot.OpaqueID("telegram", "123456789"), bot.OpaqueID("telegram", "123456789")
-	if a != b || a == "" || strings.Contains(a, "123456789") {
-		t.Errorf("OpaqueID = %q, %q: want stable and not the id", a, b)
-	}
-	if bot.OpaqueID("discord", "123456789") == a {
-		t.Error("the same id on two channels gives the same opaque id")
-	}
-}
-
 func TestReloadFailureReply(t *testing.T) {
 	rl := &fakeReloader{result: faq.ReloadResult{Version: "old", Entries: 2, Problems: []faq.Problem{{File: "faq.yaml", Line: 3, Col: 5, Msg: "unknown key \"colour\""}}}}
 	b := bot.New(bot.Options{Tables: faq.NewLive(table(t, testFAQ)), Reloader: rl, Admins: map[string][]string{"discord": {"42"}}})

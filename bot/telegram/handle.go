@@ -450,7 +450,9 @@ func (a *Adapter) deliver(ctx context.Context, t target, r bot.Reply) bool {
 			if ctx.Err() != nil {
 				return false
 			}
-			a.log.Warn("reply not delivered", "chat", bot.OpaqueID(Channel, strconv.FormatInt(t.chatID, 10)), "err", err)
+			// No chat: a private chat's id is its traveler's (see
+			// bot.Bot's question log line).
+			a.log.Warn("reply not delivered", "err", err)
 			return true
 		}
 	}
