@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -31,6 +30,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"travelbot/internal/deathsig"
 )
 
 // ErrNotInstalled is returned by New when no PostgreSQL server binaries are
@@ -159,7 +160,7 @@ func (c *Cluster) start() error {
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=32MB")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	exited, err := startLocked(cmd)
+	exited, err := deathsig.Start(cmd)
 	if err != nil {
 		return fmt.Errorf("pgtest: postgres: %w", err)
 	}
@@ -197,7 +198,7 @@ func (c *Cluster) dsn(db string) string {
 func (c *Cluster) command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(c.bin, name), args...)
 	cmd.Dir = c.dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred} // deathsig.Start adds the parent-death signal
 	return cmd
 }
 
@@ -205,7 +206,7 @@ func (c *Cluster) run(name string, args ...string) ([]byte, error) {
 	cmd := c.command(name, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	exited, err := startLocked(cmd)
+	exited, err := deathsig.Start(cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -214,30 +215,6 @@ func (c *Cluster) run(name string, args ...string) ([]byte, error) {
 		return out.Bytes(), fmt.Errorf("%s: %s", cmd.Path, cmd.ProcessState)
 	}
 	return out.Bytes(), nil
-}
-
-// startLocked starts cmd from a goroutine locked to its OS thread until
-// cmd exits, and returns a channel closed then. The kernel sends the
-// parent-death signal when the thread that started the child ends, not the
-// process: a thread the Go runtime retires (one a goroutine locked and
-// left) would kill the child early.
-func startLocked(cmd *exec.Cmd) (<-chan struct{}, error) {
-	started := make(chan error, 1)
-	exited := make(chan struct{})
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	if err := <-started; err != nil {
-		return nil, err
-	}
-	return exited, nil
 }
 
 func freePort() (int, error) {

@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"travelbot/internal/deathsig"
 	"travelbot/seeds"
 )
 
@@ -88,7 +88,7 @@ type Replica struct {
 	bin  string
 	mu   sync.Mutex
 	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
+	done <-chan struct{} // closed when cmd has exited
 }
 
 // URL is the replica's HTTP origin.
@@ -219,24 +219,9 @@ func (r *Replica) Start() error {
 	}
 	cmd := exec.Command(r.bin, "serve")
 	cmd.Env = r.env
-	// A test that dies (a timeout's panic) takes its replicas with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// Started from a goroutine locked to its thread until the child exits:
-	// the parent-death signal follows the thread that started the child.
-	started := make(chan error, 1)
-	done := make(chan struct{})
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-		close(done)
-	}()
-	err = <-started
+	// A test that dies (a timeout's panic) takes its replicas with it.
+	done, err := deathsig.Start(cmd)
 	logf.Close() // the child has its own descriptor
 	if err != nil {
 		return fmt.Errorf("fleet: replica %d: %w", r.Index, err)
