@@ -87,7 +87,7 @@ func commands() []wireCommand {
 func (a *Adapter) registerCommands(ctx context.Context, s *discordgo.Session) error {
 	app := a.identity().appID
 	if app == "" {
-		return errors.New("discord: READY carried no application id")
+		return errors.New("READY carried no application id")
 	}
 	endpoint := discordgo.EndpointApplicationGlobalCommands(app)
 	if a.opts.Guild != "" {

@@ -208,17 +208,17 @@ type identity struct {
 // New checks the options and returns an Adapter. It does not connect.
 func New(o Options) (*Adapter, error) {
 	if o.Token == "" {
-		return nil, errors.New("discord: no bot token")
+		return nil, errors.New("no bot token")
 	}
 	if o.Conversation == nil {
-		return nil, errors.New("discord: no conversation")
+		return nil, errors.New("no conversation")
 	}
 	if o.APIBase == "" {
 		o.APIBase = DefaultAPIBase
 	}
 	base, err := url.Parse(o.APIBase)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || (base.Path != "" && base.Path != "/") {
-		return nil, fmt.Errorf("discord: API base %q must be an origin such as https://discord.com", o.APIBase)
+		return nil, fmt.Errorf("API base %q must be an origin such as https://discord.com", o.APIBase)
 	}
 	if o.RESTTimeout <= 0 {
 		o.RESTTimeout = DefaultRESTTimeout
@@ -227,7 +227,7 @@ func New(o Options) (*Adapter, error) {
 		o.DeferAfter = DefaultDeferAfter
 	}
 	if o.ShardCount > 1 && (o.ShardID < 0 || o.ShardID >= o.ShardCount) {
-		return nil, fmt.Errorf("discord: shard %d is not one of 0..%d", o.ShardID, o.ShardCount-1)
+		return nil, fmt.Errorf("shard %d is not one of 0..%d", o.ShardID, o.ShardCount-1)
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout
@@ -254,7 +254,7 @@ func New(o Options) (*Adapter, error) {
 	a.client = &hc
 	s, err := discordgo.New("Bot " + o.Token)
 	if err != nil {
-		return nil, a.safeErr("discord: new session", err)
+		return nil, a.safeErr("new session", err)
 	}
 	s.Client = a.client
 	s.ShouldRetryOnRateLimit = false // call() waits out 429s within a deadline
@@ -282,7 +282,7 @@ func (a *Adapter) Connected() bool { return a.connected.Load() }
 // and a session that drops is resumed.
 func (a *Adapter) Run(ctx context.Context) error {
 	if !a.started.CompareAndSwap(false, true) {
-		return errors.New("discord: Run called twice")
+		return errors.New("Run called twice")
 	}
 	s := a.rest
 
@@ -332,7 +332,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	select {
 	case <-ready:
 	case err := <-gwDone:
-		return a.safeErr("discord: connect", err)
+		return a.safeErr("connect", err)
 	case <-ctx.Done():
 		stop()
 		return nil
@@ -353,7 +353,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		// Refused for good mid-run (a revoked token): nothing to serve.
 		gwDone <- err
 		stop()
-		return a.safeErr("discord: gateway", err)
+		return a.safeErr("gateway", err)
 	}
 }
 

@@ -140,15 +140,15 @@ func newGateway(o gatewayOptions) *gateway {
 
 // Reasons a connection ended that decide what the next one does.
 var (
-	errReconnect = errors.New("discord: gateway asked to reconnect (op 7)")
-	errZombie    = errors.New("discord: no heartbeat ACK since the last heartbeat")
+	errReconnect = errors.New("gateway asked to reconnect (op 7)")
+	errZombie    = errors.New("no heartbeat ACK since the last heartbeat")
 )
 
 // invalidSession is op 9; resumable is its d.
 type invalidSession struct{ resumable bool }
 
 func (e invalidSession) Error() string {
-	return fmt.Sprintf("discord: invalid session (op 9, resumable %v)", e.resumable)
+	return fmt.Sprintf("invalid session (op 9, resumable %v)", e.resumable)
 }
 
 // permanentError is a failure that another connection would only repeat:
@@ -260,7 +260,7 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 		} else {
 			g.url = "" // look it up again
 		}
-		return false, fmt.Errorf("discord: dial gateway: %w", err)
+		return false, fmt.Errorf("dial gateway: %w", err)
 	}
 	c := &conn{ws: ws}
 	var code atomic.Int32 // how we close: resumable unless the session is over
@@ -293,7 +293,7 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 		return false, err
 	}
 	if f.Op != opHello || json.Unmarshal(f.D, &hello) != nil || hello.Interval <= 0 {
-		return false, fmt.Errorf("discord: gateway sent op %d before HELLO", f.Op)
+		return false, fmt.Errorf("gateway sent op %d before HELLO", f.Op)
 	}
 	_ = ws.SetReadDeadline(time.Time{})
 	interval := time.Duration(hello.Interval) * time.Millisecond
@@ -312,7 +312,7 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 		err = c.send(opIdentify, g.identify())
 	}
 	if err != nil {
-		return false, fmt.Errorf("discord: send %s: %w", map[bool]string{true: "RESUME", false: "IDENTIFY"}[resuming], err)
+		return false, fmt.Errorf("send %s: %w", map[bool]string{true: "RESUME", false: "IDENTIFY"}[resuming], err)
 	}
 	for {
 		f, err := g.read(c)
@@ -398,7 +398,7 @@ func (g *gateway) target(ctx context.Context) (string, bool, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
-		return "", false, fmt.Errorf("discord: gateway URL %q is not a websocket URL", base)
+		return "", false, fmt.Errorf("gateway URL %q is not a websocket URL", base)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -418,14 +418,14 @@ func (g *gateway) read(c *conn) (frame, error) {
 				g.seq.Store(0)
 			}
 			if permanent(err) {
-				return frame{}, permanentError{fmt.Errorf("discord: gateway closed the connection: %w", err)}
+				return frame{}, permanentError{fmt.Errorf("gateway closed the connection: %w", err)}
 			}
 		}
-		return frame{}, fmt.Errorf("discord: gateway read: %w", err)
+		return frame{}, fmt.Errorf("gateway read: %w", err)
 	}
 	var f frame
 	if err := json.Unmarshal(data, &f); err != nil {
-		return frame{}, fmt.Errorf("discord: gateway sent a frame that is not JSON: %w", err)
+		return frame{}, fmt.Errorf("gateway sent a frame that is not JSON: %w", err)
 	}
 	return f, nil
 }

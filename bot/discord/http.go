@@ -48,7 +48,7 @@ const interactionPing = 1
 func NewInteractionsHandler(a *Adapter, publicKey string) (http.Handler, error) {
 	key, err := hex.DecodeString(strings.TrimSpace(publicKey))
 	if err != nil || len(key) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("discord: the public key must be %d bytes in hex", ed25519.PublicKeySize)
+		return nil, fmt.Errorf("the Discord public key must be %d bytes in hex", ed25519.PublicKeySize)
 	}
 	return &interactionsHandler{a: a, key: ed25519.PublicKey(key), now: time.Now}, nil
 }

@@ -163,7 +163,7 @@ func (a *Adapter) call(ctx context.Context, method string, idempotent bool, fn f
 		wait, retry := retryable(err, idempotent, bo)
 		if !retry || attempt == maxAttempts || ctx.Err() != nil || !fits(ctx, wait) {
 			a.events.APIError(channel, method)
-			return a.safeErr("discord: "+method, err)
+			return a.safeErr(method, err)
 		}
 		a.events.APIRetry(channel, method)
 		a.log.Warn("discord: retrying", "method", method, "attempt", attempt, "wait", wait, "err", a.redact(err.Error()))
@@ -172,7 +172,7 @@ func (a *Adapter) call(ctx context.Context, method string, idempotent bool, fn f
 		case <-ctx.Done():
 			t.Stop()
 			a.events.APIError(channel, method)
-			return a.safeErr("discord: "+method, err)
+			return a.safeErr(method, err)
 		case <-t.C:
 		}
 	}
