@@ -196,7 +196,7 @@ func TestCommands(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := startOn(t, telegramtest.New(t), nil, tc.reloader, nil)
+			e := startOn(t, newFake(t), nil, tc.reloader, nil)
 			e.fake.Enqueue(telegramtest.PrivateText(tc.user, tc.text))
 			m := e.waitSent(tc.user, 1)[0]
 			if !strings.HasPrefix(m.Visible, tc.first) {
@@ -215,7 +215,7 @@ func TestCommands(t *testing.T) {
 }
 
 func TestStartupRegistersCommandsAndDeletesWebhook(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	fake.SetWebhook("https://old.example/hook") // left by an earlier deployment
 	e := startOn(t, fake, nil, nil, nil)
 	e.fake.Enqueue(telegramtest.PrivateText(103, consulateQ))
@@ -408,7 +408,7 @@ func TestEmergencyFirstLineSaysCall112(t *testing.T) {
 }
 
 func TestThousandQueuedUpdatesAnsweredExactlyOnce(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	const n = 1000
 	for i := range n {
 		fake.Enqueue(telegramtest.PrivateText(int64(10_000+i), consulateQ))
@@ -472,7 +472,7 @@ func TestServerErrorsAndDroppedConnectionsAreRetried(t *testing.T) {
 }
 
 func TestPollErrorsBackOffAndRecover(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	fake.Fail("getUpdates", telegramtest.Fault{Code: 500}, telegramtest.Fault{Code: 429, RetryAfter: 2})
 	e := startOn(t, fake, nil, nil, nil)
 	e.fake.Enqueue(telegramtest.PrivateText(108, consulateQ))
@@ -486,7 +486,7 @@ func TestPollErrorsBackOffAndRecover(t *testing.T) {
 }
 
 func TestUpdateSurvivesCrashBetweenFetchAndReply(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	entered := make(chan struct{})
 	var once sync.Once
 	stuck := &fakeConv{handle: func(ctx context.Context, m bot.Message) bot.Reply {
@@ -520,7 +520,7 @@ func TestUpdateSurvivesCrashBetweenFetchAndReply(t *testing.T) {
 }
 
 func TestShutdownConfirmsHandledUpdates(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	e := startOn(t, fake, nil, nil, nil)
 	id := fake.Enqueue(telegramtest.PrivateText(110, consulateQ))
 	e.waitSent(110, 1)
@@ -532,17 +532,21 @@ func TestShutdownConfirmsHandledUpdates(t *testing.T) {
 	}
 }
 
+// TestShutdownCancelsLongPollPromptly: cancelling Run cuts the long poll
+// short rather than waiting it out. The fake keeps real seconds here, so
+// the 50 s poll would outlast stop's 10 s bound if Run waited for it; the
+// fake also counts the poll as abandoned by the client.
 func TestShutdownCancelsLongPollPromptly(t *testing.T) {
-	e := start(t, nil, func(o *telegram.Options) { o.PollTimeout = 50 * time.Second })
-	if !e.fake.WaitUntil(5*time.Second, func() bool { return e.fake.Polling() > 0 }) {
+	fake := telegramtest.New(t)
+	e := startOn(t, fake, nil, nil, func(o *telegram.Options) { o.PollTimeout = 50 * time.Second })
+	if !fake.WaitUntil(waitTimeout, func() bool { return fake.Polling() > 0 }) {
 		t.Fatal("no long poll started")
 	}
-	began := time.Now()
 	if err := e.stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if d := time.Since(began); d > 2*time.Second {
-		t.Errorf("Run returned %v after cancel, want promptly", d)
+	if !fake.WaitUntil(waitTimeout, func() bool { return fake.CutPolls() == 1 && fake.Polling() == 0 }) {
+		t.Errorf("%d long polls cut short by the client, %d still waiting; want the one poll cut", fake.CutPolls(), fake.Polling())
 	}
 }
 
@@ -839,7 +843,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 }
 
 func TestPollingRecoversFromWebhookConflict(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	fake.SetWebhook("https://old.example/hook")
 	fake.Fail("deleteWebhook", telegramtest.Fault{Code: 500}) // the first attempt at start fails
 	e := startOn(t, fake, nil, nil, func(o *telegram.Options) { o.MaxAttempts = 1 })
@@ -856,8 +860,13 @@ func TestPollingRecoversFromWebhookConflict(t *testing.T) {
 	}
 }
 
+// TestSendsRespectRateLimits: each limit makes every send wait its turn.
+// The limits reserve their tokens on a clock that stands still and wait
+// through a recorder that returns at once, so the waits they impose are
+// exact: with one message per 100 ms and a burst of one, the k-th message
+// to share a limit waits k×100 ms.
 func TestSendsRespectRateLimits(t *testing.T) {
-	const min = 60 * time.Millisecond // limits below allow one message per 100ms
+	const every = 100 * time.Millisecond // the limits below: 10 messages a second
 	cases := []struct {
 		name   string
 		limits telegram.Limits
@@ -873,7 +882,11 @@ func TestSendsRespectRateLimits(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := start(t, nil, func(o *telegram.Options) { o.Limits = tc.limits })
+			clk := testutil.NewClock(testutil.Start)
+			waits := &sleeps{}
+			e := startWith(t, newFake(t), nil, nil, func(o *telegram.Options) { o.Limits = tc.limits }, func(e *env) {
+				telegram.SetLimitClock(e.adapter, clk.Now, waits.sleep)
+			})
 			for i := range tc.chats {
 				e.fake.Enqueue(tc.update(i))
 			}
@@ -882,9 +895,14 @@ func TestSendsRespectRateLimits(t *testing.T) {
 			if len(sent) < 3 {
 				t.Fatalf("only %d messages sent", len(sent))
 			}
-			for i := 1; i < len(sent); i++ {
-				if gap := sent[i].At.Sub(sent[i-1].At); gap < min {
-					t.Errorf("messages %d and %d sent %v apart, want at least %v", i-1, i, gap, min)
+			got := waits.all()
+			slices.Sort(got)
+			if len(got) != len(sent)-1 {
+				t.Fatalf("%d messages sent after %d waits %v, want a wait before each but the first", len(sent), len(got), got)
+			}
+			for k, d := range got {
+				if want := time.Duration(k+1) * every; d < want-time.Millisecond || d > want+time.Millisecond {
+					t.Errorf("waits %v: wait %d is %v, want %v", got, k+1, d, want)
 				}
 			}
 		})
@@ -892,7 +910,7 @@ func TestSendsRespectRateLimits(t *testing.T) {
 }
 
 func TestEmergencyRepliesGoFirst(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	conv := &fakeConv{handle: func(ctx context.Context, m bot.Message) bot.Reply {
 		if m.Text == "help, I've been robbed" {
 			// Arrive when the normal replies are already queued for

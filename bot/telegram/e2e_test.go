@@ -77,7 +77,7 @@ func startReal(t *testing.T, yaml string, opts func(*bot.Options)) *env {
 	if opts != nil {
 		opts(&o)
 	}
-	return startOn(t, telegramtest.New(t), bot.New(o), nil, nil)
+	return startOn(t, newFake(t), bot.New(o), nil, nil)
 }
 
 // pressed enqueues a press of the button with that data under m, by user,

@@ -1,6 +1,12 @@
 package telegram
 
-import "time"
+import (
+	"context"
+	"errors"
+	"time"
+
+	"golang.org/x/time/rate"
+)
 
 // SetWebhookWait shortens how long a webhook request waits for its update
 // (25s in production). Call it before the first request.
@@ -16,4 +22,25 @@ func WebhookDuplicates(a *Adapter) int {
 	st.calls.mu.Lock()
 	defer st.calls.mu.Unlock()
 	return st.calls.duplicates
+}
+
+// SetRepoll shortens the waits between polls while updates are in flight
+// (250 ms doubling to 2 s in production). Call it before Run.
+func SetRepoll(a *Adapter, lo, hi time.Duration) { a.repollMin, a.repollMax = lo, hi }
+
+// SetLimitClock makes the limits on outgoing messages reserve their tokens
+// at now() and wait for them with sleep, instead of reading the wall clock
+// and sleeping, so a test can see each wait a limit imposes without taking
+// it. Call it before Run.
+func SetLimitClock(a *Adapter, now func() time.Time, sleep func(context.Context, time.Duration) error) {
+	a.out.take = func(ctx context.Context, l *rate.Limiter) error {
+		r := l.ReserveN(now(), 1)
+		if !r.OK() {
+			return errors.New("the limit's burst is under one message")
+		}
+		if d := r.DelayFrom(now()); d > 0 {
+			return sleep(ctx, d)
+		}
+		return ctx.Err()
+	}
 }

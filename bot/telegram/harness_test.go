@@ -224,14 +224,36 @@ func options(fake *telegramtest.Server, conv telegram.Conversation, ev *events, 
 	}
 }
 
+// pollSecond is how long a second of getUpdates' timeout lasts on the
+// fakes tests run against (see newFake).
+const pollSecond = 20 * time.Millisecond
+
+// newFake returns a fake server on which a long poll that finds nothing
+// lasts its timeout in units of pollSecond. Options' PollTimeout and the
+// 1 s poll the adapter confirms its offset with at shutdown would
+// otherwise cost every test a second of waiting on an idle poll; what each
+// poll returns, and when it returns early, is the same.
+func newFake(t *testing.T) *telegramtest.Server {
+	t.Helper()
+	fake := telegramtest.New(t)
+	fake.SetLongPollSecond(pollSecond)
+	return fake
+}
+
 // start runs an adapter against a new fake. conv nil: the real bot.
 func start(t *testing.T, conv telegram.Conversation, tweak func(*telegram.Options)) *env {
 	t.Helper()
-	fake := telegramtest.New(t)
-	return startOn(t, fake, conv, nil, tweak)
+	return startOn(t, newFake(t), conv, nil, tweak)
 }
 
 func startOn(t *testing.T, fake *telegramtest.Server, conv telegram.Conversation, reloader bot.Reloader, tweak func(*telegram.Options)) *env {
+	t.Helper()
+	return startWith(t, fake, conv, reloader, tweak, nil)
+}
+
+// startWith is startOn with a hook that sees the env, adapter made, before
+// Run starts: for the export_test.go setters.
+func startWith(t *testing.T, fake *telegramtest.Server, conv telegram.Conversation, reloader bot.Reloader, tweak func(*telegram.Options), prepare func(*env)) *env {
 	t.Helper()
 	e := &env{
 		t:      t,
@@ -256,7 +278,14 @@ func startOn(t *testing.T, fake *telegramtest.Server, conv telegram.Conversation
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// Updates in flight are re-polled after milliseconds, not 250 ms
+	// doubling to 2 s: tests that wait for the loop to poll again, or for
+	// another chat's update, wait that long.
+	telegram.SetRepoll(a, time.Millisecond, 20*time.Millisecond)
 	e.adapter = a
+	if prepare != nil {
+		prepare(e)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
 	go func() { e.done <- a.Run(ctx) }()

@@ -13,24 +13,37 @@ type outbox struct {
 	chats  *chatLimiters
 	groups *chatLimiters
 	global *gate
+	// take waits for one token of a bucket (l.Wait). Tests replace it to
+	// reserve tokens on a clock they move and record the waits.
+	take func(ctx context.Context, l *rate.Limiter) error
 }
 
 func newOutbox(l Limits) *outbox {
-	return &outbox{
+	o := &outbox{
 		chats:  newChatLimiters(l.Chat, l.ChatBurst, 4096),
 		groups: newChatLimiters(l.Group, l.GroupBurst, 1024),
-		global: newGate(rate.NewLimiter(l.Global, l.GlobalBurst)),
+		take:   func(ctx context.Context, l *rate.Limiter) error { return l.Wait(ctx) },
 	}
+	o.global = newGate(globalTokens{o, rate.NewLimiter(l.Global, l.GlobalBurst)})
+	return o
 }
+
+// globalTokens is the global bucket as the gate waits on it: through take.
+type globalTokens struct {
+	o   *outbox
+	lim *rate.Limiter
+}
+
+func (g globalTokens) Wait(ctx context.Context) error { return g.o.take(ctx, g.lim) }
 
 // wait blocks until a message to chatID may be sent. The per-chat buckets
 // come first, so a message waiting on its own chat holds no global token.
 func (o *outbox) wait(ctx context.Context, chatID int64, group, urgent bool) error {
-	if err := o.chats.get(chatID).Wait(ctx); err != nil {
+	if err := o.take(ctx, o.chats.get(chatID)); err != nil {
 		return err
 	}
 	if group {
-		if err := o.groups.get(chatID).Wait(ctx); err != nil {
+		if err := o.take(ctx, o.groups.get(chatID)); err != nil {
 			return err
 		}
 	}

@@ -80,7 +80,7 @@ func (a *Adapter) poll(ctx context.Context) error {
 	})
 	confirmed := 0
 	failures := a.backoff()
-	repoll := repollMin
+	repoll := a.repollMin
 	timeout := int(a.pollTimeout / time.Second)
 	for ctx.Err() == nil {
 		progress := track.changes()
@@ -131,7 +131,7 @@ func (a *Adapter) poll(ctx context.Context) error {
 			}
 		}
 		if fresh > 0 || (len(updates) == 0 && track.busy() == 0) {
-			repoll = repollMin
+			repoll = a.repollMin
 			continue
 		}
 		// Nothing new: poll again when an update finishes (the offset
@@ -140,7 +140,7 @@ func (a *Adapter) poll(ctx context.Context) error {
 		if waitFor(ctx, progress, repoll) != nil {
 			break
 		}
-		repoll = min(2*repoll, repollMax)
+		repoll = min(2*repoll, a.repollMax)
 	}
 	queues.wait()
 	if offset := track.nextOffset(); offset > confirmed {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"travelbot/bot"
 	"travelbot/bot/telegram"
 	"travelbot/bot/telegram/telegramtest"
@@ -30,34 +32,40 @@ func paced(_ context.Context, m bot.Message) bot.Reply {
 }
 
 // TestBusyChatDoesNotHoldUpOthers: one user has a queue of questions whose
-// answers go out at Telegram's real 1 msg/s per chat. Another user's
-// emergency, sent while that queue is being worked through, is answered at
-// once rather than after it.
+// answers wait on their chat's rate limit. Another user's emergency, sent
+// while that queue waits, is answered without waiting for it. The busy
+// chat's limit allows one message an hour, so the emergency is answered
+// while the busy chat has had one answer only if chats do not wait for
+// each other. The next process then answers the rest of the busy chat's
+// queue, in order.
 func TestBusyChatDoesNotHoldUpOthers(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	const busy, other, queued = 901, 902, 5
 	for i := range queued {
 		fake.Enqueue(telegramtest.PrivateText(busy, "question "+strconv.Itoa(i)))
 	}
-	e := startOn(t, fake, &fakeConv{handle: paced}, nil, func(o *telegram.Options) {
-		o.Limits = telegram.Limits{} // Telegram's: 1/s per chat, 30/s overall
+	e1 := startOn(t, fake, &fakeConv{handle: paced}, nil, func(o *telegram.Options) {
+		o.Limits = telegram.Limits{Global: rate.Inf, Chat: rate.Every(time.Hour), Group: rate.Inf}
+		o.ShutdownTimeout = time.Millisecond // the busy chat's second answer would wait an hour
 	})
-	e.waitSent(busy, 1)
-	sent := time.Now()
+	e1.waitSent(busy, 1)
 	fake.Enqueue(telegramtest.PrivateText(other, robbed))
-	reply := e.waitSent(other, 1)[0]
-	waited := reply.At.Sub(sent)
-	t.Logf("emergency answered after %v, with %d of %d answers to the busy chat out", waited, len(fake.SentTo(busy)), queued)
-	if waited > 1500*time.Millisecond {
-		t.Errorf("emergency answered after %v, want within 1.5s", waited)
+	e1.waitSent(other, 1)
+	if n := len(fake.SentTo(busy)); n != 1 {
+		t.Fatalf("the busy chat got %d answers under a limit of one an hour", n)
 	}
-	if n := len(fake.SentTo(busy)); n >= queued {
-		t.Errorf("the busy chat had all %d answers before the emergency was answered: the test did not overlap them", n)
+	if err := e1.stop(); err != nil {
+		t.Fatalf("Run: %v", err)
 	}
-	if !fake.WaitUntil(10*time.Second, func() bool { return len(fake.SentTo(busy)) >= queued }) {
-		t.Fatalf("busy chat: %d of %d answers", len(fake.SentTo(busy)), queued)
+	// Every poll long-polled, also while the busy chat's updates were in
+	// flight (the fake refuses a getUpdates without a positive timeout).
+	if n := fake.ShortPolls(); n != 0 {
+		t.Errorf("%d getUpdates calls short-polled", n)
 	}
-	e.settle()
+	t.Logf("%d getUpdates calls", len(fake.Calls("getUpdates")))
+
+	e2 := startOn(t, fake, &fakeConv{handle: paced}, nil, nil)
+	e2.settle()
 	got := fake.SentTo(busy)
 	if len(got) != queued {
 		t.Fatalf("busy chat: %d answers, want %d", len(got), queued)
@@ -67,15 +75,12 @@ func TestBusyChatDoesNotHoldUpOthers(t *testing.T) {
 			t.Errorf("answer %d = %q, want it to contain %q (in order)", i, m.Visible, want)
 		}
 	}
-	if n := len(fake.SentTo(other)); n != 1 {
-		t.Errorf("emergency answered %d times, want once", n)
+	// The emergency came after the update the busy chat was held on, so
+	// the offset did not pass it: the next process answers it again, the
+	// duplicate after a restart that at-least-once allows.
+	if n := len(fake.SentTo(other)); n < 1 || n > 2 {
+		t.Errorf("emergency answered %d times, want once, or twice across the restart", n)
 	}
-	// Every poll long-polled, also while the busy chat's updates were in
-	// flight (the fake refuses a getUpdates without a positive timeout).
-	if n := fake.ShortPolls(); n != 0 {
-		t.Errorf("%d getUpdates calls short-polled", n)
-	}
-	t.Logf("%d getUpdates calls", len(fake.Calls("getUpdates")))
 }
 
 // TestFloodGetsOneRateLimitNote: a user who floods the bot is told to slow
@@ -119,7 +124,7 @@ func TestFloodGetsOneRateLimitNote(t *testing.T) {
 // confirmed to Telegram stays at the stuck one. After a crash the stuck
 // update, and the one queued behind it, are delivered again and answered.
 func TestOffsetNeverPassesAnUnhandledUpdate(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	const slow, quick, other = 906, 907, 908
 	entered := make(chan struct{})
 	var once sync.Once

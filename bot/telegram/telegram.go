@@ -202,6 +202,10 @@ type Adapter struct {
 	hooks     atomic.Pointer[webhookState]
 	hookWait  time.Duration
 	claims    Claims
+
+	// repollMin and repollMax pace polls while updates are in flight (see
+	// poll); tests shorten them.
+	repollMin, repollMax time.Duration
 }
 
 var (
@@ -310,6 +314,7 @@ func New(o Options) (*Adapter, error) {
 	a.textOnly = newOncePerID(time.Hour, 10000, a.now)
 	a.slowDown = newOncePerID(time.Minute, 10000, a.now)
 	a.hookWait = webhookWait
+	a.repollMin, a.repollMax = repollMin, repollMax
 	quietLibraryOnce.Do(func() { _ = tgbotapi.SetLogger(libraryLogger{}) })
 	return a, nil
 }

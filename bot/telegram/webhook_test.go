@@ -91,7 +91,7 @@ func TestWebhook(t *testing.T) {
 }
 
 func TestWebhookRejectedIsAnError(t *testing.T) {
-	fake := telegramtest.New(t)
+	fake := newFake(t)
 	fake.Fail("setWebhook", telegramtest.Fault{Code: 400, Description: "Bad Request: bad webhook: HTTPS url must be provided for webhook"})
 	e := startOn(t, fake, nil, nil, func(o *telegram.Options) { o.WebhookURL = "http://bot.example/hook" })
 	select {

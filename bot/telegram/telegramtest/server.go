@@ -116,6 +116,8 @@ type Server struct {
 	collect    bool     // violations are expected: record them, do not fail the test
 	violations []string // every violation seen, in order
 	shortPolls int      // getUpdates calls without a positive timeout
+	cutPolls   int      // long polls the client abandoned before they ended
+	second     time.Duration
 }
 
 type queued struct {
@@ -144,6 +146,7 @@ func New(tb testing.TB) *Server {
 		changed:    make(chan struct{}),
 		nextUpdate: 1000,
 		nextMsg:    5000,
+		second:     time.Second,
 	}
 	s.srv = httptest.NewServer(s)
 	s.URL = s.srv.URL
@@ -155,6 +158,25 @@ func New(tb testing.TB) *Server {
 func (s *Server) Close() {
 	s.srv.CloseClientConnections()
 	s.srv.Close()
+}
+
+// SetLongPollSecond makes the fake hold a getUpdates that finds nothing
+// for its timeout times d instead of times a second. Tests shorten it so
+// that idle long polls, and the 1 s poll an adapter confirms its offset
+// with at shutdown, end in milliseconds; what a poll returns is unchanged.
+// Call it before the first getUpdates.
+func (s *Server) SetLongPollSecond(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.second = d
+}
+
+// CutPolls is the number of long polls the client abandoned (cancelled or
+// disconnected) before they found an update or timed out.
+func (s *Server) CutPolls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cutPolls
 }
 
 // SetWebhook pretends a webhook is set, so getUpdates fails with 409 until
@@ -482,11 +504,10 @@ func (s *Server) getUpdates(r *http.Request) (any, int, string) {
 		s.shortPolls++
 		s.mu.Unlock()
 	}
-	deadline := time.NewTimer(time.Duration(timeout) * time.Second)
-	defer deadline.Stop()
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	deadline := time.NewTimer(time.Duration(timeout) * s.second)
+	defer deadline.Stop()
 	if s.webhookURL != "" {
 		return nil, 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 	}
@@ -507,6 +528,9 @@ func (s *Server) getUpdates(r *http.Request) (any, int, string) {
 			done = true
 		}
 		s.mu.Lock()
+		if done && r.Context().Err() != nil {
+			s.cutPolls++
+		}
 		s.polling--
 		s.notifyLocked()
 		if done {
