@@ -232,8 +232,8 @@ func (c *Config) attrs() []slog.Attr {
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel),
-		slog.Float64("thresholds.answer", c.Thresholds.Answer),
-		slog.Float64("thresholds.clarify", c.Thresholds.Clarify),
+		threshold("thresholds.answer", c.Thresholds.Answer),
+		threshold("thresholds.clarify", c.Thresholds.Clarify),
 		slog.Bool("watch", c.Watch),
 		slog.Duration("reload_debounce", c.ReloadDebounce),
 		slog.Float64("rate_limit.per_minute", c.RateLimit.PerMinute),
@@ -264,6 +264,16 @@ func (c *Config) attrs() []slog.Attr {
 		slog.Int("discord.shard_count", c.Discord.ShardCount),
 		slog.Int("discord.shard_id", c.Discord.ShardID),
 	}
+}
+
+// threshold logs a threshold override; zero is no override (the FAQ's own
+// threshold, else the built-in default, applies: serve's "faq loaded" line
+// gives the value in use), which a logged 0 would misstate.
+func threshold(key string, v float64) slog.Attr {
+	if v == 0 {
+		return slog.String(key, "faq or default")
+	}
+	return slog.Float64(key, v)
 }
 
 // DefaultDataDir is the data directory when data_dir is not set:

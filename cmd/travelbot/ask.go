@@ -22,17 +22,12 @@ func (m *Main) ask(ctx context.Context, args []string) error {
 	fs.SetOutput(m.Stderr)
 	faqPath := fs.String("faq", "", "FAQ `file` (default: the embedded FAQ)")
 	asJSON := fs.Bool("json", false, "print the reply as one JSON object")
-	fs.Usage = func() {
-		fmt.Fprintln(m.Stderr, "usage: travelbot ask [--faq FILE] [--json] QUESTION...")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if done, err := m.parseFlags(fs, args, "usage: travelbot ask [--faq FILE] [--json] QUESTION..."); done {
+		return err
 	}
 	question := strings.TrimSpace(strings.Join(fs.Args(), " "))
 	if bot.IsBlank(question) {
-		fs.Usage()
-		return &exitError{code: 2}
+		return usageError(fs)
 	}
 	b, err := m.cliBot(*faqPath)
 	if err != nil {

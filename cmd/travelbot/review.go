@@ -508,16 +508,11 @@ func (m *Main) review(ctx context.Context, args []string) error {
 	fs, rf := m.reviewFlagSet("review")
 	since := rf.since
 	asJSON := fs.Bool("json", false, "print JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(m.Stderr, "usage: travelbot review [--data DIR] [--faq FILE | --database-url URL] [--since 7d] [--json]\n       travelbot review promote [--data DIR] (--faq FILE | --database-url URL) --entry ENTRY [--negative] [--question TEXT] [--cases FILE] CLUSTER_ID")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if done, err := m.parseFlags(fs, args, "usage: travelbot review [--data DIR] [--faq FILE | --database-url URL] [--since 7d] [--json]\n       travelbot review promote [--data DIR] (--faq FILE | --database-url URL) --entry ENTRY [--negative] [--question TEXT] [--cases FILE] CLUSTER_ID"); done {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return &exitError{code: 2}
+		return usageError(fs)
 	}
 	window, err := parseSince(*since)
 	if err != nil {
@@ -592,17 +587,12 @@ func (m *Main) promote(ctx context.Context, args []string) error {
 	negative := fs.Bool("negative", false, "add the question to the FAQ's negatives (out of scope) instead")
 	question := fs.String("question", "", "the phrasing to add (default: the cluster's representative question)")
 	casesPath := fs.String("cases", "", "cases `file` that must not get worse (default: cases.yaml beside the FAQ, when present)")
-	fs.Usage = func() {
-		fmt.Fprintln(m.Stderr, "usage: travelbot review promote [--data DIR] (--faq FILE | --database-url URL) --entry ENTRY [--negative] [--question TEXT] [--cases FILE] [--since 7d] CLUSTER_ID")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if done, err := m.parseFlags(fs, args, "usage: travelbot review promote [--data DIR] (--faq FILE | --database-url URL) --entry ENTRY [--negative] [--question TEXT] [--cases FILE] [--since 7d] CLUSTER_ID"); done {
+		return err
 	}
 	switch {
 	case fs.NArg() != 1:
-		fs.Usage()
-		return &exitError{code: 2}
+		return usageError(fs)
 	case (*entry == "") == !*negative:
 		return &exitError{code: 2, msg: "travelbot review promote: give --entry ENTRY, or --negative"}
 	}

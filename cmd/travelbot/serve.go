@@ -31,16 +31,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	configPath := fs.String("config", "", "YAML config `file` (see config/example.yaml); TRAVELBOT_* variables override it")
-	fs.Usage = func() {
-		fmt.Fprintln(m.Stderr, "usage: travelbot serve [--config FILE]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if done, err := m.parseFlags(fs, args, "usage: travelbot serve [--config FILE]"); done {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return &exitError{code: 2}
+		return usageError(fs)
 	}
 
 	hup := m.Hangups
@@ -226,7 +221,8 @@ func (s *server) Open() (err error) {
 	}
 
 	s.log.Info("config", "config", s.cfg)
-	s.log.Info("faq loaded", "file", t.File(), "version", t.Version(), "entries", t.Len(), "warnings", len(t.Warnings()), "watch", s.watcher != nil)
+	s.log.Info("faq loaded", "file", t.File(), "version", t.Version(), "entries", t.Len(), "warnings", len(t.Warnings()), "watch", s.watcher != nil,
+		"thresholds.answer", t.Thresholds().Answer, "thresholds.clarify", t.Thresholds().Clarify) // in use: the config's, else the FAQ's, else the defaults
 	for _, a := range s.adapters {
 		s.log.Info("adapter on", "adapter", a.Name())
 	}
