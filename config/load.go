@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"travelbot/internal/apishape"
 	"travelbot/internal/yamlx"
 )
 
@@ -424,7 +424,7 @@ func (l *loader) validate() {
 			l.problem("telegram.webhook_url", "%q: needs a path, which the HTTP server serves (e.g. https://bot.example.org/telegram/webhook)", u)
 		}
 	}
-	if s := c.Telegram.WebhookSecret; s.IsSet() && !webhookSecret.MatchString(s.Value()) {
+	if s := c.Telegram.WebhookSecret; s.IsSet() && !apishape.TelegramWebhookSecret(s.Value()) {
 		l.problem("telegram.webhook_secret", "must be 1 to 256 of the characters A-Z a-z 0-9 _ - (value not shown)")
 	}
 
@@ -450,8 +450,6 @@ func (l *loader) validate() {
 	}
 }
 
-var webhookSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-
 func unwrapAddrError(err error) string {
 	var ae *net.AddrError
 	if errors.As(err, &ae) {
@@ -475,19 +473,15 @@ func (l *loader) unit(key string, v float64) {
 	}
 }
 
-// origin checks that v is an http(s) origin and returns it without its
-// trailing slash.
+// origin checks that v is an http(s) origin, by the rule the adapters
+// apply too, and returns it without its trailing slash.
 func (l *loader) origin(key, v string) string {
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		l.problem(key, "%q: must be an http or https origin such as https://example.org", RedactURL(v))
+	o, err := apishape.Origin(v)
+	if err != nil {
+		l.problem(key, "%q: %v", RedactURL(v), err)
 		return v
 	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
-		l.problem(key, "%q: must be an origin only (scheme and host, no path, query or user)", RedactURL(v))
-		return v
-	}
-	return strings.TrimSuffix(v, "/")
+	return o
 }
 
 func isSnowflake(s string) bool {

@@ -50,6 +50,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"travelbot/bot"
+	"travelbot/internal/apishape"
 )
 
 // channel is the name of this platform in bot.Message, metrics and logs.
@@ -216,10 +217,13 @@ func New(o Options) (*Adapter, error) {
 	if o.APIBase == "" {
 		o.APIBase = DefaultAPIBase
 	}
-	base, err := url.Parse(o.APIBase)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || (base.Path != "" && base.Path != "/") {
-		return nil, fmt.Errorf("API base %q must be an origin such as https://discord.com", o.APIBase)
+	// The rule the config applies too; the value is not echoed, as it
+	// may carry a password.
+	origin, err := apishape.Origin(o.APIBase)
+	if err != nil {
+		return nil, fmt.Errorf("the API base %w", err)
 	}
+	base, _ := url.Parse(origin) // Origin parsed it already
 	if o.RESTTimeout <= 0 {
 		o.RESTTimeout = DefaultRESTTimeout
 	}

@@ -50,6 +50,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"travelbot/bot"
+	"travelbot/internal/apishape"
 )
 
 // Channel is the channel name in bot.Message and logs.
@@ -208,12 +209,9 @@ type Adapter struct {
 	repollMin, repollMax time.Duration
 }
 
-var (
-	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-	// tokenPattern is the shape of a BotFather token: the bot's id, a
-	// colon, the secret.
-	tokenPattern = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
-)
+// tokenPattern is the shape of a BotFather token: the bot's id, a colon,
+// the secret.
+var tokenPattern = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
 
 // New checks the options and returns an Adapter. It does no I/O: the token is
 // checked by Run (getMe). Spaces and newlines around the token (a token file
@@ -272,7 +270,7 @@ func New(o Options) (*Adapter, error) {
 		}
 		if a.hookSecret == "" {
 			a.hookSecret = randomSecret()
-		} else if !secretPattern.MatchString(a.hookSecret) {
+		} else if !apishape.TelegramWebhookSecret(a.hookSecret) {
 			problems = append(problems, errors.New("the webhook secret must be 1-256 characters of A-Za-z0-9_-"))
 		}
 	}
@@ -319,16 +317,17 @@ func New(o Options) (*Adapter, error) {
 	return a, nil
 }
 
+// cleanAPIBase is the origin requests go to, by the rule the config
+// applies too: DefaultAPIBase when e is empty.
 func cleanAPIBase(e string) (string, error) {
 	if e == "" {
 		return DefaultAPIBase, nil
 	}
-	e = strings.TrimSuffix(e, "/")
-	u, err := url.Parse(e)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || strings.Contains(e, "%") {
-		return "", fmt.Errorf("the API base must be an http(s) origin like %s", DefaultAPIBase)
+	o, err := apishape.Origin(e)
+	if err != nil {
+		return "", fmt.Errorf("the API base %w", err)
 	}
-	return e, nil
+	return o, nil
 }
 
 func randomSecret() string {
