@@ -173,7 +173,6 @@ func (b *Bot) recordQuestion(m Message, q string, r Reply, at time.Time, version
 		Chat:       m.Chat,
 		UserID:     m.UserID,
 		Text:       q,
-		Outcome:    r.Outcome,
 		Entry:      r.ID,
 		Confidence: r.Confidence,
 		Urgency:    r.Urgency,
@@ -182,7 +181,6 @@ func (b *Bot) recordQuestion(m Message, q string, r Reply, at time.Time, version
 	}
 	switch r.Kind {
 	case KindRateLimited:
-		rec.Outcome = string(KindRateLimited)
 		rec.Text = "" // not matched: nothing to learn from its words
 	case KindAnswer:
 		rec.Candidates = []Candidate{{Entry: r.ID, Confidence: r.Confidence}}
@@ -194,8 +192,6 @@ func (b *Bot) recordQuestion(m Message, q string, r Reply, at time.Time, version
 			rec.Candidates = append(rec.Candidates, Candidate{Entry: s.ID, Confidence: s.Confidence})
 		}
 	}
-	if rec.Outcome == "" {
-		rec.Outcome = string(r.Kind)
-	}
+	rec.Outcome = r.OutcomeName()
 	return b.recorder.Question(rec)
 }

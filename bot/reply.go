@@ -23,12 +23,25 @@ const (
 	KindRateLimited Kind = "rate_limited" // too many questions too fast
 )
 
+// OutcomeName is the outcome a reply is recorded and shown in JSON with:
+// Outcome for the FAQ's replies (answer, clarify, none), else the reply's
+// kind (help, topics, reload, refused, rate_limited), so that no reply,
+// a command's included, has an empty outcome.
+func (r Reply) OutcomeName() string {
+	if r.Outcome != "" {
+		return r.Outcome
+	}
+	return string(r.Kind)
+}
+
 // Reply is what the bot says, before any platform renders it. The JSON form
 // of an FAQ reply (answer, clarify, none) is the object `travelbot ask
 // --json` prints and POST /v1/ask returns.
 type Reply struct {
-	Kind        Kind       `json:"-"`
-	Outcome     string     `json:"outcome"` // answer, clarify, none
+	Kind Kind `json:"-"`
+	// Outcome is answer, clarify or none for the FAQ's replies; "" for the
+	// others, whose outcome is their kind (see OutcomeName).
+	Outcome     string     `json:"outcome"`
 	ID          string     `json:"id"`
 	Confidence  float64    `json:"confidence"`
 	Question    string     `json:"question"`

@@ -50,8 +50,11 @@ func (m *Main) ask(ctx context.Context, args []string) error {
 }
 
 // jsonReply fills the slices the JSON form always has, so consumers see []
-// rather than null.
+// rather than null, and the outcome of a command's reply (/topics: "topics",
+// bot.Reply.OutcomeName), which would be "". ask --json and POST /v1/ask
+// both print it.
 func jsonReply(r bot.Reply) bot.Reply {
+	r.Outcome = r.OutcomeName()
 	if r.Citations == nil {
 		r.Citations = []bot.Citation{}
 	}
