@@ -38,6 +38,7 @@ type compileOptions struct {
 	thresholds Thresholds
 	workers    int
 	low        bool
+	epochs     int // training epochs; 0: as many as defaultTrainParams gives (tests train fewer)
 }
 
 // WithThresholds overrides the thresholds (zero fields keep the FAQ's own or
@@ -138,7 +139,11 @@ func build(ctx context.Context, f *Document, o compileOptions) (*Table, error) {
 	for i := range cp.Sources {
 		t.sources[cp.Sources[i].ID] = &cp.Sources[i]
 	}
-	m, err := newMatcher(ctx, cp, t.entries, o.workers)
+	p := defaultTrainParams
+	if o.epochs > 0 {
+		p.minEpoch, p.maxEpoch = o.epochs, o.epochs
+	}
+	m, err := newMatcher(ctx, cp, t.entries, p, o.workers)
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}

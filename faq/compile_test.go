@@ -32,26 +32,29 @@ func (c *cancelAfter) Err() error {
 	return c.Context.Err()
 }
 
-// TestCompileContextStops cancels compiles of a 10,000-phrasing FAQ in
-// feature extraction and in training and checks that CompileContext
-// returns the cancellation having looked at the context at most a few
-// times more (so within a few hundred phrasings), with no goroutine of its
-// own left running.
+// TestCompileContextStops cancels compiles of a 2,400-phrasing FAQ (enough
+// for batched, parallel training) before they start, in feature extraction
+// and in training, and checks that CompileContext returns the cancellation
+// from that stage having looked at the context at most a few times more
+// (so within a few hundred phrasings), with no goroutine of its own left
+// running.
 func TestCompileContextStops(t *testing.T) {
-	big := genFAQ(100, 100)                          // batched, parallel training
+	big := genFAQ(40, 60)
 	if _, err := Compile(genFAQ(2, 2)); err != nil { // the once-per-process work
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name  string
-		after int64 // Err calls before the cancel
+		after int64  // Err calls before the cancel
+		stage string // what the error names: "" for the compile itself
 		opts  []Option
 	}{
-		{"before it starts", 1, nil},
-		{"in feature extraction", 10, nil},
-		// 10,000 phrasings: 80 looks in feature extraction, then training
-		{"in training, all cores", 100, []Option{WithWorkers(0)}},
-		{"in training, low priority", 100, []Option{WithWorkers(1), WithLowPriority()}},
+		{"before it starts", 1, "", nil},
+		// 2,400 phrasings: one look at the start, then 2 x 10 in feature
+		// extraction, then training
+		{"in feature extraction", 10, "features: ", nil},
+		{"in training, all cores", 30, "train: ", []Option{WithWorkers(0)}},
+		{"in training, low priority", 30, "train: ", []Option{WithWorkers(1), WithLowPriority()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := newCancelAfter(tc.after)
@@ -68,6 +71,9 @@ func TestCompileContextStops(t *testing.T) {
 			r := <-done
 			if !errors.Is(r.err, context.Canceled) || r.tab != nil {
 				t.Fatalf("CompileContext = %v, %v; want no table and context.Canceled", r.tab, r.err)
+			}
+			if want := "compile: " + tc.stage + "context canceled"; r.err.Error() != want {
+				t.Errorf("error %q, want %q: the compile stopped at another stage", r.err, want)
 			}
 			if calls := ctx.calls.Load(); calls < tc.after || calls > tc.after+2 {
 				t.Errorf("the context was looked at %d times, want %d to %d: the compile did not stop at the next look", calls, tc.after, tc.after+2)
@@ -107,18 +113,28 @@ func compileGoroutine() string {
 	return ""
 }
 
+// withEpochs trains for n epochs instead of the 60 a 2,400-phrasing FAQ
+// gets: what workers would change shows from the first batch on, and a
+// full training takes half a minute under the race detector.
+func withEpochs(n int) Option {
+	return func(o *compileOptions) { o.epochs = n }
+}
+
 // TestCompileWorkersSameTable checks that the number of training workers
 // and the priority change nothing in the table: the weights are the same.
+// Under the race detector it also checks that the workers of one batch
+// never touch the same weight.
 func TestCompileWorkersSameTable(t *testing.T) {
 	f := genFAQ(40, 60) // 2,400 phrasings: batched training
 	var want *Table
-	for _, opts := range [][]Option{
+	for i, opts := range [][]Option{
 		{WithWorkers(1)},
-		{WithWorkers(2)},
+		{WithWorkers(2), WithLowPriority()},
+		{WithWorkers(3)}, // 40 classes and batches of 32 do not split evenly
 		{WithWorkers(4)},
-		{WithWorkers(1), WithLowPriority()},
 	} {
-		tab, err := Compile(f, opts...)
+		// one epoch: 75 batches of 32
+		tab, err := Compile(f, append(opts, withEpochs(1))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +143,7 @@ func TestCompileWorkersSameTable(t *testing.T) {
 			continue
 		}
 		if !slices.Equal(tab.m.clf.w, want.m.clf.w) || !slices.Equal(tab.m.clf.b, want.m.clf.b) {
-			t.Errorf("options %d: weights differ from one worker's", len(opts))
+			t.Errorf("options #%d: weights differ from one worker's", i)
 		}
 	}
 }

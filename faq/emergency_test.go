@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"travelbot/faq"
+	"travelbot/internal/testutil"
 )
 
 // TestMatchUrgency: the detector's level reaches the Result, an urgent
@@ -78,9 +79,7 @@ func TestMatchUrgentWithoutEmergencyEntry(t *testing.T) {
 // overall and >= 95% in every language, false alarms <= 3%, banner noise
 // <= 10%.
 func TestHeldOut(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the held-out corpus takes a while")
-	}
+	testutil.SkipHeavy(t, "the held-out emergency corpus")
 	files, _ := filepath.Glob("emergency/heldout/*.yaml")
 	if len(files) == 0 {
 		t.Skip("no held-out corpus")

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"travelbot/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/load")
@@ -210,6 +212,7 @@ func TestParseLimits(t *testing.T) {
 		// or, for results that are long, the count and the last message
 		wantCount int
 		wantLast  string
+		heavy     string // why the case skips under -short and -race, if it does
 	}{
 		{
 			name: "over the size limit",
@@ -221,6 +224,7 @@ func TestParseLimits(t *testing.T) {
 			data:      aliasFanOut(1200),
 			wantCount: 1,
 			wantLast:  fmt.Sprintf("the file is too complex: over %d YAML values, counting each use of an alias", maxNodes),
+			heavy:     "walks 1.4 million YAML values",
 		},
 		{
 			name:      "too many problems",
@@ -229,13 +233,17 @@ func TestParseLimits(t *testing.T) {
 			wantLast:  "too many problems: 2000 more not shown", // 1500 unknown keys + 1500 warnings - 1000 kept
 		},
 		{
-			name: "just under the size limit is parsed",
-			data: padTo("version: 1\nentries: [{id: a, question: q, answer: x}]\n#", MaxFileSize),
-			want: []string{`f.yaml:2:16: warning: entry "a" has no citations`},
+			name:  "just under the size limit is parsed",
+			data:  padTo("version: 1\nentries: [{id: a, question: q, answer: x}]\n#", MaxFileSize),
+			want:  []string{`f.yaml:2:16: warning: entry "a" has no citations`},
+			heavy: "parses an 8 MiB file",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.heavy != "" {
+				testutil.SkipHeavy(t, tt.heavy)
+			}
 			f, err := Parse("f.yaml", tt.data)
 			got := problemsOf(t, "f.yaml", f, err)
 			if tt.want != nil {
@@ -413,6 +421,7 @@ func bigFAQYAML(entries, phrasings int) []byte {
 // TestParseBig checks that a benchmark-sized file (150 entries x 100
 // phrasings) parses cleanly; BenchmarkParse measures how fast.
 func TestParseBig(t *testing.T) {
+	testutil.SkipHeavy(t, "parses a 15,000-phrasing file")
 	f, err := Parse("big.yaml", bigFAQYAML(150, 100))
 	if err != nil {
 		t.Fatal(err)
@@ -494,26 +503,35 @@ func TestParseCaps(t *testing.T) {
 			strings.Repeat("  - *n\n", n))
 	}
 	tests := []struct {
-		name string
-		data []byte
-		want string
+		name  string
+		data  []byte
+		want  string // a problem; "" for a file that parses
+		heavy string // why the case skips under -short and -race, if it does
 	}{
 		{"a phrasing too long", []byte("version: 1\nentries:\n  - {id: a, question: q, answer: x, alternates: [" + long + "]}\n"),
-			fmt.Sprintf("f.yaml:3:50: entries[0].alternates[0]: is over %d characters", MaxPhrasingRunes)},
+			fmt.Sprintf("f.yaml:3:50: entries[0].alternates[0]: is over %d characters", MaxPhrasingRunes), ""},
 		{"too many phrasings by alias", manyAliases(MaxPhrasings),
-			fmt.Sprintf("f.yaml:%d:5: the file has too many phrasings: over %d", 5+MaxPhrasings-1, MaxPhrasings)},
+			fmt.Sprintf("f.yaml:%d:5: the file has too many phrasings: over %d", 5+MaxPhrasings-1, MaxPhrasings),
+			"expands to the phrasing cap"},
+		// just under the phrasing cap parses (and is refused by nothing else)
+		{"just under the phrasing cap", manyAliases(MaxPhrasings - 2), "", "expands to the phrasing cap"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.heavy != "" {
+				testutil.SkipHeavy(t, tt.heavy)
+			}
 			_, err := Parse("f.yaml", tt.data)
+			if tt.want == "" {
+				if err != nil && !strings.Contains(err.Error(), "warning") {
+					t.Errorf("Parse = %v, want no problem", err)
+				}
+				return
+			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Parse = %v, want a problem %q", err, tt.want)
 			}
 		})
-	}
-	// Just under the phrasing cap parses (and is refused by nothing else).
-	if _, err := Parse("f.yaml", manyAliases(MaxPhrasings-2)); err != nil && !strings.Contains(err.Error(), "warning") {
-		t.Errorf("a file just under the phrasing cap: %v", err)
 	}
 }
 

@@ -52,10 +52,10 @@ type scratch struct {
 // negativeClass is the exact-match marker of a negative phrasing.
 const negativeClass = -1
 
-// newMatcher builds the matching state of entries, training on up to
-// workers goroutines (0: GOMAXPROCS). It stops with ctx's error when ctx
-// ends during feature extraction or training.
-func newMatcher(ctx context.Context, f *Document, entries []*Entry, workers int) (*matcher, error) {
+// newMatcher builds the matching state of entries, training with params on
+// up to workers goroutines (0: GOMAXPROCS). It stops with ctx's error when
+// ctx ends during feature extraction or training.
+func newMatcher(ctx context.Context, f *Document, entries []*Entry, params trainParams, workers int) (*matcher, error) {
 	englishOnce.Do(loadEnglish) // here, not on the first question
 	emergency.Default()         // trained once, on the first compile
 	m := &matcher{a: newAnalyzer(f.Synonyms), entries: len(entries), exact: make(map[string]int)}
@@ -117,7 +117,7 @@ func newMatcher(ctx context.Context, f *Document, entries []*Entry, workers int)
 		xs[i] = m.vocab.vectorize(d, sparse{})
 		docs[i] = nil // the raw features are the biggest thing compile holds
 	}
-	clf, err := train(ctx, xs, labels, k, len(m.vocab.idf), defaultTrainParams, workers)
+	clf, err := train(ctx, xs, labels, k, len(m.vocab.idf), params, workers)
 	if err != nil {
 		return nil, err
 	}

@@ -9,20 +9,15 @@ import (
 
 	"travelbot/faq"
 	"travelbot/internal/testutil"
+	"travelbot/internal/testutil/seedfaq"
 	"travelbot/seeds"
 )
 
+// defaultTable is the default FAQ's table, compiled once for the package's
+// tests: they only ask it questions.
 func defaultTable(t testing.TB) *faq.Table {
 	t.Helper()
-	f, err := faq.Parse(seeds.Name, seeds.FAQ)
-	if err != nil {
-		t.Fatalf("parse default FAQ: %v", err)
-	}
-	tb, err := faq.Compile(f)
-	if err != nil {
-		t.Fatalf("compile default FAQ: %v", err)
-	}
-	return tb
+	return seedfaq.Table(t)
 }
 
 func compileYAML(t testing.TB, src string) *faq.Table {
@@ -31,6 +26,11 @@ func compileYAML(t testing.TB, src string) *faq.Table {
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
+	return mustCompile(t, f)
+}
+
+func mustCompile(t testing.TB, f *faq.Document) *faq.Table {
+	t.Helper()
 	tb, err := faq.Compile(f)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
@@ -191,7 +191,7 @@ func TestMatchConcurrent(t *testing.T) {
 }
 
 func TestCompileDeterministic(t *testing.T) {
-	a, b := defaultTable(t), defaultTable(t)
+	a, b := defaultTable(t), mustCompile(t, seedfaq.Document(t))
 	if a.Version() != b.Version() {
 		t.Fatalf("same content, versions %s and %s", a.Version(), b.Version())
 	}
@@ -273,9 +273,7 @@ func ids(ss []faq.Suggestion) []string {
 // detector (which can find nothing in it) skip it; .ci/run runs it alone
 // without -race, and checks the same corpora with travelbot eval.
 func TestBenchCorpora(t *testing.T) {
-	if testing.Short() || testutil.Race {
-		t.Skip("accuracy corpora: run without -short and -race (.ci/run does)")
-	}
+	testutil.SkipHeavy(t, "accuracy corpora")
 	tests := []struct {
 		dir                 string
 		accuracy, oos, hits float64
