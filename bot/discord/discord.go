@@ -163,6 +163,10 @@ type Options struct {
 	reidentifyWait func() time.Duration
 	// identifyInterval replaces the 5 s between two IDENTIFYs.
 	identifyInterval time.Duration
+	// reconnectBackoff and restBackoff replace the first wait of the
+	// gateway's reconnect backoff (1 s) and of a REST call's retries
+	// (100 ms).
+	reconnectBackoff, restBackoff time.Duration
 	// RESTTimeout bounds each REST call, retries included.
 	RESTTimeout time.Duration
 	// DeferAfter is how long an answer may take before the interaction is
@@ -232,6 +236,9 @@ func New(o Options) (*Adapter, error) {
 	}
 	if o.ShardCount > 1 && (o.ShardID < 0 || o.ShardID >= o.ShardCount) {
 		return nil, fmt.Errorf("shard %d is not one of 0..%d", o.ShardID, o.ShardCount-1)
+	}
+	if o.restBackoff <= 0 {
+		o.restBackoff = firstBackoff
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout
@@ -316,6 +323,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		jitter:           a.opts.jitter,
 		reidentifyWait:   a.opts.reidentifyWait,
 		identifyInterval: a.opts.identifyInterval,
+		reconnectBackoff: a.opts.reconnectBackoff,
 		dispatch: func(event string, data json.RawMessage) {
 			a.dispatch(s, event, data)
 			if event == "READY" {

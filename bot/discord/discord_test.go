@@ -216,13 +216,30 @@ type harness struct {
 	runErr error
 }
 
-// start runs an adapter (ephemeral by default) and waits until it has
-// registered its commands. At the end of the test it stops the adapter and
-// checks that the token was never logged; the fake itself fails the test
-// for any request or gateway frame Discord would refuse.
+// start runs an adapter (ephemeral by default) against a new fake and
+// waits until it has registered its commands. At the end of the test it
+// stops the adapter and checks that the token was never logged; the fake
+// itself fails the test for any request or gateway frame Discord would
+// refuse.
 func start(t *testing.T, conv discord.Conversation, mod ...func(*discord.Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, srv: discordtest.New(t), logs: &testutil.SyncBuffer{}, events: newEvents()}
+	return startOn(t, discordtest.New(t), conv, mod...)
+}
+
+// Fast timings every harness adapter runs with: retries and reconnects
+// wait milliseconds where production waits 100 ms and 1 s, and a new
+// session follows the last IDENTIFY after identifyGap, not 5 s (the fake's
+// identify window is set to match, so it still refuses anything sooner).
+const (
+	reconnectBackoff = 10 * time.Millisecond
+	restBackoff      = 5 * time.Millisecond
+	identifyGap      = 50 * time.Millisecond
+)
+
+// startOn is start against srv, which the test may have set up.
+func startOn(t *testing.T, srv *discordtest.Server, conv discord.Conversation, mod ...func(*discord.Options)) *harness {
+	t.Helper()
+	h := &harness{t: t, srv: srv, logs: &testutil.SyncBuffer{}, events: newEvents()}
 	o := discord.Options{
 		Token:        discordtest.Token,
 		APIBase:      h.srv.URL,
@@ -231,6 +248,9 @@ func start(t *testing.T, conv discord.Conversation, mod ...func(*discord.Options
 		Logger:       slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Events:       h.events,
 	}
+	discord.SetBackoffs(&o, reconnectBackoff, restBackoff)
+	discord.SetIdentifyInterval(&o, identifyGap)
+	srv.SetIdentifyWindow(identifyGap)
 	for _, m := range mod {
 		m(&o)
 	}

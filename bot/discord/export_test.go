@@ -13,3 +13,10 @@ func SetGatewayTiming(o *Options, jitter float64, reidentify time.Duration) {
 // SetIdentifyInterval replaces the 5 s the gateway leaves between two
 // IDENTIFYs.
 func SetIdentifyInterval(o *Options, d time.Duration) { o.identifyInterval = d }
+
+// SetBackoffs replaces the first wait of the gateway's reconnect backoff
+// (1 s) and of a REST call's retries (100 ms); each doubles from there as
+// in production.
+func SetBackoffs(o *Options, reconnect, rest time.Duration) {
+	o.reconnectBackoff, o.restBackoff = reconnect, rest
+}

@@ -90,6 +90,9 @@ type gatewayOptions struct {
 	// per 5 seconds"). Shards of one bot in separate processes share that
 	// window; this spaces only this process's.
 	identifyInterval time.Duration
+	// reconnectBackoff is the first wait before a failed connection is
+	// tried again (1 s), doubling up to maxOpenBackoff.
+	reconnectBackoff time.Duration
 	// dispatch gets every event (READY and RESUMED included) in order, on
 	// the gateway's goroutine; it must not block.
 	dispatch func(event string, data json.RawMessage)
@@ -135,6 +138,9 @@ func newGateway(o gatewayOptions) *gateway {
 	if o.identifyInterval <= 0 {
 		o.identifyInterval = identifyInterval
 	}
+	if o.reconnectBackoff <= 0 {
+		o.reconnectBackoff = time.Second
+	}
 	return &gateway{o: o}
 }
 
@@ -163,7 +169,7 @@ func (e permanentError) Unwrap() error { return e.err }
 // fail are retried with capped exponential backoff; a session that was
 // up is resumed.
 func (g *gateway) run(ctx context.Context) error {
-	bo := newBackoff(time.Second, maxOpenBackoff)
+	bo := newBackoff(g.o.reconnectBackoff, maxOpenBackoff)
 	for {
 		live, err := g.connect(ctx)
 		if ctx.Err() != nil {

@@ -40,9 +40,11 @@ func TestIdentifyHasTheDocumentedShape(t *testing.T) {
 
 func TestFirstHeartbeatWaitsIntervalTimesJitter(t *testing.T) {
 	t.Parallel()
-	const jitter = 0.5
-	h := start(t, &fakeConv{}, func(o *discord.Options) { discord.SetGatewayTiming(o, jitter, time.Second) })
-	want := time.Duration(jitter * discordtest.HeartbeatInterval * float64(time.Millisecond))
+	const jitter, interval = 0.5, 200 // ms
+	srv := discordtest.New(t)
+	srv.SetHeartbeatInterval(interval)
+	h := startOn(t, srv, &fakeConv{}, func(o *discord.Options) { discord.SetGatewayTiming(o, jitter, time.Second) })
+	want := time.Duration(jitter * interval * float64(time.Millisecond))
 	d, err := h.srv.WaitHeartbeats(wait, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -75,8 +77,12 @@ func TestResumeGoesToResumeGatewayURL(t *testing.T) {
 
 func TestInvalidSessionStartsOverOnANewConnection(t *testing.T) {
 	t.Parallel()
-	const pause = time.Second // the least the docs allow
-	h := start(t, newBot(t, nil), func(o *discord.Options) { discord.SetGatewayTiming(o, 0.1, pause) })
+	// The docs allow 1-5 s (TestGatewayRandomWaits holds the adapter's
+	// random wait to that); here the fake refuses anything under pause.
+	const pause = 50 * time.Millisecond
+	srv := discordtest.New(t)
+	srv.SetInvalidSessionPause(pause)
+	h := startOn(t, srv, newBot(t, nil), func(o *discord.Options) { discord.SetGatewayTiming(o, 0.1, pause) })
 	if err := h.srv.InvalidateSession(); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +90,7 @@ func TestInvalidSessionStartsOverOnANewConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The fake itself refuses an IDENTIFY on the old socket and a new
-	// session sooner than 1 s after op 9 (GatewayProblems, checked at the
+	// session sooner than pause after op 9 (GatewayProblems, checked at the
 	// end of every test); here, the shape of what happened.
 	dials := h.srv.Dials()
 	if len(dials) != 2 || dials[1].Path != "/gw/" {
@@ -103,7 +109,7 @@ func TestGlobalRateLimitHoldsEveryRoute(t *testing.T) {
 	t.Parallel()
 	h := start(t, newBot(t, nil))
 	const chA, chB = "500000000000000010", "500000000000000011"
-	h.srv.GlobalRateLimit(func(method, path string) bool { return strings.HasSuffix(path, "/channels/"+chA+"/messages") }, time.Second)
+	h.srv.GlobalRateLimit(func(method, path string) bool { return strings.HasSuffix(path, "/channels/"+chA+"/messages") }, 500*time.Millisecond)
 	if _, err := h.srv.Send(discordtest.Message{ChannelID: chA, AuthorID: "7", Content: "When do the Winter Games start?"}); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +236,9 @@ func TestTopicsReachEveryOneOf47Entries(t *testing.T) {
 
 func TestZombieConnectionIsResumedOnANewOne(t *testing.T) {
 	t.Parallel()
-	h := start(t, newBot(t, nil), func(o *discord.Options) { discord.SetGatewayTiming(o, 0, time.Second) })
+	srv := discordtest.New(t)
+	srv.SetHeartbeatInterval(300) // ms: the zombie is found within two
+	h := startOn(t, srv, newBot(t, nil), func(o *discord.Options) { discord.SetGatewayTiming(o, 0, time.Second) })
 	if _, err := h.srv.WaitHeartbeats(wait, 1); err != nil {
 		t.Fatal(err)
 	}

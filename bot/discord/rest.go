@@ -154,7 +154,7 @@ func interactionPath(p string) bool {
 // errors are retried only when idempotent says repeating the call is harmless.
 // Every failure and retry is counted in Options.Events under method.
 func (a *Adapter) call(ctx context.Context, method string, idempotent bool, fn func(opts ...discordgo.RequestOption) error) error {
-	bo := newBackoff(firstBackoff, maxBackoff)
+	bo := newBackoff(a.opts.restBackoff, maxBackoff)
 	for attempt := 1; ; attempt++ {
 		err := fn(discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
 		if err == nil {

@@ -17,9 +17,10 @@ import (
 // Close codes decide whether to reconnect exactly as the docs' table says:
 // 4004 and 4010-4014 end Run with an error and no new connection (the fake
 // refuses one); every other code is followed by a new connection that
-// serves again, and Run goes on. After 4007 and 4009 (start a new
-// session) the new IDENTIFY comes 5 s after the first at the soonest: the
-// fake refuses two IDENTIFYs closer than max_concurrency 1 allows.
+// serves again, and Run goes on until it is cancelled. After 4007 and 4009
+// (start a new session) the new IDENTIFY comes the identify interval after
+// the first at the soonest (5 s in production, identifyGap here): the fake,
+// its window set to match, refuses two IDENTIFYs closer than that.
 func TestGatewayCloseCodes(t *testing.T) {
 	t.Parallel()
 	for _, code := range []int{4000, 4001, 4002, 4003, 4005, 4007, 4008, 4009, 4004, 4010, 4011, 4012, 4013, 4014} {
@@ -27,17 +28,29 @@ func TestGatewayCloseCodes(t *testing.T) {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			t.Parallel()
 			srv := discordtest.New(t)
+			srv.SetIdentifyWindow(identifyGap)
 			o := discord.Options{Token: discordtest.Token, APIBase: srv.URL, Conversation: newBot(t, nil),
 				Logger: slog.New(slog.DiscardHandler)}
 			discord.SetGatewayTiming(&o, 0.1, time.Second)
+			discord.SetBackoffs(&o, reconnectBackoff, restBackoff)
+			discord.SetIdentifyInterval(&o, identifyGap)
 			a, err := discord.New(o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			done := make(chan error, 1)
-			go func() { done <- a.Run(ctx) }()
+			// cancelled says whether Run returned because it was
+			// cancelled, not on its own.
+			type result struct {
+				err       error
+				cancelled bool
+			}
+			done := make(chan result, 1)
+			go func() {
+				err := a.Run(ctx)
+				done <- result{err, ctx.Err() != nil}
+			}()
 			if _, err := srv.Wait(wait, discordtest.Is("PUT", "/api/v9/applications/")); err != nil {
 				t.Fatalf("never served: %v", err)
 			}
@@ -46,8 +59,8 @@ func TestGatewayCloseCodes(t *testing.T) {
 			}
 			if final {
 				select {
-				case err := <-done:
-					if err == nil {
+				case r := <-done:
+					if r.err == nil {
 						t.Errorf("Run returned nil after close %d", code)
 					}
 				case <-time.After(wait):
@@ -64,11 +77,6 @@ func TestGatewayCloseCodes(t *testing.T) {
 			if !srv.WaitConnected(wait) {
 				t.Fatalf("not serving again after close %d", code)
 			}
-			select {
-			case err := <-done:
-				t.Fatalf("Run returned %v after close %d, which the docs say to reconnect after", err, code)
-			default:
-			}
 			ix := srv.Command("7", true, "help")
 			if err := srv.Interact(ix); err != nil {
 				t.Fatal(err)
@@ -79,8 +87,10 @@ func TestGatewayCloseCodes(t *testing.T) {
 				t.Errorf("after close %d: %v", code, err)
 			}
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
+			if r := <-done; !r.cancelled {
+				t.Errorf("Run returned %v before it was cancelled, after close %d, which the docs say to reconnect after", r.err, code)
+			} else if r.err != nil {
+				t.Errorf("Run: %v", r.err)
 			}
 		})
 	}
@@ -169,7 +179,7 @@ func TestRetryAfterHeaderIsHonoured(t *testing.T) {
 			h := start(t, newBot(t, nil))
 			const ch = "500000000000000030"
 			hdr := http.Header{}
-			hdr.Set("Retry-After", "0.4")
+			hdr.Set("Retry-After", "0.1")
 			h.srv.FailWithHeader(func(method, path string) bool { return method == "POST" && path == "/api/v9/channels/"+ch+"/messages" },
 				1, 429, hdr, body)
 			if _, err := h.srv.Send(discordtest.Message{ChannelID: ch, AuthorID: "7", Content: "When do the Winter Games start?"}); err != nil {
@@ -192,12 +202,13 @@ func TestRetryAfterHeaderIsHonoured(t *testing.T) {
 // IDENTIFYs a day (the token is reset when it does).
 func TestSessionsThatDropAtOnceBackOffTheirIdentifies(t *testing.T) {
 	t.Parallel()
-	const interval = 200 * time.Millisecond
+	const interval = 25 * time.Millisecond
 	srv := discordtest.New(t)
 	srv.SetIdentifyWindow(interval)
 	o := discord.Options{Token: discordtest.Token, APIBase: srv.URL, Conversation: newBot(t, nil),
 		Logger: slog.New(slog.DiscardHandler)}
 	discord.SetGatewayTiming(&o, 0.1, time.Second)
+	discord.SetBackoffs(&o, reconnectBackoff, restBackoff)
 	discord.SetIdentifyInterval(&o, interval)
 	a, err := discord.New(o)
 	if err != nil {

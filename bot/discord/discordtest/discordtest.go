@@ -119,7 +119,11 @@ type Server struct {
 	// lastIdentify is when the last one came.
 	identifyWindow time.Duration
 	lastIdentify   time.Time
-	noAcks         bool // heartbeats go unanswered (a zombie connection)
+	// invalidPause is the least time from an op 9 d:false to the next
+	// session; heartbeat is the heartbeat_interval HELLO sends, in ms.
+	invalidPause time.Duration
+	heartbeat    int
+	noAcks       bool // heartbeats go unanswered (a zombie connection)
 	// expectRejected and gwExpected are what the test provokes on purpose.
 	expectRejected func(Request) bool
 	gwExpected     bool
@@ -184,6 +188,8 @@ func New(t testing.TB) *Server {
 		// max_concurrency 1: "Number of identify requests allowed per 5
 		// seconds" (gateway, Session Start Limit Object).
 		identifyWindow: IdentifyWindow,
+		invalidPause:   InvalidSessionPause,
+		heartbeat:      HeartbeatInterval,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /gw/", s.gateway)
@@ -507,6 +513,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	s.noAcks = false
 	invalidAt := s.invalidAt
 	final := s.finalClose
+	pause, interval := s.invalidPause, s.heartbeat
 	s.bump()
 	s.mu.Unlock()
 	if final != 0 {
@@ -525,7 +532,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		s.bump()
 		s.mu.Unlock()
 	}()
-	if g.write(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": HeartbeatInterval}}) != nil {
+	if g.write(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": interval}}) != nil {
 		return
 	}
 	beat := false
@@ -583,10 +590,10 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 				// app should create a new connection ... then send an
 				// Identify" (gateway, Resuming).
 				s.gwProblem("IDENTIFY on the connection that got op 9 d:false; close it and identify on a new one")
-			} else if !invalidAt.IsZero() && hello.Sub(invalidAt) < time.Second {
+			} else if !invalidAt.IsZero() && hello.Sub(invalidAt) < pause {
 				// "wait a random amount of time—between 1 and 5 seconds—then
 				// send a fresh Opcode 2 Identify" (opcodes, Invalid Session).
-				s.gwProblem("new session %v after op 9 d:false, want 1-5 s", hello.Sub(invalidAt))
+				s.gwProblem("new session %v after op 9 d:false, want at least %v (the docs: 1-5 s)", hello.Sub(invalidAt), pause)
 			}
 			if !validToken(id.Token) {
 				s.mu.Lock()
@@ -657,6 +664,27 @@ func (s *Server) SetIdentifyWindow(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.identifyWindow = d
+}
+
+// InvalidSessionPause is the least time the fake accepts by default
+// between an op 9 d:false and the next session: the docs' 1 s.
+const InvalidSessionPause = time.Second
+
+// SetInvalidSessionPause changes the least time between an op 9 d:false
+// and the next session, for tests that pin a client's wait lower than 1 s.
+func (s *Server) SetInvalidSessionPause(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.invalidPause = d
+}
+
+// SetHeartbeatInterval changes the heartbeat_interval HELLO sends on new
+// connections (HeartbeatInterval by default), in milliseconds, for tests
+// that wait on heartbeats, such as a zombie connection's detection.
+func (s *Server) SetHeartbeatInterval(ms int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.heartbeat = ms
 }
 
 // FinalCloseCode reports whether Discord's docs tell a client not to
