@@ -178,6 +178,7 @@ func TestLearningLoopOverHTTP(t *testing.T) {
 
 	// Promote the ski cluster to the airport entry's alternates.
 	before, _ := os.ReadFile(ts.faqPath)
+	from := ts.reloads.Len()
 	out, err := runReview(t, "promote", "--data", dataDir, "--faq", ts.faqPath, "--entry", "airport", skiCluster.ID)
 	if err != nil {
 		t.Fatalf("promote: %v\n%s", err, out)
@@ -186,7 +187,10 @@ func TestLearningLoopOverHTTP(t *testing.T) {
 	if got := len(strings.Split(string(after), "\n")) - len(strings.Split(string(before), "\n")); got != 1 {
 		t.Errorf("promote changed the line count by %d, want one added line:\n%s", got, after)
 	}
-	ts.logs.waitFor(t, map[string]any{"msg": "faq reload", "result": "ok"})
+	// The watcher reloads the promoted file.
+	if res := ts.waitReload(t, from, "file"); !res.OK || !res.Changed {
+		t.Errorf("the reload of the promoted file: %+v, want a change", res)
+	}
 	if r := askJSON(t, ts.url, skis); r["outcome"] != "answer" || r["id"] != "airport" {
 		t.Errorf("after promote, %q = %v %v, want the airport entry", skis, r["outcome"], r["id"])
 	}

@@ -59,6 +59,11 @@ type Main struct {
 	// Hangups delivers SIGHUP to serve, which reloads on it; nil makes
 	// serve subscribe itself when it starts.
 	Hangups <-chan os.Signal
+
+	// opened, when set, is handed serve's server after Open, before Run:
+	// the end-to-end tests take its address and follow its reloads from
+	// there instead of reading them off the log.
+	opened func(*server)
 }
 
 // NewMain returns a Main wired to the process's streams and environment.

@@ -65,6 +65,8 @@ type replica struct {
 	live     *faq.Live
 	reloader *faq.Reloader
 
+	identifySpacing time.Duration // server.identifySpacing
+
 	mu      sync.Mutex
 	pending *postgres.FAQVersion // a file version the last load found new to the database
 	leaders []*leaderOnly
@@ -103,6 +105,8 @@ func (s *server) openReplica(opts []faq.Option) error {
 		path:   s.cfg.FAQ,
 		log:    s.log.With("replica", id),
 		live:   s.live,
+
+		identifySpacing: s.identifySpacing,
 	}
 	r.reloader = faq.NewReloader(s.live, r.loadFAQ, opts...)
 	r.reloader.OnReload = func(res faq.ReloadResult) {
@@ -262,7 +266,7 @@ func (r *replica) gate(adapters []bot.Adapter, d config.Discord, rebuild func(na
 		if strings.HasPrefix(role, "discord") {
 			// Discord allows one IDENTIFY per 5 s for the whole
 			// application: a new leader (or shard) waits its turn.
-			l.pace = func(ctx context.Context) error { return r.db.Pace(ctx, "discord-identify", discordIdentifySpacing) }
+			l.pace = func(ctx context.Context) error { return r.db.Pace(ctx, "discord-identify", r.identifySpacing) }
 		}
 		r.leaders = append(r.leaders, l)
 		out = append(out, l)

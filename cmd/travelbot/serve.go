@@ -61,6 +61,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if m.opened != nil {
+		m.opened(s)
+	}
 	return s.Run(ctx)
 }
 
@@ -88,6 +91,10 @@ type server struct {
 	getenv      func(string) string // TRAVELBOT_HASH_KEY, XDG_STATE_HOME, HOME; os.Getenv by default
 	signals     <-chan os.Signal    // SIGHUP; nil: the process's, via signal.Notify
 	newAdapters func(*config.Config, *bot.Bot, bot.APIEvents, *slog.Logger) ([]bot.Adapter, map[string]string, error)
+	// identifySpacing is the least time between Discord IDENTIFYs across
+	// the replicas: discordIdentifySpacing, shortened by the tests (with
+	// the fake gateway's window shortened alike) so they need not wait 5 s.
+	identifySpacing time.Duration
 
 	// Set by Open.
 	live        *faq.Live
@@ -111,7 +118,7 @@ type server struct {
 }
 
 func newServer(cfg *config.Config, log *slog.Logger) *server {
-	s := &server{cfg: cfg, log: log, getenv: os.Getenv}
+	s := &server{cfg: cfg, log: log, getenv: os.Getenv, identifySpacing: discordIdentifySpacing}
 	s.newAdapters = func(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger) ([]bot.Adapter, map[string]string, error) {
 		return buildAdapters(cfg, b, events, log, s.claims)
 	}

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"travelbot/bot/discord/discordtest"
 	"travelbot/bot/telegram/telegramtest"
@@ -14,8 +13,9 @@ import (
 // TestServeWithAdapters runs the real `travelbot serve` with both adapters
 // on, pointed by the environment at a fake Telegram Bot API and a fake
 // Discord. A traveler's question reaches an answer through each platform,
-// an admin reloads from each chat through the one reload path, and
-// shutdown is clean.
+// an admin reloads from each chat through the one reload path, /readyz
+// says ready with both connected, and shutdown is clean. Every wait is on
+// something announced: a fake's record of what it was sent, a reload.
 func TestServeWithAdapters(t *testing.T) {
 	tg := telegramtest.New(t)
 	dc := discordtest.New(t)
@@ -35,20 +35,8 @@ func TestServeWithAdapters(t *testing.T) {
 		"TRAVELBOT_DISCORD_API_BASE":  dc.URL,
 		"TRAVELBOT_DISCORD_ADMINS":    dcAdmin,
 	}
-	url, logs, stop := runServe(t, cfgPath, env)
-
-	// Ready once both adapters are connected.
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		code, body, _ := call(t, "GET", url+"/readyz", "", nil)
-		if code == 200 && body["ready"] == true {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %d %v", code, body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	sv := startServe(t, cfgPath, env)
+	url, logs := sv.url, sv.logs
 
 	// Telegram: a question in a private chat, then an admin's /reload and a
 	// traveler's refused one.
@@ -103,11 +91,31 @@ func TestServeWithAdapters(t *testing.T) {
 		t.Errorf("the fake Discord rejected %d requests, first: %v", len(rejected), rejected[0])
 	}
 
-	// Both chat reloads went through the one reload path and were logged.
-	logs.waitFor(t, map[string]any{"msg": "faq reload", "trigger": "telegram"})
-	logs.waitFor(t, map[string]any{"msg": "faq reload", "trigger": "discord"})
+	// Both chat reloads went through the one reload path (done before the
+	// reply said so) and were logged.
+	for _, trigger := range []string{"telegram", "discord"} {
+		if res := sv.waitReload(t, 0, trigger); !res.OK {
+			t.Errorf("%s reload: %+v", trigger, res)
+		}
+		if _, ok := logs.find(map[string]any{"trigger": trigger, "result": present}); !ok {
+			t.Errorf("the %s reload was not logged:\n%s", trigger, logs)
+		}
+	}
 
-	stop()
+	// Both adapters have answered through their platform, so both are
+	// connected: serve is ready.
+	code, body, _ := call(t, "GET", url+"/readyz", "", nil)
+	adapters, _ := body["adapters"].(map[string]any)
+	if code != 200 || body["ready"] != true {
+		t.Errorf("/readyz = %d %v after both adapters answered, want ready", code, body)
+	}
+	for _, name := range []string{"telegram", "discord"} {
+		if a, _ := adapters[name].(map[string]any); a["connected"] != true || a["enabled"] != true {
+			t.Errorf("/readyz %s = %v, want enabled and connected", name, a)
+		}
+	}
+
+	sv.stop()
 	for _, secret := range []string{telegramtest.Token, discordtest.Token} {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("a token appears in the log")

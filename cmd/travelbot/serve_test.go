@@ -22,6 +22,8 @@ import (
 
 	"travelbot/bot"
 	"travelbot/config"
+	"travelbot/faq"
+	"travelbot/internal/testutil"
 )
 
 // waitTimeout bounds every wait in these tests; things normally happen in
@@ -57,14 +59,18 @@ func writeFile(t testing.TB, path, content string) {
 	}
 }
 
-// logLines collects a server's JSON log lines and lets a test wait for one.
+// logLines collects a server's JSON log records and lets a test wait for
+// one. Tests find records by their structured fields (trigger, result,
+// addr...), never by the wording of the message, which is for people and
+// may change.
 type logLines struct {
-	mu    sync.Mutex
-	all   bytes.Buffer
-	lines chan map[string]any
+	mu      sync.Mutex
+	all     bytes.Buffer
+	records testutil.Events[map[string]any]
+	next    int // waitFor's cursor: the records before it were consumed
 }
 
-func newLogLines() *logLines { return &logLines{lines: make(chan map[string]any, 1000)} }
+func newLogLines() *logLines { return &logLines{} }
 
 func (l *logLines) Write(p []byte) (int, error) {
 	l.mu.Lock()
@@ -74,10 +80,7 @@ func (l *logLines) Write(p []byte) (int, error) {
 	for sc.Scan() {
 		var m map[string]any
 		if json.Unmarshal(sc.Bytes(), &m) == nil {
-			select {
-			case l.lines <- m:
-			default: // nobody is waiting for that many lines
-			}
+			l.records.Add(m)
 		}
 	}
 	return len(p), nil
@@ -89,26 +92,41 @@ func (l *logLines) String() string {
 	return l.all.String()
 }
 
-// waitFor returns the first line from now on whose fields include want.
+// waitFor returns the first record not yet returned by waitFor (nor passed
+// over by it) whose fields include want, waiting for it to be written.
 func (l *logLines) waitFor(t testing.TB, want map[string]any) map[string]any {
 	t.Helper()
-	deadline := time.After(waitTimeout)
-	for {
-		select {
-		case m := <-l.lines:
-			if matches(m, want) {
-				return m
-			}
-		case <-deadline:
-			t.Fatalf("no log line with %v within %v; log:\n%s", want, waitTimeout, l)
-			return nil
+	l.mu.Lock()
+	from := l.next
+	l.mu.Unlock()
+	m, next, ok := l.records.Wait(from, waitTimeout, func(m map[string]any) bool { return matches(m, want) })
+	if !ok {
+		t.Fatalf("no log record with %v within %v; log:\n%s", want, waitTimeout, l)
+	}
+	l.mu.Lock()
+	l.next = next
+	l.mu.Unlock()
+	return m
+}
+
+// find returns the first record written so far whose fields include want.
+func (l *logLines) find(want map[string]any) (map[string]any, bool) {
+	for _, m := range l.records.All() {
+		if matches(m, want) {
+			return m, true
 		}
 	}
+	return nil, false
 }
+
+// present, as a value in waitFor's or find's want, matches any value of a
+// field the record has.
+const present = "\x00present"
 
 func matches(m, want map[string]any) bool {
 	for k, v := range want {
-		if fmt.Sprint(m[k]) != fmt.Sprint(v) {
+		got, ok := m[k]
+		if !ok || v != present && fmt.Sprint(got) != fmt.Sprint(v) {
 			return false
 		}
 	}
@@ -142,6 +160,7 @@ type testServer struct {
 	url     string
 	faqPath string
 	logs    *logLines
+	reloads *testutil.Events[faq.ReloadResult] // every reload attempt after Open
 	hup     chan os.Signal
 	cancel  context.CancelFunc
 	done    chan error
@@ -151,7 +170,7 @@ type testServer struct {
 // and the server (adapters, say) before Open.
 func startServer(t *testing.T, edit func(*config.Config, *server)) *testServer {
 	t.Helper()
-	ts := &testServer{faqPath: filepath.Join(t.TempDir(), "faq.yaml"), logs: newLogLines(), hup: make(chan os.Signal, 1), done: make(chan error, 1)}
+	ts := &testServer{faqPath: filepath.Join(t.TempDir(), "faq.yaml"), logs: newLogLines(), reloads: &testutil.Events[faq.ReloadResult]{}, hup: make(chan os.Signal, 1), done: make(chan error, 1)}
 	writeFile(t, ts.faqPath, faqYAML("Yes."))
 	cfg := config.Default()
 	cfg.FAQ = ts.faqPath
@@ -168,6 +187,14 @@ func startServer(t *testing.T, edit func(*config.Config, *server)) *testServer {
 	}
 	ts.server = s
 	ts.url = "http://" + s.Addr().String()
+	// Told of every reload after the server's own bookkeeping (logs,
+	// metrics, /readyz), so a test that waits for a reload sees all of
+	// it done. Nothing reloads between Open and Run.
+	onReload := s.reloader.OnReload
+	s.reloader.OnReload = func(res faq.ReloadResult) {
+		onReload(res)
+		ts.reloads.Add(res)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ts.cancel = cancel
 	go func() { ts.done <- s.Run(ctx) }()
@@ -178,6 +205,17 @@ func startServer(t *testing.T, edit func(*config.Config, *server)) *testServer {
 		s.Close()
 	})
 	return ts
+}
+
+// waitReload returns the first reload attempt from index from on (take
+// ts.reloads.Len() before the action) with the given trigger.
+func (ts *testServer) waitReload(t testing.TB, from int, trigger string) faq.ReloadResult {
+	t.Helper()
+	res, _, ok := ts.reloads.Wait(from, waitTimeout, func(r faq.ReloadResult) bool { return r.Trigger == trigger })
+	if !ok {
+		t.Fatalf("no %s reload within %v; reloads: %+v", trigger, waitTimeout, ts.reloads.All())
+	}
+	return res
 }
 
 // stop cancels Run and returns its result (once; later calls return nil).
@@ -251,20 +289,49 @@ func (s *syncWriter) String() string {
 	return s.b.String()
 }
 
-// runServe runs `travelbot serve --config cfgPath` through Main, as the
-// binary would, with env as the environment. It returns the HTTP server's
-// URL, the JSON log, and a stop that cancels serve and fails the test
-// unless it exits cleanly and promptly.
-func runServe(t *testing.T, cfgPath string, env map[string]string) (url string, logs *logLines, stop func()) {
+// served is `travelbot serve` run through Main by startServe.
+type served struct {
+	url  string
+	logs *logLines
+	// srv is serve's server, handed over between Open and Run (Main's
+	// opened hook): what a test may read of it is safe for concurrent use
+	// (live, the learning loop's writer, the adapters' state).
+	srv     *server
+	reloads *testutil.Events[faq.ReloadResult] // every reload attempt after Open
+	stop    func()
+}
+
+// startServe runs `travelbot serve --config cfgPath` through Main, as the
+// binary would, with env as the environment, until it listens. Its stop
+// cancels serve and fails the test unless serve exits cleanly and
+// promptly.
+func startServe(t *testing.T, cfgPath string, env map[string]string) *served {
 	t.Helper()
-	logs = newLogLines()
-	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: func(k string) string { return env[k] }}
+	sv := &served{logs: newLogLines(), reloads: &testutil.Events[faq.ReloadResult]{}}
+	opened := make(chan *server, 1)
+	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: sv.logs, Getenv: func(k string) string { return env[k] }}
+	m.opened = func(s *server) {
+		// In serve's goroutine, before Run: nothing reloads yet.
+		onReload := s.reloader.OnReload
+		s.reloader.OnReload = func(res faq.ReloadResult) {
+			onReload(res)
+			sv.reloads.Add(res)
+		}
+		opened <- s
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx, []string{"serve", "--config", cfgPath}) }()
-	url = "http://" + logs.waitFor(t, map[string]any{"msg": "listening"})["addr"].(string)
-	return url, logs, func() {
+	select {
+	case sv.srv = <-opened:
+	case err := <-done:
+		t.Fatalf("serve did not start: %v\n%s", err, sv.logs)
+	case <-time.After(waitTimeout):
+		t.Fatalf("serve did not start within %v", waitTimeout)
+	}
+	sv.url = "http://" + sv.srv.Addr().String()
+	sv.stop = func() {
 		t.Helper()
 		cancel()
 		select {
@@ -276,6 +343,26 @@ func runServe(t *testing.T, cfgPath string, env map[string]string) (url string, 
 			t.Fatal("serve did not stop after cancel")
 		}
 	}
+	return sv
+}
+
+// waitReload returns the first reload attempt from index from on (take
+// sv.reloads.Len() before the action) with the given trigger.
+func (sv *served) waitReload(t testing.TB, from int, trigger string) faq.ReloadResult {
+	t.Helper()
+	res, _, ok := sv.reloads.Wait(from, waitTimeout, func(r faq.ReloadResult) bool { return r.Trigger == trigger })
+	if !ok {
+		t.Fatalf("no %s reload within %v; reloads: %+v", trigger, waitTimeout, sv.reloads.All())
+	}
+	return res
+}
+
+// runServe is startServe for the tests that need only the URL, the log
+// and stop.
+func runServe(t *testing.T, cfgPath string, env map[string]string) (url string, logs *logLines, stop func()) {
+	t.Helper()
+	sv := startServe(t, cfgPath, env)
+	return sv.url, sv.logs, sv.stop
 }
 
 // TestServeEndToEnd runs the real `travelbot serve` through Main, as the
@@ -290,7 +377,8 @@ func TestServeEndToEnd(t *testing.T) {
 	secrets := map[string]string{
 		"TRAVELBOT_ADMIN_TOKEN": "e2e-admin-token-value",
 	}
-	url, logs, stop := runServe(t, cfgPath, secrets)
+	sv := startServe(t, cfgPath, secrets)
+	url, logs := sv.url, sv.logs
 
 	if code, body, _ := call(t, "GET", url+"/healthz", "", nil); code != 200 || body["ok"] != true {
 		t.Errorf("healthz = %d %v", code, body)
@@ -307,10 +395,12 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	v1 := ready["faq"].(map[string]any)["version"]
 
+	from := sv.reloads.Len()
 	writeFile(t, faqPath, faqYAML("Yes, it is safe."))
-	line := logs.waitFor(t, map[string]any{"msg": "faq reload", "trigger": "file"})
-	if line["result"] != "ok" || line["version"] == v1 {
-		t.Errorf("file reload logged %v, want a new version", line)
+	if res := sv.waitReload(t, from, "file"); !res.OK || res.Version == v1 {
+		t.Errorf("file reload: %+v, want a new version", res)
+	} else if _, ok := logs.find(map[string]any{"trigger": "file", "result": "ok", "version": res.Version}); !ok {
+		t.Errorf("the file reload to %s was not logged:\n%s", res.Version, logs)
 	}
 	_, body, _ = call(t, "POST", url+"/v1/ask", `{"question": "Is tap water safe to drink in Milan?"}`, nil)
 	if body["id"] == "water" && body["answer"] != "Yes, it is safe." {
@@ -318,14 +408,17 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	// A real SIGHUP to this process: serve has subscribed to it.
+	from = sv.reloads.Len()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	if line := logs.waitFor(t, map[string]any{"msg": "faq reload", "trigger": "signal"}); line["result"] != "unchanged" {
-		t.Errorf("SIGHUP reload logged %v, want unchanged", line)
+	if res := sv.waitReload(t, from, "signal"); !res.OK || res.Changed {
+		t.Errorf("SIGHUP reload: %+v, want unchanged", res)
+	} else if _, ok := logs.find(map[string]any{"trigger": "signal", "result": "unchanged"}); !ok {
+		t.Errorf("the SIGHUP reload was not logged:\n%s", logs)
 	}
 
-	stop()
+	sv.stop()
 	for name, v := range secrets {
 		if strings.Contains(logs.String(), v) {
 			t.Errorf("%s appears in the log", name)
@@ -396,21 +489,31 @@ func TestServeUsage(t *testing.T) {
 func TestServeReloadOnSignal(t *testing.T) {
 	ts := startServer(t, nil)
 	writeFile(t, ts.faqPath, faqYAML("Yes, from the tap."))
+	from := ts.reloads.Len()
 	ts.hup <- syscall.SIGHUP
-	line := ts.logs.waitFor(t, map[string]any{"msg": "faq reload", "trigger": "signal"})
-	if line["result"] != "ok" {
-		t.Errorf("signal reload logged %v", line)
+	if res := ts.waitReload(t, from, "signal"); !res.OK || !res.Changed {
+		t.Errorf("signal reload: %+v, want a change", res)
+	}
+	if line, ok := ts.logs.find(map[string]any{"trigger": "signal", "result": "ok"}); !ok {
+		t.Errorf("the signal reload was not logged with its trigger and result:\n%s", ts.logs)
+	} else if line["version"] != ts.live.Current().Version() {
+		t.Errorf("the signal reload logged %v, want version %s", line, ts.live.Current().Version())
 	}
 	if got := ts.live.Current().Entry("water").Answer; got != "Yes, from the tap." {
 		t.Errorf("serving %q after SIGHUP", got)
 	}
 
 	writeFile(t, ts.faqPath, brokenYAML)
+	from = ts.reloads.Len()
 	ts.hup <- syscall.SIGHUP
-	ts.logs.waitFor(t, map[string]any{"msg": "faq reload failed; still serving the previous FAQ", "trigger": "signal"})
-	problem := ts.logs.waitFor(t, map[string]any{"msg": "faq reload problem"})
-	if !mentionsLine(fmt.Sprint(problem["problem"]), 3) {
-		t.Errorf("the logged problem %v does not point at line 3", problem)
+	if res := ts.waitReload(t, from, "signal"); res.OK {
+		t.Errorf("signal reload of a broken file: %+v, want it refused", res)
+	}
+	if _, ok := ts.logs.find(map[string]any{"trigger": "signal", "result": "error", "problems": present}); !ok {
+		t.Errorf("the failed reload was not logged with its result and problem count:\n%s", ts.logs)
+	}
+	if problem, ok := ts.logs.find(map[string]any{"trigger": "signal", "problem": present}); !ok || !mentionsLine(fmt.Sprint(problem["problem"]), 3) {
+		t.Errorf("no logged problem points at line 3 (%v):\n%s", problem, ts.logs)
 	}
 	if got := ts.live.Current().Entry("water").Answer; got != "Yes, from the tap." {
 		t.Errorf("a broken file changed the answer to %q", got)
@@ -424,11 +527,12 @@ func TestServeReloadOnFileChange(t *testing.T) {
 	})
 	tmp := ts.faqPath + ".tmp"
 	writeFile(t, tmp, faqYAML("Yes, renamed in."))
+	from := ts.reloads.Len()
 	if err := os.Rename(tmp, ts.faqPath); err != nil {
 		t.Fatal(err)
 	}
-	if line := ts.logs.waitFor(t, map[string]any{"msg": "faq reload", "trigger": "file"}); line["result"] != "ok" {
-		t.Errorf("file reload logged %v", line)
+	if res := ts.waitReload(t, from, "file"); !res.OK || !res.Changed {
+		t.Errorf("file reload: %+v, want a change", res)
 	}
 	if got := ts.live.Current().Entry("water").Answer; got != "Yes, renamed in." {
 		t.Errorf("serving %q after the rename", got)
@@ -438,9 +542,9 @@ func TestServeReloadOnFileChange(t *testing.T) {
 func TestServeLogsWhichAdaptersAreOff(t *testing.T) {
 	ts := startServer(t, nil)
 	for _, name := range []string{"telegram", "discord"} {
-		want := fmt.Sprintf(`"msg":"adapter off","adapter":"%s","reason":"TRAVELBOT_%s_TOKEN is not set"`, name, strings.ToUpper(name))
-		if !strings.Contains(ts.logs.String(), want) {
-			t.Errorf("log lacks %s:\n%s", want, ts.logs)
+		want := map[string]any{"adapter": name, "reason": fmt.Sprintf("TRAVELBOT_%s_TOKEN is not set", strings.ToUpper(name))}
+		if _, ok := ts.logs.find(want); !ok {
+			t.Errorf("log lacks a record with %v:\n%s", want, ts.logs)
 		}
 	}
 }
@@ -450,12 +554,14 @@ func TestServeLogsWhichAdaptersAreOff(t *testing.T) {
 // nil, and the HTTP client gets its answer.
 func TestServeShutdownFinishesInFlightWork(t *testing.T) {
 	replying, handling := make(chan struct{}), make(chan struct{})
+	stopping := make(chan struct{}) // Run has ended the adapters' context
 	finish := make(chan struct{})
 	replied := make(chan struct{})
 	ad := &webhookAdapter{
 		fakeAdapter: fakeAdapter{name: "telegram", run: func(ctx context.Context) error {
 			close(replying)
 			<-ctx.Done()
+			close(stopping)
 			<-finish // the reply in flight
 			close(replied)
 			return nil
@@ -495,7 +601,9 @@ func TestServeShutdownFinishesInFlightWork(t *testing.T) {
 		}
 		stopped <- err
 	}()
-	ts.logs.waitFor(t, map[string]any{"msg": "shutting down"})
+	// Run is shutting down: it has told the adapters to stop, and must now
+	// wait for the reply and the request in flight.
+	<-stopping
 	select {
 	case err := <-stopped:
 		t.Fatalf("Run returned %v with work in flight", err)
