@@ -270,8 +270,8 @@ func ids(ss []faq.Suggestion) []string {
 // intents, 50 phrasings each), each with held-out questions. Floors sit a
 // little below what the matcher scores, so a regression fails and noise
 // does not. It is the slowest test of the package, so -short and the race
-// detector (which can find nothing in it) skip it; .ci/run runs it alone
-// without -race, and checks the same corpora with travelbot eval.
+// detector (which can find nothing in it) skip it; .ci/run runs the package
+// again without -race, and checks the same corpora with travelbot eval.
 func TestBenchCorpora(t *testing.T) {
 	testutil.SkipHeavy(t, "accuracy corpora")
 	tests := []struct {

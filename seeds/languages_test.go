@@ -4,21 +4,14 @@ import (
 	"testing"
 
 	"travelbot/faq"
-	"travelbot/seeds"
+	"travelbot/internal/testutil/seedfaq"
 )
 
 // Travelers in the Games' other languages find the consulate and passport
 // help by the word they know ("¿dónde está el consulado?" once got the
 // fallback). The synonyms carry the word; the FAQ stays in English.
 func TestConsulateInOtherLanguages(t *testing.T) {
-	f, err := faq.Parse(seeds.Name, seeds.FAQ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tb, err := faq.Compile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := seedfaq.Table(t)
 	tests := []struct{ q, want string }{
 		{"dónde está el consulado", "consulate-milan"},
 		{"wo ist das konsulat", "consulate-milan"},

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"travelbot/faq"
+	"travelbot/internal/testutil/seedfaq"
 	"travelbot/seeds"
 )
 
@@ -101,11 +102,7 @@ func TestParsesStrictly(t *testing.T) {
 		t.Error("about is empty")
 	}
 
-	tab, err := faq.Compile(f)
-	if err != nil {
-		t.Fatalf("compile: %v", err)
-	}
-	if e := tab.Emergency(); e == nil || e.ID != "emergency-112" {
+	if e := seedfaq.Table(t).Emergency(); e == nil || e.ID != "emergency-112" {
 		t.Errorf("Emergency() = %v, want emergency-112", e)
 	}
 }
