@@ -197,10 +197,14 @@ func (a *Adapter) resolve(ref string) string {
 	return ""
 }
 
-// vote records 👍 or 👎 and acknowledges it by updating the message it
-// was pressed on: both buttons disabled, the one pressed highlighted; no
-// new message. A 👎 that asks "What were you looking for?" also sends that
-// question privately, since it expects an answer.
+// vote records 👍 or 👎 and acknowledges it. With private answers
+// (Options.Ephemeral) the message it was pressed on is the voter's own and
+// is updated: both buttons disabled, the one pressed highlighted; no new
+// message. A 👎 that asks "What were you looking for?" also sends that
+// question privately, since it expects an answer. In public mode the
+// message is the whole channel's: updating it would show everyone the
+// verdict and take the buttons from the other members, so it is left as
+// it is and the voter alone gets the reply (the thanks, or the question).
 func (a *Adapter) vote(r *responder, m bot.Message, customID string) {
 	v, qid := bot.VoteUp, strings.TrimPrefix(customID, voteUp)
 	if strings.HasPrefix(customID, voteDown) {
@@ -209,6 +213,12 @@ func (a *Adapter) vote(r *responder, m bot.Message, customID string) {
 	ctx, cancel := context.WithTimeout(a.base, answerTimeout)
 	defer cancel()
 	reply := a.conv.Feedback(ctx, m, qid, v)
+	if !a.opts.Ephemeral {
+		if err := r.send(render(reply), true, false); err != nil {
+			a.log.Warn("discord: vote not acknowledged", "err", err)
+		}
+		return
+	}
 	var comps []discordgo.MessageComponent
 	if r.i.Message != nil {
 		comps = votedComponents(r.i.Message.Components, customID)
@@ -392,6 +402,9 @@ type responder struct {
 	i        *discordgo.Interaction
 	received time.Time
 	state    int
+	// deferredPrivate is the privacy the deferral gave the original
+	// response, which its edit keeps.
+	deferredPrivate bool
 }
 
 const (
@@ -431,10 +444,15 @@ func (r *responder) deferReply(private bool) error {
 		}, opts...)
 	})
 	if err == nil {
-		r.state = deferred
+		r.state, r.deferredPrivate = deferred, private
 	}
 	return err
 }
+
+// repliedPrivately is what a public deferral's "thinking…" becomes when
+// the reply turns out to be private: the reply itself follows as an
+// ephemeral follow-up.
+const repliedPrivately = "I've sent you my reply privately."
 
 // send delivers msgs. update makes the first message replace the message
 // whose button was pressed instead of adding a new one.
@@ -444,6 +462,16 @@ func (r *responder) send(msgs []outgoing, private, update bool) error {
 		switch {
 		case n == 0 && r.state == fresh:
 			err = r.respond(m, private, update)
+		case n == 0 && r.state == deferred && private && !r.deferredPrivate:
+			// The deferral made the original public, and an edit keeps
+			// it so ("an existing message's ephemeral state cannot be
+			// changed"): a private reply (an error, the rate limit's
+			// note) must not go there. A private deferral with a public
+			// reply is edited as it is: private is the safe side.
+			if err = r.edit(outgoing{Content: repliedPrivately}); err == nil {
+				r.state = answered
+				err = r.followUp(m, true)
+			}
 		case n == 0 && r.state == deferred:
 			err = r.edit(m)
 		default:
