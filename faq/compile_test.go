@@ -51,10 +51,10 @@ func TestCompileContextStops(t *testing.T) {
 	}{
 		{"before it starts", 1, "", nil},
 		// 2,400 phrasings: one look at the start, then 2 x 10 in feature
-		// extraction, then training
+		// extraction, then one every 256 examples of training
 		{"in feature extraction", 10, "features: ", nil},
-		{"in training, all cores", 30, "train: ", []Option{WithWorkers(0)}},
-		{"in training, low priority", 30, "train: ", []Option{WithWorkers(1), WithLowPriority()}},
+		{"in training, all cores", 23, "train: ", []Option{WithWorkers(0)}},
+		{"in training, low priority", 23, "train: ", []Option{WithWorkers(1), WithLowPriority()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := newCancelAfter(tc.after)
