@@ -167,6 +167,10 @@ type Options struct {
 	// gateway's reconnect backoff (1 s) and of a REST call's retries
 	// (100 ms).
 	reconnectBackoff, restBackoff time.Duration
+	// gatewayNow and gatewaySleep replace the gateway's clock and its
+	// wait before a new connection (see gatewayOptions).
+	gatewayNow   func() time.Time
+	gatewaySleep func(ctx context.Context, d time.Duration) error
 	// RESTTimeout bounds each REST call, retries included.
 	RESTTimeout time.Duration
 	// DeferAfter is how long an answer may take before the interaction is
@@ -324,6 +328,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 		reidentifyWait:   a.opts.reidentifyWait,
 		identifyInterval: a.opts.identifyInterval,
 		reconnectBackoff: a.opts.reconnectBackoff,
+		now:              a.opts.gatewayNow,
+		sleep:            a.opts.gatewaySleep,
 		dispatch: func(event string, data json.RawMessage) {
 			a.dispatch(s, event, data)
 			if event == "READY" {

@@ -228,12 +228,15 @@ func start(t *testing.T, conv discord.Conversation, mod ...func(*discord.Options
 
 // Fast timings every harness adapter runs with: retries and reconnects
 // wait milliseconds where production waits 100 ms and 1 s, and a new
-// session follows the last IDENTIFY after identifyGap, not 5 s (the fake's
-// identify window is set to match, so it still refuses anything sooner).
+// session follows the last IDENTIFY after identifyGap, not 5 s. The fake
+// refuses two IDENTIFYs closer than identifyWindow: half the gap, because
+// the client times the gap from when it sent the first and the fake from
+// when it read it, which on a loaded machine can be milliseconds later.
 const (
 	reconnectBackoff = 10 * time.Millisecond
 	restBackoff      = 5 * time.Millisecond
 	identifyGap      = 50 * time.Millisecond
+	identifyWindow   = identifyGap / 2
 )
 
 // startOn is start against srv, which the test may have set up.
@@ -250,7 +253,7 @@ func startOn(t *testing.T, srv *discordtest.Server, conv discord.Conversation, m
 	}
 	discord.SetBackoffs(&o, reconnectBackoff, restBackoff)
 	discord.SetIdentifyInterval(&o, identifyGap)
-	srv.SetIdentifyWindow(identifyGap)
+	srv.SetIdentifyWindow(identifyWindow)
 	for _, m := range mod {
 		m(&o)
 	}

@@ -1,6 +1,9 @@
 package discord
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SetGatewayTiming pins the gateway's random waits: the fraction of the
 // heartbeat interval before the first heartbeat, and the wait after an op 9
@@ -19,4 +22,11 @@ func SetIdentifyInterval(o *Options, d time.Duration) { o.identifyInterval = d }
 // in production.
 func SetBackoffs(o *Options, reconnect, rest time.Duration) {
 	o.reconnectBackoff, o.restBackoff = reconnect, rest
+}
+
+// SetGatewayClock makes the gateway read time from now and wait before a
+// new connection with sleep, so a test sees the waits it asks for (the
+// identify window, its doubling) without taking them.
+func SetGatewayClock(o *Options, now func() time.Time, sleep func(context.Context, time.Duration) error) {
+	o.gatewayNow, o.gatewaySleep = now, sleep
 }

@@ -93,6 +93,12 @@ type gatewayOptions struct {
 	// reconnectBackoff is the first wait before a failed connection is
 	// tried again (1 s), doubling up to maxOpenBackoff.
 	reconnectBackoff time.Duration
+	// now and sleep are the clock that spaces sessions (when the last
+	// IDENTIFY went out, how long a session lasted) and the wait before a
+	// new connection: time.Now and a timer, or a test's clock and a
+	// recorder of the waits.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
 	// dispatch gets every event (READY and RESUMED included) in order, on
 	// the gateway's goroutine; it must not block.
 	dispatch func(event string, data json.RawMessage)
@@ -141,6 +147,12 @@ func newGateway(o gatewayOptions) *gateway {
 	if o.reconnectBackoff <= 0 {
 		o.reconnectBackoff = time.Second
 	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	if o.sleep == nil {
+		o.sleep = sleepCtx
+	}
 	return &gateway{o: o}
 }
 
@@ -181,7 +193,7 @@ func (g *gateway) run(ctx context.Context) error {
 		}
 		if live {
 			bo.Reset()
-			if time.Since(g.liveAt) >= stableSession {
+			if g.o.now().Sub(g.liveAt) >= stableSession {
 				g.unstable = 0
 			}
 		}
@@ -204,19 +216,25 @@ func (g *gateway) run(ctx context.Context) error {
 			// however fast the last one ended ("If you hit this limit,
 			// the Gateway will respond with an Invalid Session", and
 			// every IDENTIFY counts against the 1000 a day).
-			wait = max(wait, time.Until(g.identified.Add(g.identifyGap())))
+			wait = max(wait, g.identified.Add(g.identifyGap()).Sub(g.o.now()))
 		}
 		g.o.events.APIRetry(channel, "gateway")
 		g.o.log.Warn("discord: gateway connection ended, reconnecting", "wait", wait, "resume", g.sessionID != "", "err", err)
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil
-			case <-t.C:
-			}
+		if wait > 0 && g.o.sleep(ctx, wait) != nil {
+			return nil
 		}
+	}
+}
+
+// sleepCtx waits d or until ctx is done; it returns ctx's error then.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -313,7 +331,7 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 	if resuming {
 		err = c.send(opResume, map[string]any{"token": g.o.token, "session_id": g.sessionID, "seq": g.seq.Load()})
 	} else {
-		g.identified = time.Now()
+		g.identified = g.o.now()
 		g.unstable++
 		err = c.send(opIdentify, g.identify())
 	}
@@ -343,10 +361,10 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 				}
 				_ = json.Unmarshal(f.D, &r)
 				g.sessionID, g.resumeURL = r.SessionID, r.ResumeURL
-				live, g.liveAt = true, time.Now()
+				live, g.liveAt = true, g.o.now()
 				g.o.connected(true)
 			case "RESUMED":
-				live, g.liveAt = true, time.Now()
+				live, g.liveAt = true, g.o.now()
 				g.o.connected(true)
 			}
 			g.o.dispatch(f.T, f.D)

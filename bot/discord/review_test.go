@@ -12,6 +12,7 @@ import (
 	"travelbot/bot"
 	"travelbot/bot/discord"
 	"travelbot/bot/discord/discordtest"
+	"travelbot/internal/testutil"
 )
 
 // Close codes decide whether to reconnect exactly as the docs' table says:
@@ -19,8 +20,8 @@ import (
 // refuses one); every other code is followed by a new connection that
 // serves again, and Run goes on until it is cancelled. After 4007 and 4009
 // (start a new session) the new IDENTIFY comes the identify interval after
-// the first at the soonest (5 s in production, identifyGap here): the fake,
-// its window set to match, refuses two IDENTIFYs closer than that.
+// the first at the soonest (5 s in production, identifyGap here): the fake
+// refuses two IDENTIFYs closer than identifyWindow.
 func TestGatewayCloseCodes(t *testing.T) {
 	t.Parallel()
 	for _, code := range []int{4000, 4001, 4002, 4003, 4005, 4007, 4008, 4009, 4004, 4010, 4011, 4012, 4013, 4014} {
@@ -28,7 +29,7 @@ func TestGatewayCloseCodes(t *testing.T) {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			t.Parallel()
 			srv := discordtest.New(t)
-			srv.SetIdentifyWindow(identifyGap)
+			srv.SetIdentifyWindow(identifyWindow)
 			o := discord.Options{Token: discordtest.Token, APIBase: srv.URL, Conversation: newBot(t, nil),
 				Logger: slog.New(slog.DiscardHandler)}
 			discord.SetGatewayTiming(&o, 0.1, time.Second)
@@ -199,17 +200,31 @@ func TestRetryAfterHeaderIsHonoured(t *testing.T) {
 // A gateway that accepts every session and drops it at once (here READY,
 // then close 4009) gets IDENTIFYs further and further apart, the wait
 // doubling from the identify interval, so the bot cannot burn its 1000
-// IDENTIFYs a day (the token is reset when it does).
+// IDENTIFYs a day (the token is reset when it does). The gateway's clock
+// stands still and its waits are recorded, not taken, so they are exact:
+// before IDENTIFY k+1 it waits interval × 2^(k-1).
 func TestSessionsThatDropAtOnceBackOffTheirIdentifies(t *testing.T) {
 	t.Parallel()
-	const interval = 25 * time.Millisecond
+	const interval = 5 * time.Second // production's
 	srv := discordtest.New(t)
-	srv.SetIdentifyWindow(interval)
+	srv.SetIdentifyWindow(0) // the waits are not taken: the fake's clock would see none
+	// waits are the gateway's waits, each with the number of IDENTIFYs
+	// the fake had seen when it was asked for.
+	type pause struct {
+		d          time.Duration
+		identifies int
+	}
+	var waits testutil.Events[pause]
+	clk := testutil.NewClock(testutil.Start)
 	o := discord.Options{Token: discordtest.Token, APIBase: srv.URL, Conversation: newBot(t, nil),
 		Logger: slog.New(slog.DiscardHandler)}
 	discord.SetGatewayTiming(&o, 0.1, time.Second)
 	discord.SetBackoffs(&o, reconnectBackoff, restBackoff)
 	discord.SetIdentifyInterval(&o, interval)
+	discord.SetGatewayClock(&o, clk.Now, func(ctx context.Context, d time.Duration) error {
+		waits.Add(pause{d, len(srv.Identifies())})
+		return ctx.Err()
+	})
 	a, err := discord.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -237,11 +252,13 @@ func TestSessionsThatDropAtOnceBackOffTheirIdentifies(t *testing.T) {
 			}
 		}
 	}
-	ids := srv.Identifies()
-	for i := 1; i < len(ids); i++ {
-		// The timers never fire early, so these are lower bounds.
-		if gap, least := ids[i].At.Sub(ids[i-1].At), interval<<(i-1); gap < least {
-			t.Errorf("IDENTIFY %d came %v after the one before, want at least %v", i+1, gap, least)
+	got := waits.All()
+	if len(got) != sessions-1 {
+		t.Fatalf("%d waits before %d new sessions: %+v", len(got), sessions-1, got)
+	}
+	for k, w := range got {
+		if want := interval << k; w.d != want || w.identifies != k+1 {
+			t.Errorf("wait %d: %v after IDENTIFY %d, want %v after IDENTIFY %d", k+1, w.d, w.identifies, want, k+1)
 		}
 	}
 }

@@ -442,8 +442,8 @@ func TestRateLimitedSendIsRetriedAndDeliveredOnce(t *testing.T) {
 	if calls := e.fake.Calls("sendMessage"); len(calls) != 2 || calls[0].Code != 429 {
 		t.Errorf("sendMessage calls: %s\nwant a 429 then one success", summarize(calls))
 	}
-	if !slices.Contains(e.sleeps.all(), 3*time.Second) {
-		t.Errorf("waits %v, want retry_after 3s among them", e.sleeps.all())
+	if !slices.Contains(e.sleeps.All(), 3*time.Second) {
+		t.Errorf("waits %v, want retry_after 3s among them", e.sleeps.All())
 	}
 	if r := e.events.count(e.events.retries, "sendMessage"); r != 1 {
 		t.Errorf("APIRetry(sendMessage) = %d, want 1", r)
@@ -462,7 +462,7 @@ func TestServerErrorsAndDroppedConnectionsAreRetried(t *testing.T) {
 	if got := e.fake.SentTo(107); len(got) != 1 {
 		t.Fatalf("delivered %d replies, want 1; calls %s", len(got), summarize(e.fake.Calls("sendMessage")))
 	}
-	waits := e.sleeps.all()
+	waits := e.sleeps.All()
 	if len(waits) < 3 || !(waits[0] < waits[1] && waits[1] < waits[2]) {
 		t.Errorf("backoff waits %v, want 3 growing", waits)
 	}
@@ -477,8 +477,8 @@ func TestPollErrorsBackOffAndRecover(t *testing.T) {
 	e := startOn(t, fake, nil, nil, nil)
 	e.fake.Enqueue(telegramtest.PrivateText(108, consulateQ))
 	e.waitSent(108, 1)
-	if !slices.Contains(e.sleeps.all(), 2*time.Second) {
-		t.Errorf("waits %v, want getUpdates' retry_after 2s", e.sleeps.all())
+	if !slices.Contains(e.sleeps.All(), 2*time.Second) {
+		t.Errorf("waits %v, want getUpdates' retry_after 2s", e.sleeps.All())
 	}
 	if !e.adapter.Connected() {
 		t.Errorf("Connected() = false after polling recovered")
@@ -735,7 +735,7 @@ func TestTokenNeverInLogsOrErrors(t *testing.T) {
 	fake.Close()
 	var attempts atomic.Int32
 	logs := &testutil.SyncBuffer{}
-	sl := &sleeps{}
+	sl := &testutil.Sleeps{}
 	o := options(fake, &fakeConv{}, &events{errors: map[string]int{}, retries: map[string]int{}}, sl, logs)
 	o.APIBase = unreachable
 	ctx, cancel := context.WithCancel(context.Background())
@@ -885,9 +885,9 @@ func TestSendsRespectRateLimits(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := testutil.NewClock(testutil.Start)
-			waits := &sleeps{}
+			waits := &testutil.Sleeps{}
 			e := startWith(t, newFake(t), nil, nil, func(o *telegram.Options) { o.Limits = tc.limits }, func(e *env) {
-				telegram.SetLimitClock(e.adapter, clk.Now, waits.sleep)
+				telegram.SetLimitClock(e.adapter, clk.Now, waits.Sleep)
 			})
 			for i := range tc.chats {
 				e.fake.Enqueue(tc.update(i))
@@ -897,7 +897,7 @@ func TestSendsRespectRateLimits(t *testing.T) {
 			if len(sent) < 3 {
 				t.Fatalf("only %d messages sent", len(sent))
 			}
-			got := waits.all()
+			got := waits.All()
 			slices.Sort(got)
 			if len(got) != len(sent)-1 {
 				t.Fatalf("%d messages sent after %d waits %v, want a wait before each but the first", len(sent), len(got), got)

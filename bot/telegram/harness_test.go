@@ -177,25 +177,6 @@ func (e *events) count(m map[string]int, method string) int {
 	return m[method]
 }
 
-// sleeps records the waits the adapter asked for and returns at once.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *sleeps) all() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
-
 // env is one adapter running against one fake server.
 type env struct {
 	t       *testing.T
@@ -203,14 +184,14 @@ type env struct {
 	bot     *bot.Bot
 	adapter *telegram.Adapter
 	events  *events
-	sleeps  *sleeps
+	sleeps  *testutil.Sleeps
 	logs    *testutil.SyncBuffer
 	cancel  context.CancelFunc
 	done    chan error
 }
 
 // options returns fast test options against fake.
-func options(fake *telegramtest.Server, conv telegram.Conversation, ev *events, sl *sleeps, logs *testutil.SyncBuffer) telegram.Options {
+func options(fake *telegramtest.Server, conv telegram.Conversation, ev *events, sl *testutil.Sleeps, logs *testutil.SyncBuffer) telegram.Options {
 	return telegram.Options{
 		Token:        telegramtest.Token,
 		APIBase:      fake.URL,
@@ -219,7 +200,7 @@ func options(fake *telegramtest.Server, conv telegram.Conversation, ev *events, 
 		Events:       ev,
 		PollTimeout:  time.Second,
 		Limits:       telegram.Limits{Global: rate.Inf, Chat: rate.Inf, Group: rate.Inf},
-		Sleep:        sl.sleep,
+		Sleep:        sl.Sleep,
 		SendTimeout:  5 * time.Second,
 	}
 }
@@ -260,7 +241,7 @@ func startWith(t *testing.T, fake *telegramtest.Server, conv telegram.Conversati
 		fake:   fake,
 		bot:    newBot(t, reloader),
 		events: &events{errors: map[string]int{}, retries: map[string]int{}},
-		sleeps: &sleeps{},
+		sleeps: &testutil.Sleeps{},
 		logs:   &testutil.SyncBuffer{},
 		done:   make(chan error, 1),
 	}
