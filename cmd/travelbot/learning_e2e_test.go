@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,12 +62,14 @@ const (
 type loopServer struct {
 	url, faqPath, dataDir string
 	logs                  *logLines
+	sv                    *served
 	stop                  func()
 }
 
 // startLoopServer writes loopFAQ and a config (watch on, a data directory
-// in t.TempDir()) and runs serve with env, until /readyz says ready (every
-// enabled adapter connected).
+// in t.TempDir()) and runs serve with env. The tests talk to it through
+// the platforms' fakes, which hold what is sent before the adapter
+// connects.
 func startLoopServer(t *testing.T, env map[string]string) *loopServer {
 	t.Helper()
 	dir := t.TempDir()
@@ -75,18 +78,12 @@ func startLoopServer(t *testing.T, env map[string]string) *loopServer {
 	cfgPath := filepath.Join(dir, "travelbot.yaml")
 	writeFile(t, cfgPath, "faq: faq.yaml\nhttp_addr: 127.0.0.1:0\nlog_format: json\nwatch: true\nreload_debounce: 20ms\nshutdown_timeout: 5s\n")
 	env["TRAVELBOT_DATA_DIR"] = ls.dataDir
-	url, logs, stop := runServe(t, cfgPath, env)
+	sv := startServe(t, cfgPath, env)
 	// Stopped once, by the test or at its end, before the temporary
 	// directories go: serve writes into one of them until it returns.
 	var once sync.Once
-	ls.url, ls.logs, ls.stop = url, logs, func() { once.Do(stop) }
+	ls.url, ls.logs, ls.sv, ls.stop = sv.url, sv.logs, sv, func() { once.Do(sv.stop) }
 	t.Cleanup(ls.stop)
-	if !eventually(waitTimeout, func() bool {
-		code, body, _ := call(t, "GET", ls.url+"/readyz", "", nil)
-		return code == 200 && body["ready"] == true
-	}) {
-		t.Fatalf("serve not ready within %v", waitTimeout)
-	}
 	return ls
 }
 
@@ -128,20 +125,21 @@ func findLoopClusters(rep reviewReport) loopClusters {
 }
 
 // reviewAndPromote is the admin's half of the loop, the same for both
-// platforms: wait until `review --json` lists the three clusters (the
-// serve's writer flushes its queue on its own), check them and the data
-// directory's bytes, then promote the skis cluster to gear and wait for
-// the running serve to serve the new version. It returns the clusters.
+// platforms: once serve's writer has flushed what it queued (the bot
+// queues a question's records before its reply goes out, and the test has
+// seen every reply), `review --json` lists the three clusters; check them
+// and the data directory's bytes, then promote the skis cluster to gear
+// and wait for the running serve to reload the file. It returns the
+// clusters.
 func (ls *loopServer) reviewAndPromote(t *testing.T, channel string) loopClusters {
 	t.Helper()
-	var rep reviewReport
-	var got loopClusters
-	if !eventually(waitTimeout, func() bool {
-		rep = reviewJSON(t, ls.dataDir, ls.faqPath)
-		got = findLoopClusters(rep)
-		return got.complete() && got.downvoted.Notes != nil && len(got.downvoted.Notes) > 0
-	}) {
-		t.Fatalf("review --json never listed the skis, the 👎 and the None of these clusters (with the note); last: %+v", rep.Clusters)
+	if err := ls.sv.srv.learning.writer.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rep := reviewJSON(t, ls.dataDir, ls.faqPath)
+	got := findLoopClusters(rep)
+	if !got.complete() || len(got.downvoted.Notes) == 0 {
+		t.Fatalf("review --json does not list the skis, the 👎 and the None of these clusters (with the note): %+v", rep.Clusters)
 	}
 	if got.skis.Kind != kindUnanswered || got.skis.Kinds[kindUnanswered] < 1 {
 		t.Errorf("skis cluster %+v, want unanswered", *got.skis)
@@ -171,6 +169,7 @@ func (ls *loopServer) reviewAndPromote(t *testing.T, channel string) loopCluster
 		t.Fatal(err)
 	}
 	oldVersion := ls.version(t)
+	from := ls.sv.reloads.Len()
 	out, err := runReview(t, "promote", "--data", ls.dataDir, "--faq", ls.faqPath, "--entry", "gear", got.skis.ID)
 	if err != nil {
 		t.Fatalf("%s: review promote: %v\n%s", channel, err, out)
@@ -185,10 +184,12 @@ func (ls *loopServer) reviewAndPromote(t *testing.T, channel string) loopCluster
 	if strings.Contains(string(after), "[phone]") || strings.Contains(string(after), "[email]") {
 		t.Errorf("promote put a redaction placeholder into the FAQ:\n%s", after)
 	}
-	// The running serve's watcher reloads the file: wait for the version
-	// it serves to change.
-	if !eventually(waitTimeout, func() bool { return ls.version(t) != oldVersion }) {
-		t.Fatalf("serve still serves version %s after the promote; log:\n%s", oldVersion, ls.logs)
+	// The running serve's watcher reloads the file.
+	if res := ls.sv.waitReload(t, from, "file"); !res.OK || res.Version == oldVersion {
+		t.Fatalf("the reload after the promote: %+v, want a version other than %s; log:\n%s", res, oldVersion, ls.logs)
+	}
+	if v := ls.version(t); v == oldVersion {
+		t.Fatalf("/readyz still shows version %s after the reload", oldVersion)
 	}
 	return got
 }

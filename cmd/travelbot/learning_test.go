@@ -23,7 +23,8 @@ import (
 
 // TestMain points the default data directory (XDG_STATE_HOME) at a
 // temporary directory, so that no test's serve writes the learning loop's
-// store into the real home directory.
+// store into the real home directory, and stops the PostgreSQL cluster the
+// replica tests share.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "travelbot-state-")
 	if err != nil {
@@ -32,6 +33,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("XDG_STATE_HOME", dir)
 	code := m.Run()
+	pg.Close()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

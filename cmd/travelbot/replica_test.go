@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"travelbot/bot/store"
 	"travelbot/bot/store/pgtest"
 	"travelbot/config"
+	"travelbot/faq"
 )
 
 // withDatabase makes startServer's server a replica on dsn.
@@ -29,20 +31,40 @@ func withDatabase(t *testing.T, dsn string) func(*config.Config, *server) {
 	}
 }
 
-// eventually reports whether cond holds within d, checking every 10ms.
-func eventually(d time.Duration, cond func() bool) bool {
-	for deadline := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+// pg is the PostgreSQL cluster the package's tests share, each on a
+// database of its own; TestMain stops it.
+var pg pgtest.Shared
+
+// waitSync waits until ts has swapped in version from the database (a
+// sync reload, which another replica's change set off).
+func waitSync(t *testing.T, ts *testServer, version string) bool {
+	t.Helper()
+	_, _, ok := ts.reloads.Wait(0, waitTimeout, func(r faq.ReloadResult) bool {
+		return r.Trigger == "sync" && r.OK && r.Version == version
+	})
+	return ok && ts.live.Current().Version() == version
+}
+
+// waitGateway waits until cond, a look at what the fake Discord recorded,
+// holds: it is woken by every change the fake records.
+func waitGateway(dc *discordtest.Server, cond func() bool) bool {
+	deadline := time.NewTimer(waitTimeout)
+	defer deadline.Stop()
+	for {
+		changed := dc.Changed()
 		if cond() {
 			return true
 		}
-		if time.Now().After(deadline) {
-			return false
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return cond()
 		}
 	}
 }
 
 func TestReplicasServeOneFAQ(t *testing.T) {
-	dsn := pgtest.Start(t).Database(t)
+	dsn := pg.Start(t).Database(t)
 	ctx := context.Background()
 	a := startServer(t, withDatabase(t, dsn))
 	b := startServer(t, withDatabase(t, dsn))
@@ -58,8 +80,8 @@ func TestReplicasServeOneFAQ(t *testing.T) {
 		t.Fatalf("reload on a: %+v", res)
 	}
 	v2 := res.Version
-	if !eventually(5*time.Second, func() bool { return b.live.Current().Version() == v2 }) {
-		t.Fatalf("b still serves %s, want a's %s", b.live.Current().Version(), v2)
+	if !waitSync(t, b, v2) {
+		t.Fatalf("b still serves %s, want a's %s; b's reloads: %+v", b.live.Current().Version(), v2, b.reloads.All())
 	}
 	if r, _ := b.status.get(); r.Trigger != "sync" {
 		t.Errorf("b's last reload trigger = %q, want sync", r.Trigger)
@@ -87,15 +109,17 @@ func TestReplicasServeOneFAQ(t *testing.T) {
 		t.Fatalf("file reload on c: %+v", res)
 	}
 	for name, s := range map[string]*testServer{"a": a, "b": b} {
-		if !eventually(5*time.Second, func() bool { return s.live.Current().Version() == res.Version }) {
+		if !waitSync(t, s, res.Version) {
 			t.Errorf("%s serves %s, want c's %s", name, s.live.Current().Version(), res.Version)
 		}
 	}
 }
 
 func TestReplicaNeedsTheSharedHashKey(t *testing.T) {
-	dsn := pgtest.Start(t).Database(t)
+	dsn := pg.Start(t).Database(t)
 	cfg := config.Default()
+	cfg.FAQ = filepath.Join(t.TempDir(), "faq.yaml") // not the embedded FAQ: its compile is not what is tested
+	writeFile(t, cfg.FAQ, faqYAML("Yes."))
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.DatabaseURL = config.NewSecret(dsn)
 	cfg.DataDir = t.TempDir()
@@ -109,14 +133,23 @@ func TestReplicaNeedsTheSharedHashKey(t *testing.T) {
 	}
 }
 
+// TestReplicasShareTheDiscordShards runs two replicas on a Discord bot of
+// two shards: each shard is led by one replica, and when one replica stops
+// the other takes its shard over. The IDENTIFYs are paced across the
+// replicas as in production, at a shorter spacing, and the fake gateway
+// holds them to a window as short (it records a gateway problem, failing
+// the test, for two IDENTIFYs closer than that).
 func TestReplicasShareTheDiscordShards(t *testing.T) {
-	dsn := pgtest.Start(t).Database(t)
+	dsn := pg.Start(t).Database(t)
 	dc := discordtest.New(t)
+	const spacing = 300 * time.Millisecond
+	dc.SetIdentifyWindow(spacing - 50*time.Millisecond)
 	sharded := func(c *config.Config, s *server) {
 		withDatabase(t, dsn)(c, s)
 		c.Discord.Token = config.NewSecret(discordtest.Token)
 		c.Discord.APIBase = dc.URL
 		c.Discord.ShardCount = 2
+		s.identifySpacing = spacing
 	}
 	replicas := []*testServer{startServer(t, sharded), startServer(t, sharded)}
 	leaders := func() map[string][]int {
@@ -131,40 +164,43 @@ func TestReplicasShareTheDiscordShards(t *testing.T) {
 		return out
 	}
 	want := []string{"discord-shard-0", "discord-shard-1"}
-	each := func() bool {
-		l := leaders()
-		for _, role := range want {
-			if len(l[role]) != 1 {
-				return false
-			}
-		}
-		return len(l) == len(want)
-	}
-	if !eventually(10*time.Second, each) {
-		t.Fatalf("shards led by %v, want each of %v by one replica", leaders(), want)
-	}
-	shards := func() map[[2]int]bool {
-		got := map[[2]int]bool{}
+	// identified counts the IDENTIFYs for each shard of two.
+	identified := func() map[[2]int]int {
+		got := map[[2]int]int{}
 		for _, id := range dc.Identifies() {
 			if id.Shard != nil {
-				got[*id.Shard] = true
+				got[*id.Shard]++
 			}
 		}
 		return got
 	}
-	if !eventually(10*time.Second, func() bool { s := shards(); return s[[2]int{0, 2}] && s[[2]int{1, 2}] }) {
-		t.Errorf("the gateway saw IDENTIFY for shards %v, want [0 2] and [1 2]", shards())
+	// A replica leads a shard before its adapter identifies for it: once
+	// the gateway has seen both shards, both are led.
+	if !waitGateway(dc, func() bool { s := identified(); return s[[2]int{0, 2}] > 0 && s[[2]int{1, 2}] > 0 }) {
+		t.Fatalf("the gateway saw IDENTIFY for shards %v, want [0 2] and [1 2]", identified())
+	}
+	l := leaders()
+	for _, role := range want {
+		if len(l[role]) != 1 {
+			t.Errorf("%s led by replicas %v, want one", role, l[role])
+		}
+	}
+	if len(l) != len(want) {
+		t.Fatalf("shards led by %v, want each of %v by one replica", l, want)
 	}
 
-	// The replica holding shard 1 stops: the other takes it over.
-	holder := leaders()["discord-shard-1"][0]
+	// The replica holding shard 1 stops: the other takes it over, and
+	// identifies for it again.
+	before := identified()[[2]int{1, 2}]
+	holder := l["discord-shard-1"][0]
 	if err := replicas[holder].stop(t); err != nil {
 		t.Fatal(err)
 	}
 	other := replicas[1-holder]
-	if !eventually(10*time.Second, func() bool {
-		return slices.Equal(other.replica.state().Leading, want)
-	}) {
-		t.Errorf("after replica %d stopped, the other leads %v, want %v", holder, other.replica.state().Leading, want)
+	if !waitGateway(dc, func() bool { return identified()[[2]int{1, 2}] > before }) {
+		t.Fatalf("after replica %d stopped, no new IDENTIFY for shard 1: %v", holder, identified())
+	}
+	if got := other.replica.state().Leading; !slices.Equal(got, want) {
+		t.Errorf("after replica %d stopped, the other leads %v, want %v", holder, got, want)
 	}
 }

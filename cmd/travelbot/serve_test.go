@@ -302,14 +302,27 @@ type served struct {
 }
 
 // startServe runs `travelbot serve --config cfgPath` through Main, as the
-// binary would, with env as the environment, until it listens. Its stop
-// cancels serve and fails the test unless serve exits cleanly and
-// promptly.
+// binary would, with env as the environment, until it listens. Unless env
+// says otherwise, XDG_STATE_HOME is a directory of the test's own, so no
+// two tests share a default data directory (the store, Telegram's
+// claims). Its stop cancels serve and fails the test unless serve exits
+// cleanly and promptly; serve is stopped at the end of the test anyway,
+// before the test's directories are removed.
 func startServe(t *testing.T, cfgPath string, env map[string]string) *served {
 	t.Helper()
 	sv := &served{logs: newLogLines(), reloads: &testutil.Events[faq.ReloadResult]{}}
 	opened := make(chan *server, 1)
-	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: sv.logs, Getenv: func(k string) string { return env[k] }}
+	state := t.TempDir()
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return ""
+	}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: sv.logs, Getenv: getenv}
 	m.opened = func(s *server) {
 		// In serve's goroutine, before Run: nothing reloads yet.
 		onReload := s.reloader.OnReload
@@ -320,9 +333,20 @@ func startServe(t *testing.T, cfgPath string, env map[string]string) *served {
 		opened <- s
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, []string{"serve", "--config", cfgPath}) }()
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		done <- m.Run(ctx, []string{"serve", "--config", cfgPath})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-exited:
+		case <-time.After(waitTimeout):
+			t.Error("serve did not stop at the end of the test")
+		}
+	})
 	select {
 	case sv.srv = <-opened:
 	case err := <-done:
