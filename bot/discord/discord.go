@@ -444,12 +444,13 @@ func (a *Adapter) dispatch(s *discordgo.Session, event string, data json.RawMess
 }
 
 // spawn runs fn in a goroutine counted for shutdown, unless shutdown has
-// begun, in which case the event is dropped.
-func (a *Adapter) spawn(fn func()) {
+// begun, in which case the event is dropped and spawn returns false (the
+// interactions endpoint then answers in its HTTP response instead).
+func (a *Adapter) spawn(fn func()) bool {
 	a.mu.Lock()
 	if a.closing {
 		a.mu.Unlock()
-		return
+		return false
 	}
 	a.wg.Add(1)
 	a.mu.Unlock()
@@ -457,6 +458,7 @@ func (a *Adapter) spawn(fn func()) {
 		defer a.wg.Done()
 		fn()
 	}()
+	return true
 }
 
 func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {

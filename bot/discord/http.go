@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -45,21 +47,111 @@ const interactionPing = 1
 // interaction received over HTTP, respond to the original HTTP request
 // with a 202 and no body"). The adapter need not Run for this: the handler
 // uses only REST. It is safe for concurrent use.
-func NewInteractionsHandler(a *Adapter, publicKey string) (http.Handler, error) {
+//
+// Once the adapter shuts down (its Run returns) or Shutdown is called, a
+// 202 would promise an answer nothing is left to give: the interaction is
+// answered in the HTTP response itself instead (Discord's inline
+// response, well within its 3 s), privately, with "try again in a moment"
+// and the 112 line; an autocomplete gets no choices.
+func NewInteractionsHandler(a *Adapter, publicKey string) (*InteractionsHandler, error) {
 	key, err := hex.DecodeString(strings.TrimSpace(publicKey))
 	if err != nil || len(key) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("the Discord public key must be %d bytes in hex", ed25519.PublicKeySize)
 	}
-	return &interactionsHandler{a: a, key: ed25519.PublicKey(key), now: time.Now}, nil
+	return &InteractionsHandler{a: a, key: ed25519.PublicKey(key), now: time.Now}, nil
 }
 
-type interactionsHandler struct {
+// InteractionsHandler is the Interactions Endpoint URL's handler (see
+// NewInteractionsHandler).
+type InteractionsHandler struct {
 	a   *Adapter
 	key ed25519.PublicKey
 	now func() time.Time
+
+	mu      sync.Mutex // guards closing and wg.Add against wg.Wait
+	closing bool
+	wg      sync.WaitGroup // the interactions it acknowledged with 202
 }
 
-func (h *interactionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// Shutdown stops acknowledging interactions with 202 (they are answered
+// in the response, see NewInteractionsHandler) and waits until those it
+// acknowledged have been answered, or ctx ends (its error is returned).
+// An adapter that Runs waits for them itself when it stops; one that only
+// serves this handler (a replica's) has no Run to wait, so the server
+// calls Shutdown once it stops taking requests.
+func (h *InteractionsHandler) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
+	idle := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(idle)
+	}()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// start answers i in the background, counted for Shutdown and for the
+// adapter's own shutdown; false when either has begun.
+func (h *InteractionsHandler) start(i *discordgo.Interaction, received time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.wg.Add(1)
+	if !h.a.spawn(func() {
+		defer h.wg.Done()
+		h.a.interaction(h.a.rest, i, received)
+	}) {
+		h.wg.Done()
+		return false
+	}
+	return true
+}
+
+// answerInline answers an interaction in the HTTP response, when it can no
+// longer be answered on its callback endpoint: privately, the error text
+// (try again in a moment, and the 112 line); an autocomplete with no
+// choices. With Options.Claims it is claimed first, so that a delivery
+// another replica is answering gets the bare 202 it would have had.
+func (h *InteractionsHandler) answerInline(w http.ResponseWriter, i *discordgo.Interaction, received time.Time) {
+	finish, mine := h.a.claim(&responder{a: h.a, s: h.a.rest, i: i, received: received})
+	if !mine {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	body := callbackBody{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: callbackData{
+		Content:         errorText(),
+		Embeds:          []*discordgo.MessageEmbed{},
+		Components:      []discordgo.MessageComponent{},
+		AllowedMentions: noMentions(),
+		Flags:           discordgo.MessageFlagsEphemeral,
+	}}
+	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		body = callbackBody{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: struct {
+			Choices []choice `json:"choices"`
+		}{[]choice{}}}
+	}
+	data, err := json.Marshal(body)
+	if err != nil { // static shapes: cannot happen
+		http.Error(w, "cannot answer", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(data)
+	if finish != nil {
+		finish(err == nil)
+	}
+	h.a.log.Info("discord: interaction answered in the response: shutting down", "interaction", i.ID)
+}
+
+func (h *InteractionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -93,12 +185,15 @@ func (h *interactionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		http.Error(w, "the body is not an interaction", http.StatusBadRequest)
 		return
 	}
-	h.a.spawn(func() { h.a.interaction(h.a.rest, &i, received) })
+	if !h.start(&i, received) {
+		h.answerInline(w, &i, received)
+		return
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 
 // verify checks Discord's signature and the age of its timestamp.
-func (h *interactionsHandler) verify(hdr http.Header, body []byte, now time.Time) error {
+func (h *InteractionsHandler) verify(hdr http.Header, body []byte, now time.Time) error {
 	sig, err := hex.DecodeString(hdr.Get("X-Signature-Ed25519"))
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return errors.New("no valid X-Signature-Ed25519")
