@@ -90,7 +90,11 @@ func newMatcher(ctx context.Context, f *Document, entries []*Entry, params train
 	m.a.learnPhrases()
 	m.a.freeze()
 
+	// Features and vectors are built in one scratch buffer each and kept
+	// at their exact size: a compile's garbage is what paces the GC, and
+	// every GC cycle during a reload slows the questions beside it.
 	docs := make([][]rawFeature, len(texts))
+	var raw []rawFeature
 	for i, t := range texts {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -98,7 +102,8 @@ func newMatcher(ctx context.Context, f *Document, entries []*Entry, params train
 			}
 		}
 		an := m.a.analyze(t)
-		docs[i] = extract(an, nil)
+		raw = extract(an, raw)
+		docs[i] = slices.Clone(raw)
 		key := phrasingKey(t)
 		if labels[i] >= len(entries) {
 			m.exact[key] = negativeClass
@@ -108,13 +113,15 @@ func newMatcher(ctx context.Context, f *Document, entries []*Entry, params train
 	}
 	m.vocab = buildVocabulary(docs, maxWeights/k)
 	xs := make([]sparse, len(docs))
+	var x sparse
 	for i, d := range docs {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("features: %w", context.Cause(ctx))
 			}
 		}
-		xs[i] = m.vocab.vectorize(d, sparse{})
+		x = m.vocab.vectorize(d, x)
+		xs[i] = sparse{idx: slices.Clone(x.idx), val: slices.Clone(x.val)}
 		docs[i] = nil // the raw features are the biggest thing compile holds
 	}
 	clf, err := train(ctx, xs, labels, k, len(m.vocab.idf), params, workers)
