@@ -911,32 +911,75 @@ func TestSendsRespectRateLimits(t *testing.T) {
 	}
 }
 
+// TestEmergencyRepliesGoFirst: an emergency reply that joins the queue for
+// the global limit behind a dozen normal replies goes out next, behind
+// only the sends already holding a token. The limit's waits are handed out
+// by the test: none ends until the emergency has joined the queue, so the
+// normal replies cannot drain first however the goroutines are scheduled,
+// and each ends only once the send before it has reached the fake, so the
+// fake sees the sends in the order they got their tokens.
 func TestEmergencyRepliesGoFirst(t *testing.T) {
 	fake := newFake(t)
+	const normal = 12
+	normals := make(chan struct{}, 64)  // one per normal send queued
+	urgentQueued := make(chan struct{}) // closed when the emergency send is
+	var once sync.Once
 	conv := &fakeConv{handle: func(ctx context.Context, m bot.Message) bot.Reply {
-		if m.Text == "help, I've been robbed" {
-			// Arrive when the normal replies are already queued for
-			// the global limit: only priority can put this one first.
-			fake.WaitUntil(5*time.Second, func() bool { return len(fake.Sent()) >= 1 })
+		if m.Text == robbed {
+			// Arrive when the normal replies are all queued for the
+			// global limit: only priority can put this one first.
+			for range normal {
+				select {
+				case <-normals:
+				case <-time.After(waitTimeout):
+					t.Error("the normal replies never queued for the global limit")
+					return bot.Reply{}
+				}
+			}
 			return bot.Reply{Kind: bot.KindAnswer, Question: "Emergency help", Answer: "Call 112.", Emergency: true}
 		}
 		return bot.Reply{Kind: bot.KindAnswer, Question: "Q", Answer: "A normal answer."}
 	}}
-	const normal = 12
 	for i := range normal {
 		fake.Enqueue(telegramtest.PrivateText(int64(800+i), "a normal question"))
 	}
-	fake.Enqueue(telegramtest.PrivateText(899, "help, I've been robbed")) // last in the batch
-	e := startOn(t, fake, conv, nil, func(o *telegram.Options) {
+	fake.Enqueue(telegramtest.PrivateText(899, robbed)) // last in the batch
+	clk := testutil.NewClock(testutil.Start)
+	var waits atomic.Int32
+	e := startWith(t, fake, conv, nil, func(o *telegram.Options) {
 		o.Limits = telegram.Limits{Global: 20, GlobalBurst: 1, Chat: rate.Inf, Group: rate.Inf}
+	}, func(e *env) {
+		telegram.OnGlobalQueue(e.adapter, func(urgent bool) {
+			if urgent {
+				once.Do(func() { close(urgentQueued) })
+				return
+			}
+			normals <- struct{}{}
+		})
+		// The first send takes the bucket's token without a wait; the
+		// k-th wait is for the (k+1)-th token.
+		telegram.SetLimitClock(e.adapter, clk.Now, func(ctx context.Context, _ time.Duration) error {
+			k := int(waits.Add(1))
+			select {
+			case <-urgentQueued:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if !fake.WaitUntil(waitTimeout, func() bool { return len(fake.Sent()) >= k }) {
+				t.Errorf("send %d never reached the fake", k)
+			}
+			return ctx.Err()
+		})
 	})
 	e.settle()
 	sent := fake.Sent()
 	if len(sent) != normal+1 {
 		t.Fatalf("%d messages sent, want %d", len(sent), normal+1)
 	}
-	pos := slices.IndexFunc(sent, func(s telegramtest.Sent) bool { return s.ChatID == 899 })
-	if pos > 3 {
-		t.Errorf("the emergency reply went out %d of %d, want among the first (at most behind the sends already holding a token)", pos+1, len(sent))
+	// The first normal reply took the bucket's one token at once; the
+	// second held the head of the queue, waiting for the next; then the
+	// emergency.
+	if pos := slices.IndexFunc(sent, func(s telegramtest.Sent) bool { return s.ChatID == 899 }); pos != 2 {
+		t.Errorf("the emergency reply went out %d of %d, want third (behind the two sends that held the head before it queued)", pos+1, len(sent))
 	}
 }

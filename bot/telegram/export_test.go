@@ -44,3 +44,8 @@ func SetLimitClock(a *Adapter, now func() time.Time, sleep func(context.Context,
 		return ctx.Err()
 	}
 }
+
+// OnGlobalQueue calls f each time a send joins the queue for the global
+// limit's tokens, urgent or not. f runs with the queue locked: it must not
+// block. Call it before Run.
+func OnGlobalQueue(a *Adapter, f func(urgent bool)) { a.out.global.onQueued = f }
