@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"travelbot/internal/testutil"
 )
 
 // BenchmarkCompileSizes compiles synthetic FAQs of 1,000, 10,000 and
@@ -78,9 +80,7 @@ func sampleHeap(peak *uint64) (stop func()) {
 // TestLargestAcceptedFAQParses checks that the 80,000-phrasing FAQ of the
 // benchmark, written as YAML, is within every cap Parse applies.
 func TestLargestAcceptedFAQParses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("parses an 8 MB file")
-	}
+	testutil.SkipHeavy(t, "parses an 8 MB file")
 	data := faqYAML(genFAQ(400, 200))
 	if len(data) > MaxFileSize {
 		t.Fatalf("the FAQ is %d bytes, over MaxFileSize", len(data))
