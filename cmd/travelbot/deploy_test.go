@@ -30,6 +30,7 @@ func TestDeployFAQIsTheSeed(t *testing.T) {
 // offline, as `kubectl kustomize` does in CI, and checks the pieces the
 // deployment relies on.
 func TestDeployManifestsRender(t *testing.T) {
+	t.Parallel() // waits mostly on other processes or timers: beside the other parallel tests
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
 		if os.Getenv("CI") != "" {

@@ -18,6 +18,7 @@ import (
 // imports nothing of ours and knows no schema, so the domain packages still
 // depend on nothing of travelbot's but a building block.
 func TestImportArrowsPointInward(t *testing.T) {
+	t.Parallel() // waits mostly on other processes or timers: beside the other parallel tests
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command to list packages with")
 	}

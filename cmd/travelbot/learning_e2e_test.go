@@ -213,6 +213,7 @@ func (ls *loopServer) assertPromotedLeftTheReview(t *testing.T, promoted loopClu
 // TestLearningLoopThroughTelegram: the loop through the fake Telegram Bot
 // API, with the buttons the bot sent pressed as callback queries.
 func TestLearningLoopThroughTelegram(t *testing.T) {
+	t.Parallel() // waits mostly on other processes or timers: beside the other parallel tests
 	tg := telegramtest.New(t)
 	ls := startLoopServer(t, map[string]string{
 		"TRAVELBOT_TELEGRAM_TOKEN":    telegramtest.Token,
@@ -314,6 +315,7 @@ func tgAnswered(t *testing.T, tg *telegramtest.Server, id string) telegramtest.C
 // gateway and REST API, with the buttons the bot sent pressed as component
 // interactions on the message that carried them.
 func TestLearningLoopThroughDiscord(t *testing.T) {
+	t.Parallel() // waits mostly on other processes or timers: beside the other parallel tests
 	dc := discordtest.New(t)
 	ls := startLoopServer(t, map[string]string{
 		"TRAVELBOT_DISCORD_TOKEN":    discordtest.Token,

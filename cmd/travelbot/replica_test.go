@@ -64,6 +64,7 @@ func waitGateway(dc *discordtest.Server, cond func() bool) bool {
 }
 
 func TestReplicasServeOneFAQ(t *testing.T) {
+	t.Parallel() // waits mostly on other processes or timers: beside the other parallel tests
 	dsn := pg.Start(t).Database(t)
 	ctx := context.Background()
 	a := startServer(t, withDatabase(t, dsn))
@@ -116,6 +117,7 @@ func TestReplicasServeOneFAQ(t *testing.T) {
 }
 
 func TestReplicaNeedsTheSharedHashKey(t *testing.T) {
+	t.Parallel() // waits mostly on other processes or timers: beside the other parallel tests
 	dsn := pg.Start(t).Database(t)
 	cfg := config.Default()
 	cfg.FAQ = filepath.Join(t.TempDir(), "faq.yaml") // not the embedded FAQ: its compile is not what is tested
@@ -140,6 +142,7 @@ func TestReplicaNeedsTheSharedHashKey(t *testing.T) {
 // holds them to a window as short (it records a gateway problem, failing
 // the test, for two IDENTIFYs closer than that).
 func TestReplicasShareTheDiscordShards(t *testing.T) {
+	t.Parallel() // waits mostly on other processes or timers: beside the other parallel tests
 	dsn := pg.Start(t).Database(t)
 	dc := discordtest.New(t)
 	const spacing = 300 * time.Millisecond
