@@ -93,13 +93,21 @@ func longAnswer() string {
 	return strings.TrimRight(sb.String(), "\n")
 }
 
-func newBot(t *testing.T, reloader bot.Reloader) *bot.Bot {
-	t.Helper()
+// testTable is the test FAQ compiled once for the test binary: every
+// adapter a test starts gets a bot, and compiling for each was a good part
+// of the package's time under the race detector. A table is read-only once
+// compiled, so the bots can share it.
+var testTable = sync.OnceValues(func() (*faq.Table, error) {
 	f, err := faq.Parse("test.yaml", []byte(testFAQ))
 	if err != nil {
-		t.Fatalf("test FAQ: %v", err)
+		return nil, fmt.Errorf("test FAQ: %w", err)
 	}
-	tbl, err := faq.Compile(f)
+	return faq.Compile(f)
+})
+
+func newBot(t *testing.T, reloader bot.Reloader) *bot.Bot {
+	t.Helper()
+	tbl, err := testTable()
 	if err != nil {
 		t.Fatalf("compile test FAQ: %v", err)
 	}
