@@ -26,6 +26,7 @@ import (
 	"travelbot/bot/store/pgtest"
 	"travelbot/cmd/travelbot/internal/fleet"
 	"travelbot/faq"
+	"travelbot/internal/testutil"
 	"travelbot/seeds"
 )
 
@@ -43,8 +44,15 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	if !testing.Short() {
-		if binary, setup = fleet.Build(dir); setup == nil {
-			cluster, setup = pgtest.New()
+		// The build and the cluster's initdb take seconds each, mostly in
+		// other processes: side by side.
+		var buildErr, pgErr error
+		var wg sync.WaitGroup
+		wg.Go(func() { binary, buildErr = fleet.Build(dir) })
+		wg.Go(func() { cluster, pgErr = pgtest.New() })
+		wg.Wait()
+		if setup = buildErr; setup == nil {
+			setup = pgErr
 		}
 	}
 	code := m.Run()
@@ -62,12 +70,15 @@ func need(t *testing.T) {
 	switch {
 	case testing.Short():
 		t.Skip("starts three travelbot processes")
-	case setup == pgtest.ErrNotInstalled && os.Getenv("CI") == "":
+	case errors.Is(setup, pgtest.ErrNotInstalled) && os.Getenv("CI") == "":
 		t.Skipf("skipping: %v", setup)
 	case setup != nil:
 		t.Fatal(setup)
 	}
 }
+
+// waitTimeout bounds the waits for what normally takes milliseconds.
+const waitTimeout = 10 * time.Second
 
 // question is what every traveler of the burst asks: its reply is the same
 // number of messages each time.
@@ -132,10 +143,13 @@ func testExactlyOnce(ctx context.Context, t *testing.T, f *fleet.Fleet, dsn stri
 	}
 	defer db.Close(context.Background())
 
-	const n = 1000
+	// 600 updates: 120 of them delivered twice, the victim killed after
+	// 200, with the replicas busy throughout.
+	const n = 600
 	const victim = 1
 	user := func(i int) int64 { return 1_000_000 + int64(i) }
 	var acked atomic.Int32
+	third := make(chan struct{}) // closed when n/3 updates are acknowledged
 	jobs := make(chan int)
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -163,7 +177,9 @@ func testExactlyOnce(ctx context.Context, t *testing.T, f *fleet.Fleet, dsn stri
 				if err != nil {
 					errs <- fmt.Errorf("update %d: %w", i, err)
 				}
-				acked.Add(1)
+				if acked.Add(1) == n/3 {
+					close(third)
+				}
 			}
 		})
 	}
@@ -182,26 +198,32 @@ func testExactlyOnce(ctx context.Context, t *testing.T, f *fleet.Fleet, dsn stri
 	killed := make(chan int, 1)
 	go func() {
 		defer close(killed)
-		for acked.Load() < n/3 && ctx.Err() == nil {
-			time.Sleep(5 * time.Millisecond) // polling the burst's progress
+		select {
+		case <-third:
+		case <-ctx.Done():
+			return
 		}
 		f.Telegram.Hold(victim)
-		for ctx.Err() == nil {
+		// The claims are rows in the database and the held calls come
+		// from another process: looked at until they agree. The senders
+		// pile up on the held replica, so they come to rest.
+		var queryErr error
+		testutil.Eventually(t, time.Minute, func() bool {
 			w := f.Telegram.Waiting(victim)
 			var open int
-			if err := db.QueryRow(ctx, `SELECT count(*) FROM claims WHERE owner = $1 AND NOT done`, owner).Scan(&open); err != nil {
-				errs <- err
-				break
+			if queryErr = db.QueryRow(ctx, `SELECT count(*) FROM claims WHERE owner = $1 AND NOT done`, owner).Scan(&open); queryErr != nil {
+				return true
 			}
-			if w >= 2 && open == w {
-				break
-			}
-			time.Sleep(time.Millisecond)
+			return w >= 2 && open == w
+		})
+		if queryErr != nil {
+			errs <- queryErr
 		}
 		held := f.Telegram.Waiting(victim)
 		f.Replicas[victim].Kill()
-		for f.Telegram.Waiting(victim) > 0 && ctx.Err() == nil {
-			time.Sleep(time.Millisecond) // the fake notices the dead connections
+		// The fake notices the dead process's connections.
+		if !testutil.Eventually(t, waitTimeout, func() bool { return f.Telegram.Waiting(victim) == 0 }) {
+			errs <- fmt.Errorf("the fake Telegram still holds %d calls of the killed replica", f.Telegram.Waiting(victim))
 		}
 		f.Telegram.Release()
 		if err := f.Replicas[victim].Start(); err != nil {
@@ -258,9 +280,7 @@ func testTakeover(ctx context.Context, t *testing.T, f *fleet.Fleet, dc *discord
 		return -1
 	}
 	first := -1
-	for deadline := time.Now().Add(15 * time.Second); first < 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		first = leader()
-	}
+	testutil.Eventually(t, 15*time.Second, func() bool { first = leader(); return first >= 0 })
 	if first < 0 {
 		t.Fatal("no replica leads the Discord gateway")
 	}
@@ -277,10 +297,7 @@ func testTakeover(ctx context.Context, t *testing.T, f *fleet.Fleet, dc *discord
 	f.Replicas[first].Kill()
 	killedAt := time.Now()
 	next := -1
-	for time.Since(killedAt) < 10*time.Second && next < 0 {
-		time.Sleep(50 * time.Millisecond)
-		next = leader()
-	}
+	testutil.Eventually(t, 10*time.Second, func() bool { next = leader(); return next >= 0 })
 	took := time.Since(killedAt)
 	if next < 0 {
 		t.Fatalf("no replica took the gateway within 10s of the leader's death")
@@ -331,14 +348,12 @@ func testFAQ(ctx context.Context, t *testing.T, f *fleet.Fleet) {
 	want := rd0.FAQ.Version
 	for _, r := range f.Replicas[1:] {
 		var got string
-		for time.Since(promoted) < 2*time.Second {
+		testutil.Eventually(t, time.Until(promoted.Add(2*time.Second)), func() bool {
 			if rd, err := r.Readiness(ctx); err == nil {
-				if got = rd.FAQ.Version; got == want {
-					break
-				}
+				got = rd.FAQ.Version
 			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return got == want
+		})
 		if got != want {
 			t.Errorf("replica %d serves FAQ %s 2s after the change, want %s", r.Index, got, want)
 			continue
@@ -384,18 +399,16 @@ func testPromote(ctx context.Context, t *testing.T, f *fleet.Fleet, dsn string) 
 		for _, r := range f.Replicas {
 			var got string
 			var a fleet.Answer
-			for {
-				if rd, err := r.Readiness(ctx); err == nil && rd.FAQ.Version != before {
-					got = rd.FAQ.Version
-					if a, err = r.Ask(ctx, phrasing); err == nil && a.ID == entry {
-						break
-					}
+			if !testutil.Eventually(t, time.Until(done.Add(2*time.Second)), func() bool {
+				rd, err := r.Readiness(ctx)
+				if err != nil || rd.FAQ.Version == before {
+					return false
 				}
-				if time.Since(done) > 2*time.Second {
-					t.Errorf("%s: replica %d serves FAQ %s (was %s) and answers %q with %+v 2s after the promote; want entry %s", how, r.Index, got, before, phrasing, a, entry)
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
+				got = rd.FAQ.Version
+				a, err = r.Ask(ctx, phrasing)
+				return err == nil && a.ID == entry
+			}) {
+				t.Errorf("%s: replica %d serves FAQ %s (was %s) and answers %q with %+v 2s after the promote; want entry %s", how, r.Index, got, before, phrasing, a, entry)
 			}
 		}
 		t.Logf("%s: served by every replica %v after the promote", how, time.Since(done).Round(time.Millisecond))
