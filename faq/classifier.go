@@ -90,6 +90,10 @@ func train(ctx context.Context, xs []sparse, ys []int, k, features int, p trainP
 	for i := range probs {
 		probs[i] = make([]float64, k)
 	}
+	accs := make([][]float32, batch)
+	for i := range accs {
+		accs[i] = make([]float32, k)
+	}
 	grads := make([][]float32, batch)
 	actives := make([][]int, batch)
 	steps := make([]float32, batch)
@@ -132,7 +136,7 @@ func train(ctx context.Context, xs []sparse, ys []int, k, features int, p trainP
 			}
 			parallel(len(ids), func(lo, hi int) {
 				for bi := lo; bi < hi; bi++ {
-					c.logits(xs[ids[bi]], scale, probs[bi])
+					c.logits(xs[ids[bi]], scale, probs[bi], accs[bi])
 				}
 			})
 			for bi, i := range ids {
@@ -191,16 +195,14 @@ func (c *classifier) rescale(s float32) {
 	}
 }
 
-// logits computes the class scores of x into out (len k).
-func (c *classifier) logits(x sparse, scale float64, out []float64) {
+// logits computes the class scores of x into out (len k), summing in acc
+// (len k, the caller's scratch: training calls this for every example,
+// and a buffer made here each time was most of what a large FAQ's
+// compile allocated).
+func (c *classifier) logits(x sparse, scale float64, out []float64, acc []float32) {
 	k := c.k
-	var stack [256]float32
-	var acc []float32
-	if k <= len(stack) {
-		acc = stack[:k]
-	} else {
-		acc = make([]float32, k)
-	}
+	acc = acc[:k]
+	clear(acc)
 	for fi, f := range x.idx {
 		v := x.val[fi]
 		row := c.w[int(f)*k : int(f)*k+k]

@@ -47,6 +47,7 @@ type scratch struct {
 	raw   []rawFeature
 	x     sparse
 	probs []float64
+	acc   []float32 // the classifier's sums
 }
 
 // negativeClass is the exact-match marker of a negative phrasing.
@@ -130,7 +131,7 @@ func newMatcher(ctx context.Context, f *Document, entries []*Entry, params train
 	}
 	m.clf = clf
 	m.pool.New = func() any {
-		return &scratch{probs: make([]float64, k)}
+		return &scratch{probs: make([]float64, k), acc: make([]float32, k)}
 	}
 	return m, nil
 }
@@ -152,7 +153,7 @@ func (m *matcher) classify(q string) (an analysis, ranked []scored, oos float64)
 	defer m.pool.Put(s)
 	s.raw = extract(an, s.raw)
 	s.x = m.vocab.vectorize(s.raw, s.x)
-	m.clf.logits(s.x, 1, s.probs)
+	m.clf.logits(s.x, 1, s.probs, s.acc)
 	softmaxInPlace(s.probs)
 	ranked = make([]scored, 0, m.entries)
 	for c := range m.entries {
