@@ -55,14 +55,20 @@ entries:
         quote: "The Games open on February 6, 2026."
 `
 
+// testTable is testFAQ compiled once for the test binary, which most
+// tests' bots share: a table is read-only once compiled.
+var testTable = sync.OnceValues(func() (*faq.Table, error) {
+	f, err := faq.Parse("test.yaml", []byte(testFAQ))
+	if err != nil {
+		return nil, fmt.Errorf("parse test FAQ: %w", err)
+	}
+	return faq.Compile(f)
+})
+
 // newBot builds the real conversation over testFAQ. Admin "42" may reload.
 func newBot(t *testing.T, r bot.Reloader) *bot.Bot {
 	t.Helper()
-	f, err := faq.Parse("test.yaml", []byte(testFAQ))
-	if err != nil {
-		t.Fatalf("parse test FAQ: %v", err)
-	}
-	tab, err := faq.Compile(f)
+	tab, err := testTable()
 	if err != nil {
 		t.Fatalf("compile test FAQ: %v", err)
 	}

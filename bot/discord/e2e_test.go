@@ -47,11 +47,7 @@ func (denyAll) Allow(string) bool { return false }
 
 func e2eBot(t *testing.T, o bot.Options) *bot.Bot {
 	t.Helper()
-	f, err := faq.Parse("test.yaml", []byte(testFAQ))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := faq.Compile(f)
+	tab, err := testTable()
 	if err != nil {
 		t.Fatal(err)
 	}
