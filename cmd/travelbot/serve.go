@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"travelbot/bot"
+	"travelbot/bot/discord"
 	"travelbot/bot/store"
 	"travelbot/bot/store/postgres"
 	"travelbot/cmd/travelbot/console"
@@ -301,6 +302,13 @@ func (s *server) Run(ctx context.Context) error {
 	if serr := s.http.Shutdown(sctx); serr != nil {
 		s.http.Close()
 		err = errors.Join(err, fmt.Errorf("http shutdown: %w", serr))
+	}
+	// The interactions acknowledged over HTTP are answered before exit,
+	// also by a replica's adapter, which has no Run that would wait.
+	if h, ok := s.discordHTTP.(*discord.InteractionsHandler); ok {
+		if serr := h.Shutdown(sctx); serr != nil {
+			err = errors.Join(err, fmt.Errorf("discord interactions: %w", serr))
+		}
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
