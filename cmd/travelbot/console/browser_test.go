@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 
 var screenshots = flag.String("screenshots", "", "write PNGs of the overview and the test pane into `DIR` (TestScreenshots)")
 
-// browserTimeout bounds one browser test, launch included.
+// browserTimeout bounds what one browser test does in its tab.
 const browserTimeout = 45 * time.Second
 
 func chromiumPath(t *testing.T) string {
@@ -38,13 +39,34 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// browser starts a headless Chromium for one test. When the test fails it
-// saves a screenshot and the page's HTML in the test's artifact directory
-// (a temp dir; kept with go test -artifacts) and logs their names.
-func browser(t *testing.T) context.Context {
-	t.Helper()
+// chromium is the one headless Chromium the package's browser tests share:
+// started by the first test that needs it (a second or more, several under
+// the race detector), stopped by TestMain. Each test gets a browser
+// context of its own in it (browser), as isolated as a browser of its own:
+// its own cookies, storage and cache.
+var chromium struct {
+	once sync.Once
+	ctx  context.Context // the browser's first tab, which the browser lives as long as
+	stop func()          // closes the browser and removes its profile
+	err  error
+}
+
+// stopChromium stops the shared browser, if a test started it (TestMain).
+func stopChromium() {
+	if chromium.stop != nil {
+		chromium.stop()
+	}
+}
+
+// startChromium starts the shared browser at path.
+func startChromium(path string) {
+	profile, err := os.MkdirTemp("", "console-chromium-")
+	if err != nil {
+		chromium.err = err
+		return
+	}
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -55,20 +77,41 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	// The first run starts the browser, which lives as long as bctx: no
-	// timeout on it, only on what the test does after.
+	chromium.stop = func() { cancelCtx(); cancelAlloc(); os.RemoveAll(profile) }
+	// The first run starts the browser, which lives as long as bctx.
 	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
+		chromium.err = fmt.Errorf("starting chromium: %w", err)
+		return
+	}
+	chromium.ctx = bctx
+}
+
+// browser opens a tab for one test, in a browser context of its own in the
+// shared Chromium, closed when the test ends. When the test fails it saves
+// a screenshot and the page's HTML in the test's artifact directory (a
+// temp dir; kept with go test -artifacts) and logs their names.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	chromium.once.Do(func() { startChromium(path) })
+	if chromium.err != nil {
+		t.Fatal(chromium.err)
+	}
+	bctx, closeTab := chromedp.NewContext(chromium.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(closeTab)
+	// The first run opens the tab: no timeout on it, only on what the
+	// test does after.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("opening a tab: %v", err)
 	}
 	ctx, cancelTimeout := context.WithTimeout(bctx, browserTimeout)
 	t.Cleanup(cancelTimeout)
-	t.Cleanup(func() { // runs first: the browser is still up
+	t.Cleanup(func() { // runs first: the tab is still open
 		if !t.Failed() {
 			return
 		}

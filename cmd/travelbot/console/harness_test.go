@@ -149,6 +149,7 @@ func TestMain(m *testing.M) {
 	}
 	sharedDir = dir
 	code := m.Run()
+	stopChromium()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
