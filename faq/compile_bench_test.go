@@ -16,7 +16,7 @@ import (
 // and the cost per 10,000 phrasings. The README's "Reload safety" figures
 // come from:
 //
-//	go test ./faq -run XXX -bench CompileSizes -benchtime 1x
+//	go test ./faq -run XXX -bench CompileSizes -benchtime 1x -benchmem
 func BenchmarkCompileSizes(b *testing.B) {
 	// The first compile also trains the emergency detector, once per
 	// process: not part of any FAQ's cost.
