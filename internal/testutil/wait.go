@@ -43,8 +43,10 @@ func (e *Events[T]) All() []T {
 }
 
 // Wait returns the first event at index from or later that match accepts,
-// waiting up to timeout for it to happen. ok is false on timeout.
-func (e *Events[T]) Wait(from int, timeout time.Duration, match func(T) bool) (v T, ok bool) {
+// waiting up to timeout for it to happen, and the index after it (the from
+// of a wait for a later one). match sees each event once, in order. ok is
+// false on timeout.
+func (e *Events[T]) Wait(from int, timeout time.Duration, match func(T) bool) (v T, next int, ok bool) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for i := from; ; {
@@ -53,7 +55,7 @@ func (e *Events[T]) Wait(from int, timeout time.Duration, match func(T) bool) (v
 			if match(e.items[i]) {
 				v = e.items[i]
 				e.mu.Unlock()
-				return v, true
+				return v, i + 1, true
 			}
 		}
 		if e.changed == nil {
@@ -64,7 +66,7 @@ func (e *Events[T]) Wait(from int, timeout time.Duration, match func(T) bool) (v
 		select {
 		case <-changed:
 		case <-deadline.C:
-			return v, false
+			return v, i, false
 		}
 	}
 }

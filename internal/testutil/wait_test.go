@@ -12,8 +12,8 @@ func TestEventsWaitFrom(t *testing.T) {
 	from := e.Len()
 	got := make(chan int, 1)
 	go func() {
-		v, ok := e.Wait(from, 10*time.Second, func(v int) bool { return v%2 == 1 })
-		if !ok {
+		v, next, ok := e.Wait(from, 10*time.Second, func(v int) bool { return v%2 == 1 })
+		if !ok || next != 3 {
 			v = -1
 		}
 		got <- v
@@ -21,12 +21,12 @@ func TestEventsWaitFrom(t *testing.T) {
 	e.Add(2) // not odd: the waiter keeps waiting
 	e.Add(3)
 	if v := <-got; v != 3 {
-		t.Errorf("Wait from %d = %d, want 3 (1 is before from, 2 does not match)", from, v)
+		t.Errorf("Wait from %d = %d, want 3 at index 2 (1 is before from, 2 does not match)", from, v)
 	}
-	if v, ok := e.Wait(0, 0, func(v int) bool { return v == 1 }); !ok || v != 1 {
+	if v, _, ok := e.Wait(0, 0, func(v int) bool { return v == 1 }); !ok || v != 1 {
 		t.Errorf("Wait from 0 = %d, %v; want the event already there", v, ok)
 	}
-	if _, ok := e.Wait(0, time.Millisecond, func(v int) bool { return v == 4 }); ok {
+	if _, _, ok := e.Wait(0, time.Millisecond, func(v int) bool { return v == 4 }); ok {
 		t.Error("Wait found an event that never happened")
 	}
 	if all := e.All(); len(all) != 3 {
