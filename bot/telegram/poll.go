@@ -50,10 +50,16 @@ const (
 // in order, different chats concurrently, so a chat whose replies wait on
 // its 1 msg/s limit delays only itself. The offset sent with each
 // getUpdates, which tells Telegram to forget everything below it, is the
-// lowest update id not yet handled (see tracker). Delivery is
-// at-least-once: after a crash, updates from that id on are fetched and
-// answered again by the next process, including ones of other chats that
-// had been answered. Within a process, ids in flight or done are skipped.
+// lowest update id not yet handled (see tracker). After a crash, updates
+// from that id on are fetched again by the next process, including ones
+// of other chats that had been answered. With Options.Claims (serve sets
+// the store's) each update is handled through handleClaimed, which records
+// it answered in the store right after its reply went out, before the
+// update counts as handled here and so before its offset is confirmed: the
+// next process skips what was answered, and answers again only a reply
+// that Telegram took just before the crash, ahead of its record. Without
+// claims, delivery is at-least-once. Within a process, ids in flight or
+// done are skipped.
 //
 // On cancel it stops polling, lets the updates being handled finish (up to
 // the grace period; queued ones are left for the next process), and
@@ -72,7 +78,7 @@ func (a *Adapter) poll(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return false // shutting down: start nothing new
 		}
-		if !a.handleUpdate(hctx, u) {
+		if !a.handleClaimed(hctx, u) {
 			return false
 		}
 		track.finish(u.UpdateID)

@@ -8,8 +8,9 @@
 //   - Polling is our own loop over GetUpdates. It keeps polling while
 //     updates are handled (each chat in order, chats concurrently), and the
 //     offset that confirms updates to Telegram never passes one that is not
-//     handled yet, so a crash means an update may be answered twice, never
-//     zero times.
+//     handled yet, so a crash never means an update unanswered; with
+//     Options.Claims, each answer is recorded before its update is
+//     confirmed, so the next process does not answer it twice either.
 //   - Every request carries a context (the library's do not), so shutdown
 //     cancels the long poll at once.
 //   - 429 (retry_after), 5xx and network errors are retried; the library
@@ -144,9 +145,12 @@ type Options struct {
 	// (1-256 of A-Za-z0-9_-). Empty: a random one is generated, which is
 	// fine for one replica; set it when several replicas share the bot.
 	WebhookSecret string
-	// Claims, when set, makes each webhook update handled by one of the
-	// replicas sharing the bot, even when Telegram delivers it to two (see
-	// Claims). Nil: each process dedupes on its own.
+	// Claims, when set, records each update answered before it is
+	// confirmed to Telegram, polled or delivered to the webhook (see
+	// Claims): one of the replicas sharing the bot answers it, even when
+	// Telegram delivers it to two, and a process restarted after a crash
+	// does not answer it again. Nil: each process dedupes on its own, and
+	// a crash may mean an answer twice.
 	Claims Claims
 	// PollTimeout is the long-poll timeout (default 50s, whole seconds).
 	PollTimeout time.Duration

@@ -184,19 +184,26 @@ func (h *hookCalls) close() {
 	h.wg.Wait()
 }
 
-// Claims coordinates the replicas sharing one bot (implemented by
-// bot/store/postgres). Claim returns a finish func when this replica must
-// handle key, to be called once with whether the reply went out; nil, nil
-// when another replica handled it already. It may wait while another
-// replica is handling the key, and takes the key over when that replica's
-// lease runs out (it died).
+// Claims records which updates were answered, so that each is answered
+// once: by one of the replicas sharing the bot (bot/store/postgres's
+// Claims), or once across the restarts of the one process serving it
+// (bot/store/sqlite's LocalClaims). Claim returns a finish func when this
+// process must handle key, to be called once with whether the reply went
+// out; nil, nil when the key was handled already. It may wait while
+// another replica is handling the key, and takes the key over when that
+// replica's lease runs out (it died).
 type Claims interface {
 	Claim(ctx context.Context, key string) (finish func(handled bool), err error)
 }
 
-// handleClaimed is handleUpdate behind the replicas' claim on the update.
-// When the claim cannot be checked (the database is down), the update is
-// handled anyway: an answer twice is better than none.
+// handleClaimed is handleUpdate behind the claim on the update, for both
+// the webhook and the poll loop. The claim is finished as soon as
+// handleUpdate returns, which is right after the reply's last sendMessage
+// succeeded, and before the caller confirms the update to Telegram (the
+// 200 to the webhook, the offset of the poll): a process killed after that
+// leaves the record for the next one. When the claim cannot be checked
+// (the database is down), the update is handled anyway: an answer twice
+// is better than none.
 func (a *Adapter) handleClaimed(ctx context.Context, u tgbotapi.Update) bool {
 	if a.claims == nil || a.recent.seen(u.UpdateID) {
 		return a.handleUpdate(ctx, u)
@@ -210,7 +217,7 @@ func (a *Adapter) handleClaimed(ctx context.Context, u tgbotapi.Update) bool {
 		a.log.Warn("cannot claim an update; answering it anyway", "update", u.UpdateID, "err", err)
 		return a.handleUpdate(ctx, u)
 	case finish == nil:
-		a.recent.add(u.UpdateID) // another replica answered it
+		a.recent.add(u.UpdateID) // answered already, by another replica or before a restart
 		return true
 	}
 	ok := a.handleUpdate(ctx, u)

@@ -8,9 +8,27 @@ import (
 	"travelbot/bot"
 	"travelbot/bot/discord"
 	"travelbot/bot/store/postgres"
+	"travelbot/bot/store/sqlite"
 	"travelbot/bot/telegram"
 	"travelbot/config"
 )
+
+// telegramClaims are the claims Telegram updates are answered through,
+// polled or delivered to the webhook: the replicas' in PostgreSQL when
+// there are replicas, else the embedded store's record of answered
+// updates, so that a restart after a crash (kill -9 included) does not
+// answer again what was answered. Nil when there is no store.
+func telegramClaims(replicas *postgres.Claims, l *learning, log *slog.Logger) telegram.Claims {
+	if replicas != nil {
+		return replicas
+	}
+	if l != nil {
+		if db, ok := l.db.(*sqlite.DB); ok {
+			return db.LocalClaims(replicaID(), log.With("adapter", "telegram"))
+		}
+	}
+	return nil // a nil interface, not a nil pointer
+}
 
 // buildAdapters returns the chat adapters to run, and for each adapter that
 // is off, why (for the start-up log and /readyz). An error means an adapter
@@ -20,8 +38,8 @@ import (
 // bot/discord know bot, never config. An adapter that receives updates over
 // HTTP (Telegram's webhook mode) also implements webhook, and serve mounts
 // it on the HTTP server. claims, when not nil, are the replicas' (see
-// replica.go).
-func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger, claims *postgres.Claims) (adapters []bot.Adapter, off map[string]string, err error) {
+// replica.go); tgClaims are Telegram's (telegramClaims).
+func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger, claims *postgres.Claims, tgClaims telegram.Claims) (adapters []bot.Adapter, off map[string]string, err error) {
 	off = make(map[string]string)
 	// Replies in flight get most of the shutdown budget; the rest is for
 	// the HTTP server and the adapters' own goodbyes.
@@ -30,10 +48,6 @@ func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *sl
 	if !cfg.Telegram.Token.IsSet() {
 		off["telegram"] = "TRAVELBOT_TELEGRAM_TOKEN is not set"
 	} else {
-		var tgClaims telegram.Claims // a nil interface, not a nil pointer, without replicas
-		if claims != nil {
-			tgClaims = claims
-		}
 		tg, err := telegram.New(telegram.Options{
 			Claims:          tgClaims,
 			Token:           cfg.Telegram.Token.Value(),

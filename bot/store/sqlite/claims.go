@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -151,4 +152,93 @@ func (s *DB) PurgeClaims(ctx context.Context, before time.Time) (int64, error) {
 		return 0, fmt.Errorf("sqlite: purge claims: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// claimsKept is how long LocalClaims keeps the record of an answered key:
+// Telegram keeps an unconfirmed update, and so may deliver it again, for
+// 24 hours.
+const claimsKept = 25 * time.Hour
+
+// LocalClaims records which platform updates one process has answered, for
+// a bot that a single process serves from this store (Telegram lets one
+// process poll a bot at a time): a process restarted after a crash, kill -9
+// included, does not answer again what its predecessor answered. It takes
+// no lease, because no other process handles the same updates: Claim only
+// reads, and finish(true) is the one write per update, made right after
+// the reply went out and before the update is confirmed to the platform.
+// A key claimed by an earlier process that died before answering it (a
+// lease of Claims, or nothing at all) is handled again at once, with no
+// wait for a lease to run out.
+//
+// Within the process the adapter makes sure an update is handled by one
+// goroutine at a time; across processes sharing the file, use Claims.
+//
+// The window left is Claims': a process killed after the platform took a
+// reply but before finish(true) was written answers that update again
+// after the restart. It is safe for concurrent use.
+type LocalClaims struct {
+	db    *DB
+	owner string
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu     sync.Mutex
+	purged time.Time // when records past claimsKept were last deleted
+}
+
+// LocalClaims returns the claims of a process (owner names it in the
+// records, for diagnosis) that alone serves the bot from this store.
+func (s *DB) LocalClaims(owner string, log *slog.Logger) *LocalClaims {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &LocalClaims{db: s, owner: owner, log: log, now: time.Now}
+}
+
+// Claim returns a finish func when key has not been answered (call it
+// once, with handled true when the reply went out), nil, nil when it has.
+func (c *LocalClaims) Claim(ctx context.Context, key string) (finish func(handled bool), err error) {
+	if err := c.db.check(); err != nil {
+		return nil, err
+	}
+	var done bool
+	err = c.db.db.QueryRowContext(ctx, `SELECT done FROM claims WHERE key = ?`, key).Scan(&done)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, fmt.Errorf("sqlite: claim: %w", err)
+	case done:
+		return nil, nil
+	}
+	var once sync.Once
+	return func(handled bool) {
+		if handled {
+			once.Do(func() { c.answered(key) })
+		}
+	}, nil
+}
+
+// answered records key as answered, and now and then deletes the records
+// too old to matter.
+func (c *LocalClaims) answered(key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	now := c.now()
+	_, err := c.db.db.ExecContext(ctx, `INSERT INTO claims (key, owner, expires_at, done) VALUES (?, ?, ?, 1)
+		ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, done = 1`, key, c.owner, ms(now))
+	if err != nil {
+		c.log.Warn("cannot record an answered update; it may be answered again after a restart", "key", key, "err", err)
+		return
+	}
+	c.mu.Lock()
+	purge := now.Sub(c.purged) >= time.Hour
+	if purge {
+		c.purged = now
+	}
+	c.mu.Unlock()
+	if purge {
+		if _, err := c.db.PurgeClaims(ctx, now.Add(-claimsKept)); err != nil {
+			c.log.Warn("cannot delete old claims", "err", err)
+		}
+	}
 }
