@@ -438,14 +438,24 @@ type linkPreview struct {
 // deliver renders and sends a reply, part by part, in order. It reports
 // false only when ctx ended before the reply was delivered; a definitive
 // failure (the user blocked the bot, say) is logged and counts as done.
+//
+// A reply in several messages, handled under a claim (handleClaimed),
+// claims each message on its own, so that a process killed between two of
+// them leaves the next process only the ones not sent yet.
 func (a *Adapter) deliver(ctx context.Context, t target, r bot.Reply) bool {
 	urgent := r.Emergency || r.Urgent != ""
-	for i, m := range a.render(r) {
+	parts := a.render(r)
+	for i, m := range parts {
 		o := outgoing{chatID: t.chatID, text: m.html, parseMode: tgbotapi.ModeHTML, keyboard: m.keyboard}
 		if i == 0 {
 			o.replyTo = t.replyTo
 		}
+		finish, sent := a.claimPart(ctx, i, len(parts))
+		if sent {
+			continue
+		}
 		err := a.send(ctx, t, o, m.plain, urgent)
+		finish(err == nil || ctx.Err() == nil)
 		if err != nil {
 			if ctx.Err() != nil {
 				return false

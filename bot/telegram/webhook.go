@@ -220,7 +220,34 @@ func (a *Adapter) handleClaimed(ctx context.Context, u tgbotapi.Update) bool {
 		a.recent.add(u.UpdateID) // answered already, by another replica or before a restart
 		return true
 	}
-	ok := a.handleUpdate(ctx, u)
+	ok := a.handleUpdate(context.WithValue(ctx, claimKey{}, key), u)
 	finish(ok)
 	return ok
+}
+
+// claimKey is the context key of the claim an update is handled under.
+type claimKey struct{}
+
+// claimPart claims part i of a reply in n messages handled under a claim:
+// sent reports that the part went out before a restart; otherwise finish
+// is to be called once with whether it is done with (sent, or failed for
+// good). A reply in one message, or not under a claim, needs no claim of
+// its own: the update's covers it. When the claim cannot be checked, the
+// part is sent.
+func (a *Adapter) claimPart(ctx context.Context, i, n int) (finish func(bool), sent bool) {
+	key, _ := ctx.Value(claimKey{}).(string)
+	if n == 1 || key == "" {
+		return func(bool) {}, false
+	}
+	f, err := a.claims.Claim(ctx, key+"/"+strconv.Itoa(i))
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			a.log.Warn("cannot claim part of a reply; sending it anyway", "part", i, "err", err)
+		}
+		return func(bool) {}, false
+	case f == nil:
+		return nil, true
+	}
+	return f, false
 }
