@@ -177,6 +177,7 @@ func startServer(t *testing.T, edit func(*config.Config, *server)) *testServer {
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.Watch = false
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.DataDir = t.TempDir() // the store and Telegram's claims: no two tests share them
 	s := newServer(cfg, slog.New(slog.NewJSONHandler(ts.logs, nil)))
 	s.signals = ts.hup
 	if edit != nil {
