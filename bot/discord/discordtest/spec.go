@@ -2,10 +2,8 @@ package discordtest
 
 import (
 	"bytes"
-	"errors"
+	_ "embed"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -17,9 +15,14 @@ import (
 	"golang.org/x/text/message"
 )
 
-// SpecFile is where Discord's OpenAPI description lives, relative to the
-// module root (the directory with go.mod): the project's shared specs.
-const SpecFile = "../shared/specs/discord-openapi.json"
+// SpecFile is Discord's OpenAPI description (github.com/discord/discord-api-spec,
+// MIT: spec/discord-openapi.LICENSE), a copy of ../shared/specs/ embedded
+// in the fake so that its checks never depend on where the module is
+// checked out. TestSpecIsTheSharedOne keeps the copy equal to the shared one.
+const SpecFile = "spec/discord-openapi.json"
+
+//go:embed spec/discord-openapi.json
+var specJSON []byte
 
 // specURL names the spec document inside the schema compiler.
 const specURL = "file:///discord-openapi.json"
@@ -48,65 +51,24 @@ var (
 	specErr  error
 )
 
-// LoadSpec reads and indexes the spec once per test binary. It returns an
-// error wrapping os.ErrNotExist when the file is not there.
+// LoadSpec indexes the embedded spec once per test binary.
 func LoadSpec() (*Spec, error) {
-	specOnce.Do(func() {
-		var path string
-		path, specErr = findSpec()
-		if specErr != nil {
-			return
-		}
-		spec, specErr = parseSpec(path)
-	})
+	specOnce.Do(func() { spec, specErr = parseSpec(SpecFile, specJSON) })
 	return spec, specErr
 }
 
-// RequireSpec returns the spec or ends the test: skipped with a clear
-// message when the file is absent, failed when the CI environment variable
-// is set (CI must always check against the spec) or the file is broken.
+// RequireSpec returns the spec or fails the test: the spec is embedded, so
+// an error means the copy is broken.
 func RequireSpec(t testing.TB) *Spec {
 	t.Helper()
 	sp, err := LoadSpec()
-	switch {
-	case err == nil:
-		return sp
-	case errors.Is(err, os.ErrNotExist) && os.Getenv("CI") == "":
-		t.Skipf("discordtest: Discord's OpenAPI spec not found (%v); the fake checks every body against it, so these tests skip without it", err)
-	default:
+	if err != nil {
 		t.Fatalf("discordtest: Discord's OpenAPI spec: %v", err)
 	}
-	return nil
+	return sp
 }
 
-// findSpec walks up from the working directory to the module root and
-// resolves SpecFile from there.
-func findSpec() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("discordtest: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, filepath.FromSlash(SpecFile))
-			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("discordtest: %w", err)
-			}
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("discordtest: no go.mod above the working directory: %w", os.ErrNotExist)
-		}
-		dir = parent
-	}
-}
-
-func parseSpec(path string) (*Spec, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("discordtest: %w", err)
-	}
+func parseSpec(path string, raw []byte) (*Spec, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("discordtest: %s: %w", path, err)

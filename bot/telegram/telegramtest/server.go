@@ -19,12 +19,10 @@ package telegramtest
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -126,18 +124,11 @@ type queued struct {
 }
 
 // New starts a fake server that is closed when the test ends. It checks
-// requests against the Bot API spec when the spec file is there (see
-// LoadSpec); in CI (the CI environment variable set) a missing spec fails
-// the test, elsewhere it is logged and only the explicit rules apply.
+// every request against the Bot API spec (LoadSpec) and the rules the spec
+// states only in prose.
 func New(tb testing.TB) *Server {
 	tb.Helper()
-	spec, err := LoadSpec()
-	if err != nil {
-		if !errors.Is(err, ErrNoSpec) || os.Getenv("CI") != "" {
-			tb.Fatalf("%v", err)
-		}
-		tb.Logf("%v: requests are checked against the explicit rules only", err)
-	}
+	spec := RequireSpec(tb)
 	s := &Server{
 		tb:         tb,
 		spec:       spec,

@@ -1,13 +1,11 @@
 package telegramtest
 
 import (
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -18,7 +16,7 @@ import (
 )
 
 // Spec is the Telegram Bot API's machine-readable description
-// (../shared/specs/telegram-bot-api.json from the module root: every
+// (SpecFile, a copy of ../shared/specs/telegram-bot-api.json: every
 // method's parameters with their types and whether they are required, every
 // type's fields). The fake checks every request against it, so a parameter
 // Telegram has removed, renamed or never had fails the test instead of being
@@ -44,12 +42,14 @@ type specField struct {
 	Description string   `json:"description"`
 }
 
-// SpecFile is the spec's path relative to the module root (the directory
-// with go.mod).
-const SpecFile = "../shared/specs/telegram-bot-api.json"
+// SpecFile is the Bot API description (github.com/PaulSonOfLars/telegram-bot-api-spec,
+// MIT: spec/telegram-bot-api.LICENSE), a copy of ../shared/specs/ embedded
+// in the fake so that its checks never depend on where the module is
+// checked out. TestSpecIsTheSharedOne keeps the copy equal to the shared one.
+const SpecFile = "spec/telegram-bot-api.json"
 
-// ErrNoSpec is returned by LoadSpec when the spec file is not there.
-var ErrNoSpec = errors.New("telegramtest: the Bot API spec is not there")
+//go:embed spec/telegram-bot-api.json
+var specJSON []byte
 
 var (
 	specOnce   sync.Once
@@ -57,62 +57,21 @@ var (
 	specErr    error
 )
 
-// LoadSpec finds and parses the spec once per process. It returns an error
-// wrapping ErrNoSpec when the file does not exist.
+// LoadSpec parses the embedded spec once per process.
 func LoadSpec() (*Spec, error) {
-	specOnce.Do(func() {
-		root, err := moduleRoot()
-		if err != nil {
-			specErr = err
-			return
-		}
-		path := filepath.Join(root, filepath.FromSlash(SpecFile))
-		b, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			specErr = fmt.Errorf("%w: %s", ErrNoSpec, path)
-			return
-		}
-		if err != nil {
-			specErr = fmt.Errorf("telegramtest: reading the spec: %w", err)
-			return
-		}
-		loadedSpec, specErr = parseSpec(b)
-	})
+	specOnce.Do(func() { loadedSpec, specErr = parseSpec(specJSON) })
 	return loadedSpec, specErr
 }
 
-// RequireSpec returns the spec for a test that is about the spec. Without
-// the file it skips the test, except in CI (the CI environment variable
-// set), where the file must be there and its absence fails the test.
+// RequireSpec returns the spec for a test that is about the spec; the spec
+// is embedded, so an error means the copy is broken and fails the test.
 func RequireSpec(tb testing.TB) *Spec {
 	tb.Helper()
 	s, err := LoadSpec()
-	switch {
-	case err == nil:
-		return s
-	case errors.Is(err, ErrNoSpec) && os.Getenv("CI") == "":
-		tb.Skipf("%v: put the platform specs in ../shared/specs next to the module to run this test", err)
-	default:
+	if err != nil {
 		tb.Fatalf("%v", err)
 	}
-	return nil
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("telegramtest: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("telegramtest: no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return s
 }
 
 func parseSpec(b []byte) (*Spec, error) {
