@@ -69,10 +69,12 @@ func (w *watched) wantReload(t *testing.T, content string) {
 }
 
 // wantCheckWithoutReload waits for a check that came to a conclusion (the
-// file is not still changing), then makes sure nothing was reloaded.
-func (w *watched) wantCheckWithoutReload(t *testing.T) {
+// file is not still changing), makes sure nothing was reloaded and returns
+// what the check concluded.
+func (w *watched) wantCheckWithoutReload(t *testing.T) checkOutcome {
 	t.Helper()
-	for o := checkChanging; o == checkChanging; {
+	o := checkChanging
+	for o == checkChanging {
 		select {
 		case o = <-w.checks:
 		case <-time.After(watchTimeout):
@@ -84,6 +86,19 @@ func (w *watched) wantCheckWithoutReload(t *testing.T) {
 		t.Errorf("unexpected reload with %q", got)
 	default:
 	}
+	return o
+}
+
+// loggedWarningWithErr reports whether the watcher logged a warning that
+// carries an err field: found by the text handler's fields, not by the
+// message's wording.
+func (w *watched) loggedWarningWithErr() bool {
+	for line := range strings.Lines(w.logs.String()) {
+		if strings.Contains(line, "level=WARN ") && strings.Contains(line, " err=") {
+			return true
+		}
+	}
+	return false
 }
 
 // drainChecks forgets checks so far.
@@ -202,9 +217,11 @@ func TestWatchSurvivesAMissingFile(t *testing.T) {
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	w.wantCheckWithoutReload(t)
-	if !strings.Contains(w.logs.String(), "cannot read the file") {
-		t.Errorf("the missing file was not logged:\n%s", w.logs)
+	if o := w.wantCheckWithoutReload(t); o != checkUnreadable {
+		t.Errorf("the check after the removal concluded %v, want checkUnreadable (%v)", o, checkUnreadable)
+	}
+	if !w.loggedWarningWithErr() {
+		t.Errorf("the missing file was not logged as a warning with its err:\n%s", w.logs)
 	}
 	write(t, path, "two\n")
 	w.wantReload(t, "two\n")

@@ -35,10 +35,13 @@ func TestServeLogsEffectiveThresholds(t *testing.T) {
 				if json.Unmarshal([]byte(line), &m) != nil {
 					continue
 				}
-				switch m["msg"] {
-				case "config":
-					cfgLine, _ = m["config"].(map[string]any)
-				case "faq loaded":
+				// Known by their fields: the config line carries the
+				// config as one object, the faq loaded line the thresholds
+				// in use at its top level.
+				if c, ok := m["config"].(map[string]any); ok {
+					cfgLine = c
+				}
+				if _, ok := m["thresholds.answer"]; ok {
 					loaded = m
 				}
 			}

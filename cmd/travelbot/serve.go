@@ -249,7 +249,7 @@ func (s *server) ignoreStartupSignals() {
 	for {
 		select {
 		case <-s.signals:
-			s.log.Warn("SIGHUP during start-up ignored: the FAQ was loaded just now; send it again to reload")
+			s.log.Warn("SIGHUP during start-up ignored: the FAQ was loaded just now; send it again to reload", "signal", "SIGHUP", "ignored", true)
 		default:
 			return
 		}
