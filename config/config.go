@@ -75,10 +75,15 @@ type Config struct {
 	// the leader lock live there, shared by every replica; unset, the
 	// embedded single-process default.
 	DatabaseURL Secret `yaml:"database_url"`
-	// ClaimTTL is the lease on a webhook update or interaction a replica is
-	// answering: renewed while it works, so when the replica dies another
-	// one answers after at most this long (yaml: claim_ttl, env:
-	// TRAVELBOT_CLAIM_TTL, default 15s; used only with DatabaseURL).
+	// ClaimTTL is the lease on a chat update a replica is answering, in the
+	// PostgreSQL claims: a Telegram update, over the webhook or long polling,
+	// or a Discord interaction over HTTP. It is renewed while the replica
+	// works, so when the replica dies another one (for long polling, the
+	// next polling leader) answers after at most this long (yaml:
+	// claim_ttl, env: TRAVELBOT_CLAIM_TTL, default 15s). It is used only
+	// with DatabaseURL: without one, the single process records the
+	// Telegram updates it answered in its SQLite store with no lease, so a
+	// restart has none to wait out.
 	ClaimTTL time.Duration `yaml:"claim_ttl"`
 	// DataDir is where the embedded store keeps the learning loop's records
 	// and its user-hash key (yaml: data_dir, env: TRAVELBOT_DATA_DIR).
