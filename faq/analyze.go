@@ -38,6 +38,7 @@ type phrase struct {
 type analysis struct {
 	words   []string // folded words, typos corrected where confident
 	raw     []string // folded words as written
+	all     []string // a question's words before courtesy trimming (phrasingKey's), nil for a phrasing
 	terms   []string // canonical stems, synonyms applied, one per word or phrase
 	content int      // terms that are not stop words
 	unknown int      // content terms the FAQ never uses
@@ -262,7 +263,10 @@ func (a *analyzer) analyze(text string) analysis {
 }
 
 func (a *analyzer) analyzeQuery(text string) analysis {
-	return a.analyzeWords(trimCourtesy(tokens(fold(text), maxQueryTokens)))
+	all := tokens(fold(text), maxQueryTokens)
+	an := a.analyzeWords(trimCourtesy(all))
+	an.all = all
+	return an
 }
 
 func (a *analyzer) analyzeWords(raw []string) analysis {

@@ -50,8 +50,12 @@ type scratch struct {
 	acc   []float32 // the classifier's sums
 }
 
-// negativeClass is the exact-match marker of a negative phrasing.
-const negativeClass = -1
+// negativeClass is the exact-match marker of a negative phrasing;
+// ambiguousClass marks, while compiling, a trimmed key two entries share.
+const (
+	negativeClass  = -1
+	ambiguousClass = -2
+)
 
 // newMatcher builds the matching state of entries, training with params on
 // up to workers goroutines (0: GOMAXPROCS). It stops with ctx's error when
@@ -95,6 +99,7 @@ func newMatcher(ctx context.Context, f *Document, entries []*Entry, params train
 	// at their exact size: a compile's garbage is what paces the GC, and
 	// every GC cycle during a reload slows the questions beside it.
 	docs := make([][]rawFeature, len(texts))
+	trimmed := make(map[string]int) // see below
 	var raw []rawFeature
 	for i, t := range texts {
 		if i%checkEvery == 0 {
@@ -106,10 +111,27 @@ func newMatcher(ctx context.Context, f *Document, entries []*Entry, params train
 		raw = extract(an, raw)
 		docs[i] = slices.Clone(raw)
 		key := phrasingKey(t)
-		if labels[i] >= len(entries) {
-			m.exact[key] = negativeClass
-		} else if _, dup := m.exact[key]; !dup {
-			m.exact[key] = labels[i]
+		c := labels[i]
+		if c >= len(entries) {
+			c = negativeClass
+		}
+		if _, dup := m.exact[key]; !dup || c == negativeClass {
+			m.exact[key] = c
+		}
+		if tk, ok := trimmedKey(key); ok {
+			if prev, seen := trimmed[tk]; seen && prev != c {
+				c = ambiguousClass
+			}
+			trimmed[tk] = c
+		}
+	}
+	// A phrasing is also known by its words with the courtesy trimmed
+	// from its ends, as a question's are: "tickets for the final please"
+	// by "tickets for the final". A whole phrasing comes first, and two
+	// phrasings of different entries trimmed alike are neither's.
+	for tk, c := range trimmed {
+		if _, dup := m.exact[tk]; !dup && c != ambiguousClass {
+			m.exact[tk] = c
 		}
 	}
 	m.vocab = buildVocabulary(docs, maxWeights/k)
@@ -206,10 +228,40 @@ func (t *Table) Match(question string) Result {
 	return res
 }
 
+// exactClass looks a question up in the exact-phrase map: by its
+// phrasingKey, the key every phrasing was put in by, then by its words
+// with courtesy trimmed ("hi, <a phrasing> thanks"). Looking up only the
+// trimmed words missed the phrasings that start or end with a courtesy
+// word: "a way to ask" was looked up as "way to ask".
+func (m *matcher) exactClass(an analysis) (int, bool) {
+	if an.all != nil {
+		if c, ok := m.exact[strings.Join(an.all, " ")]; ok {
+			return c, true
+		}
+		if len(an.all) == len(an.raw) {
+			return 0, false // nothing trimmed: the same key
+		}
+	}
+	c, ok := m.exact[strings.Join(an.raw, " ")]
+	return c, ok
+}
+
+// trimmedKey is a phrasingKey with courtesy words trimmed from its ends as
+// a question's are (trimCourtesy), and whether that changed it.
+func trimmedKey(key string) (string, bool) {
+	first, _, _ := strings.Cut(key, " ")
+	last := key[strings.LastIndexByte(key, ' ')+1:]
+	if !courtesy[first] && !courtesy[last] {
+		return key, false
+	}
+	tk := strings.Join(trimCourtesy(strings.Split(key, " ")), " ")
+	return tk, tk != key
+}
+
 // decide picks the outcome from the ranked classes.
 func (t *Table) decide(an analysis, ranked []scored, oos float64) Result {
 	m := t.m
-	if c, ok := m.exact[strings.Join(an.raw, " ")]; ok {
+	if c, ok := m.exactClass(an); ok {
 		if c == negativeClass {
 			return Result{Outcome: None}
 		}
