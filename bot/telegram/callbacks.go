@@ -1,11 +1,15 @@
 package telegram
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"travelbot/bot"
 )
@@ -168,4 +172,83 @@ func (a *Adapter) resolve(data string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// answersAhead answers, at once, the callback queries that long polling
+// queues behind an earlier update of their chat, when what the answer says
+// does not depend on handling them.
+//
+// Polling handles one chat's updates in order (chatQueues), and an update
+// whose reply waits on the chat's 1 msg/s limit holds up the next one of
+// that chat. answerCallbackQuery sends no message and is not under that
+// limit, yet a press queued behind such a reply kept its button's spinner
+// turning until the reply went out: a second per message ahead of it, and
+// a query answered late expires. So a pick, a page of /topics or "None of
+// these" is answered (with no text, as onCallback would) when it is
+// queued, and handled in its turn, its reply still in order after the
+// earlier ones. A vote is answered in its turn: its notification says what
+// recording it did (thanks, already voted, what were you looking for?),
+// and its order against the chat's messages decides which one is the note.
+type answersAhead struct {
+	a   *Adapter
+	ctx context.Context // the handling context: answers survive cancel for the grace period
+	wg  sync.WaitGroup
+
+	mu  sync.Mutex
+	ids map[int]string // update id -> its callback query's id, answered ahead, not yet handled
+}
+
+func (a *Adapter) newAnswersAhead(ctx context.Context) *answersAhead {
+	return &answersAhead{a: a, ctx: ctx, ids: make(map[int]string)}
+}
+
+// queuedBehind is told of every update that waits behind an earlier update
+// of its chat. It must not block (chatQueues calls it under its lock): the
+// answer goes out on a goroutine of its own.
+func (s *answersAhead) queuedBehind(u tgbotapi.Update) {
+	q := u.CallbackQuery
+	if q == nil || q.Message == nil || q.Message.Chat == nil {
+		return // not a press, or one answered with an alert that holds the reply
+	}
+	c, ok := s.a.decode(q.Data)
+	if !ok {
+		return // expired: the answer says so, in turn
+	}
+	switch c.prefix {
+	case entryPrefix, hashPrefix, suggestionPrefix, nonePrefix, pagePrefix:
+	default:
+		return // a vote
+	}
+	s.mu.Lock()
+	s.ids[u.UpdateID] = q.ID
+	s.mu.Unlock()
+	s.wg.Go(func() { s.a.answerCallback(s.ctx, q.ID, "", false) })
+}
+
+// handling returns the context to handle u under: when its callback query
+// was answered ahead, one that tells answerCallback not to answer it again
+// (Telegram takes one answer per query).
+func (s *answersAhead) handling(ctx context.Context, u tgbotapi.Update) context.Context {
+	s.mu.Lock()
+	id, ok := s.ids[u.UpdateID]
+	delete(s.ids, u.UpdateID)
+	s.mu.Unlock()
+	if !ok {
+		return ctx
+	}
+	return context.WithValue(ctx, answeredAheadKey{}, id)
+}
+
+// wait blocks until the answers sent ahead are done.
+func (s *answersAhead) wait() { s.wg.Wait() }
+
+// answeredAheadKey is the context key of the id of the callback query
+// answered ahead (answersAhead) of the update being handled.
+type answeredAheadKey struct{}
+
+// answeredAhead reports whether the callback query id was answered ahead,
+// with the answer onCallback would give it now: no text, no alert.
+func answeredAhead(ctx context.Context, id, text string, alert bool) bool {
+	ahead, _ := ctx.Value(answeredAheadKey{}).(string)
+	return ahead != "" && ahead == id && text == "" && !alert
 }

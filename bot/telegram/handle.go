@@ -336,6 +336,9 @@ func (a *Adapter) showTopicsPage(ctx context.Context, chatID int64, messageID in
 // returns true, not a Message, and Send would report a decoding error for
 // a call that succeeded.
 func (a *Adapter) answerCallback(ctx context.Context, id, text string, alert bool) bool {
+	if answeredAhead(ctx, id, text, alert) {
+		return true
+	}
 	cfg := tgbotapi.NewCallback(id, text)
 	cfg.ShowAlert = alert
 	err := a.call(ctx, "answerCallbackQuery", nil, func(api *tgbotapi.BotAPI) error {

@@ -48,7 +48,8 @@ const (
 // The loop keeps polling while updates are being handled. Each new update
 // goes to its chat's queue (see chatQueues): one chat's updates are handled
 // in order, different chats concurrently, so a chat whose replies wait on
-// its 1 msg/s limit delays only itself. The offset sent with each
+// its 1 msg/s limit delays only itself; a button pressed in such a chat
+// is still answered at once (answersAhead). The offset sent with each
 // getUpdates, which tells Telegram to forget everything below it, is the
 // lowest update id not yet handled (see tracker). After a crash, updates
 // from that id on are fetched again by the next process, including ones
@@ -74,16 +75,18 @@ func (a *Adapter) poll(ctx context.Context) error {
 	a.connected.Store(true)
 
 	track := newTracker()
+	ahead := a.newAnswersAhead(hctx)
 	queues := newChatQueues(func(u tgbotapi.Update) bool {
 		if ctx.Err() != nil {
 			return false // shutting down: start nothing new
 		}
-		if !a.handleClaimed(hctx, u) {
+		if !a.handleClaimed(ahead.handling(hctx, u), u) {
 			return false
 		}
 		track.finish(u.UpdateID)
 		return true
 	})
+	queues.behind = ahead.queuedBehind
 	confirmed := 0
 	failures := a.backoff()
 	repoll := a.repollMin
@@ -149,6 +152,7 @@ func (a *Adapter) poll(ctx context.Context) error {
 		repoll = min(2*repoll, a.repollMax)
 	}
 	queues.wait()
+	ahead.wait()
 	if offset := track.nextOffset(); offset > confirmed {
 		a.confirm(ctx, offset)
 	}
@@ -231,6 +235,9 @@ func (a *Adapter) deleteWebhook(ctx context.Context) {
 // poll loop bounds (maxInFlight).
 type chatQueues struct {
 	handle func(tgbotapi.Update) bool // false: stop this chat's worker
+	// behind, when set, is told of each update queued behind an earlier
+	// one of its chat (see answersAhead), under mu: it must not block.
+	behind func(tgbotapi.Update)
 
 	mu      sync.Mutex
 	pending map[string][]tgbotapi.Update // a key is present while its worker runs
@@ -248,6 +255,9 @@ func (q *chatQueues) push(u tgbotapi.Update) {
 	defer q.mu.Unlock()
 	if queued, ok := q.pending[k]; ok {
 		q.pending[k] = append(queued, u)
+		if q.behind != nil {
+			q.behind(u)
+		}
 		return
 	}
 	q.pending[k] = []tgbotapi.Update{u}
