@@ -167,7 +167,14 @@ func (a *Adapter) component(r *responder) {
 		ref, qid, _ := strings.Cut(rest, qidSep)
 		reply := a.conv.EntryReply(a.resolve(ref))
 		reply.QuestionID = qid
-		if err := r.updateComponents(answerComponents(reply, page)); err != nil {
+		comps := answerComponents(reply, page)
+		var err error
+		if a.pageInPlace(r.i) {
+			err = r.updateComponents(comps)
+		} else {
+			err = r.send([]outgoing{{Content: joinLines(urgentLine(reply), reply.Question, bot.Text(bot.KeyRelated, reply.Language)), Components: comps}}, true, false)
+		}
+		if err != nil {
 			a.log.Warn("discord: follow-ups page not shown", "err", err)
 		}
 	case strings.HasPrefix(id, voteUp), strings.HasPrefix(id, voteDown):
@@ -195,6 +202,39 @@ func (a *Adapter) resolve(ref string) string {
 		}
 	}
 	return ""
+}
+
+// pageInPlace reports whether a "More"/"Previous" press under an answer
+// may turn the page of the message it was pressed on, which everyone who
+// sees that message then sees turned. With private answers
+// (Options.Ephemeral) it always may, as before. In public mode only when
+// the message is not the channel's (a DM, or an ephemeral message: a page
+// sent privately before) or the member who pressed is the one it answered:
+// another member paging someone's public answer gets that page as a
+// private message of their own, and the channel's message stays as it is.
+// When the asker cannot be told (a reply in several messages, whose
+// buttons are on one that replies to no one), the page goes privately.
+func (a *Adapter) pageInPlace(i *discordgo.Interaction) bool {
+	if a.opts.Ephemeral || i.GuildID == "" {
+		return true
+	}
+	m := i.Message
+	if m == nil {
+		return false
+	}
+	if m.Flags&discordgo.MessageFlagsEphemeral != 0 {
+		return true
+	}
+	var asker string
+	switch {
+	case m.InteractionMetadata != nil && m.InteractionMetadata.User != nil:
+		asker = m.InteractionMetadata.User.ID // the answer to /ask or to a pick
+	case m.Interaction != nil && m.Interaction.User != nil:
+		asker = m.Interaction.User.ID // the same, in the field it replaces
+	case m.ReferencedMessage != nil && m.ReferencedMessage.Author != nil:
+		asker = m.ReferencedMessage.Author.ID // the reply to a mention
+	}
+	return asker != "" && asker == userID(i)
 }
 
 // vote records 👍 or 👎 and acknowledges it. With private answers
