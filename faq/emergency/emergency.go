@@ -14,7 +14,10 @@
 // the model lies a small lexicon: cries ("help!", "aiuto", "socorro", "救命",
 // "助けて", 🆘, 🚑) and alarms ("there's a fire") make a message urgent,
 // danger words ("not breathing", "bewusstlos") possible, so that the words
-// everyone uses never depend on what the model learnt.
+// everyone uses never depend on what the model learnt. A word that is an
+// emergency in one language and an everyday word in another (German
+// "Brand", English "brand") is read in the sense of the message's language
+// (see falseFriend).
 //
 // The package knows nothing of FAQs: it grades text. Everything here is safe
 // for concurrent use.
@@ -112,7 +115,10 @@ func Train(examples []Example) *Detector {
 	var totals [nLatin]float32
 	var perLabel [3]int
 	var labels []int
-	for _, e := range examples {
+	// the examples with false friends, vectorised again once the language
+	// model is trained: vs[v] is examples[e]'s
+	var redo []struct{ v, e int }
+	for ei, e := range examples {
 		y, ok := targets[e.Label]
 		if !ok {
 			continue
@@ -125,11 +131,27 @@ func Train(examples []Example) *Detector {
 		if len(s.toks) == 0 {
 			continue
 		}
-		v := s.vectorize()
+		var v vector
+		if s.hasFriends() {
+			redo = append(redo, struct{ v, e int }{len(vs), ei})
+		} else {
+			v = s.vectorize()
+		}
 		v.y = y
 		vs = append(vs, v)
 		labels = append(labels, labelIndex(e.Label))
 		perLabel[labelIndex(e.Label)]++
+	}
+	d := &Detector{lang: trainLang(counts, totals)}
+	// A false friend's sense depends on the message's language, which
+	// the language model just trained tells, as Detect will.
+	for _, r := range redo {
+		s.tokenize(examples[r.e].Text)
+		s.extract()
+		d.prepare(s)
+		v := s.vectorize()
+		v.y = vs[r.v].y
+		vs[r.v] = v
 	}
 	// Each label weighs as much in all as the others, whatever their counts.
 	var wt [3]float32
@@ -141,7 +163,6 @@ func Train(examples []Example) *Detector {
 	for i, l := range labels {
 		vs[i].w = wt[l]
 	}
-	d := &Detector{lang: trainLang(counts, totals)}
 	d.w, d.bias = trainWeights(vs)
 	d.pool.New = func() any { return new(scratch) }
 	return d
@@ -164,7 +185,8 @@ func (d *Detector) Detect(text string) Assessment {
 	defer d.pool.Put(s)
 	s.tokenize(text)
 	s.extract()
-	a := Assessment{Floor: s.floor(), Language: d.language(s)}
+	a := Assessment{Language: d.prepare(s)}
+	a.Floor = s.floor()
 	a.Score = d.score(s)
 	switch {
 	case a.Score >= UrgentAt:
@@ -287,6 +309,17 @@ const langMargin = 2.0
 
 // langTokens is how many tokens of a message the language model reads.
 const langTokens = 256
+
+// prepare identifies the language of the tokenised and extracted text and
+// reads its false friends in their ordinary sense where that language says
+// so, extracting the features again if it did. It returns the language.
+func (d *Detector) prepare(s *scratch) string {
+	lang := d.language(s)
+	if s.hasFriends() && d.readOrdinary(s, lang) {
+		s.extract()
+	}
+	return lang
+}
 
 // language identifies the language of tokenised text: by script for
 // Chinese and Japanese, by the language model for the others.

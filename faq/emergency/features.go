@@ -120,8 +120,13 @@ func (s *scratch) extract() {
 				b = b[:maxWord]
 			}
 			wh := wordHash(b)
-			s.concept(wh, ti)
-			if !stopWords[wh] { // style, not content: see stopWords
+			stop := stopWords[wh]
+			if t.plain != 0 { // a false friend in its ordinary sense: no concept, features of its own
+				wh = saltHash(wh, t.plain)
+			} else {
+				s.concept(wh, ti)
+			}
+			if !stop { // style, not content: see stopWords
 				s.feats = append(s.feats, feature{h: wh, tok: ti})
 			}
 			if prev != 0 {
@@ -133,7 +138,7 @@ func (s *scratch) extract() {
 			g = append(g, b...)
 			g = append(g, ' ')
 			for lo := 0; lo+minGram <= len(g); lo++ {
-				h := hashStart(fChar)
+				h := saltHash(hashStart(fChar), t.plain)
 				for n := 1; n <= maxGram && lo+n <= len(g); n++ {
 					h = (h ^ uint64(g[lo+n-1])) * fnvPrime
 					if n >= minGram {

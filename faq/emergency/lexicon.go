@@ -246,6 +246,11 @@ func (s *scratch) floor() Level {
 		case kindEmoji, kindWord:
 			h := squashHash(s.text(t))
 			bits := lex.words[h]
+			if t.plain != 0 {
+				// a false friend in its ordinary sense, a word of a calm
+				// phrase: no entry, and no phrase goes through it
+				bits, na = 0, 0
+			}
 			switch {
 			case bits&lexCry != 0:
 				cries++

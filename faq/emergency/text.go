@@ -23,6 +23,9 @@ type token struct {
 	joined bool
 	bang   bool // followed by "!"
 	ask    bool // followed by "?"
+	// plain: a word read in its ordinary sense (see falseFriends), the
+	// salt of its features; 0 for every other token.
+	plain uint8
 }
 
 // Token kinds.
