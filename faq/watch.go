@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"travelbot/internal/retry"
 )
 
 // Watcher calls a reload function when the content of an FAQ file changes.
@@ -117,7 +119,8 @@ func NewWatcher(path string, debounce time.Duration, reload func(context.Context
 // Close releases the watch without running; after Run it does nothing.
 func (w *Watcher) Close() error { return w.fs.Close() }
 
-// Retry delays for a directory watch that could not be (re-)added.
+// Retry delays for a directory watch that could not be (re-)added: the
+// project's backoff (internal/retry) from minRetry doubling to maxRetry.
 const (
 	minRetry = 100 * time.Millisecond
 	maxRetry = 30 * time.Second
@@ -130,10 +133,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 	settle := time.NewTimer(time.Hour)
 	settle.Stop()
 	defer settle.Stop()
-	retry := time.NewTimer(time.Hour)
-	retry.Stop()
-	defer retry.Stop()
-	backoff := minRetry
+	rewatch := time.NewTimer(time.Hour)
+	rewatch.Stop()
+	defer rewatch.Stop()
+	failures := retry.New(minRetry, maxRetry)
 
 	for {
 		select {
@@ -165,13 +168,13 @@ func (w *Watcher) Run(ctx context.Context) error {
 				settle.Reset(w.debounce)
 			}
 			if err != nil {
-				w.log.Warn("faq watch: cannot watch; retrying", "err", err, "retry_in", backoff)
-				retry.Reset(backoff)
-				backoff = min(2*backoff, maxRetry)
+				d := failures.NextBackOff()
+				w.log.Warn("faq watch: cannot watch; retrying", "err", err, "retry_in", d)
+				rewatch.Reset(d)
 			} else {
-				backoff = minRetry
+				failures.Reset()
 			}
-		case <-retry.C:
+		case <-rewatch.C:
 			settle.Reset(0)
 		}
 	}

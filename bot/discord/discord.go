@@ -51,6 +51,7 @@ import (
 
 	"travelbot/bot"
 	"travelbot/internal/apishape"
+	"travelbot/internal/secret"
 )
 
 // channel is the name of this platform in bot.Message, metrics and logs.
@@ -189,6 +190,7 @@ type Adapter struct {
 	log    *slog.Logger
 	events bot.APIEvents
 	client *http.Client
+	secret *secret.Redactor // takes the tokens out of errors
 
 	started   atomic.Bool
 	connected atomic.Bool
@@ -247,7 +249,7 @@ func New(o Options) (*Adapter, error) {
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	a := &Adapter{opts: o, conv: o.Conversation, log: o.Logger, events: o.Events}
+	a := &Adapter{opts: o, conv: o.Conversation, log: o.Logger, events: o.Events, secret: newRedactor(o.Token)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"travelbot/bot"
+	"travelbot/internal/retry"
 )
 
 // The gateway client is travelbot's own, not discordgo's Session.Open:
@@ -151,7 +152,7 @@ func newGateway(o gatewayOptions) *gateway {
 		o.now = time.Now
 	}
 	if o.sleep == nil {
-		o.sleep = sleepCtx
+		o.sleep = retry.Sleep
 	}
 	return &gateway{o: o}
 }
@@ -181,7 +182,7 @@ func (e permanentError) Unwrap() error { return e.err }
 // fail are retried with capped exponential backoff; a session that was
 // up is resumed.
 func (g *gateway) run(ctx context.Context) error {
-	bo := newBackoff(g.o.reconnectBackoff, maxOpenBackoff)
+	bo := retry.New(g.o.reconnectBackoff, maxOpenBackoff)
 	for {
 		live, err := g.connect(ctx)
 		if ctx.Err() != nil {
@@ -226,17 +227,6 @@ func (g *gateway) run(ctx context.Context) error {
 	}
 }
 
-// sleepCtx waits d or until ctx is done; it returns ctx's error then.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // frame is a gateway payload.
 type frame struct {

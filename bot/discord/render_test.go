@@ -216,7 +216,7 @@ func TestFollowUpsPaginate(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
-	a := &Adapter{opts: Options{Token: "s3cret"}}
+	a := &Adapter{secret: newRedactor("s3cret")}
 	cases := []struct{ in, want string }{
 		{`Post "https://discord.com/api/v9/interactions/123/aW50ZXJhY3Rpb24/callback": EOF`, `Post "https://discord.com/api/v9/interactions/123/[redacted]/callback": EOF`},
 		{"PATCH https://discord.com/api/v9/webhooks/77/tok.en-_1/messages/@original", "PATCH https://discord.com/api/v9/webhooks/77/[redacted]/messages/@original"},

@@ -17,26 +17,22 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/cenkalti/backoff/v5"
 	"github.com/gorilla/websocket"
+
+	"travelbot/internal/retry"
+	"travelbot/internal/secret"
 )
 
 // Retry policy for REST calls. discordgo retries a 429 forever (sleeping
 // without a context) and a 502 three times back to back, and nothing else;
 // we turn its 429 retry off and wait out 429s, 5xx and (for calls that are
 // safe to repeat) transport errors ourselves, within the call's deadline,
-// with the same capped exponential backoff the gateway uses.
+// with the project's backoff (internal/retry), which the gateway's
+// reconnects use too.
 const (
 	firstBackoff = 100 * time.Millisecond
 	maxBackoff   = 2 * time.Second
 	maxAttempts  = 5
 )
-
-// newBackoff is the one backoff of the package: capped exponential with
-// jitter (github.com/cenkalti/backoff/v5).
-func newBackoff(first, most time.Duration) *backoff.ExponentialBackOff {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval, b.MaxInterval = first, most
-	return b
-}
 
 // rewrite sends every request to the configured API origin instead of
 // discord.com. discordgo's endpoints are package variables computed at init;
@@ -154,26 +150,22 @@ func interactionPath(p string) bool {
 // errors are retried only when idempotent says repeating the call is harmless.
 // Every failure and retry is counted in Options.Events under method.
 func (a *Adapter) call(ctx context.Context, method string, idempotent bool, fn func(opts ...discordgo.RequestOption) error) error {
-	bo := newBackoff(a.opts.restBackoff, maxBackoff)
+	bo := retry.New(a.opts.restBackoff, maxBackoff)
 	for attempt := 1; ; attempt++ {
 		err := fn(discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
 		if err == nil {
 			return nil
 		}
-		wait, retry := retryable(err, idempotent, bo)
-		if !retry || attempt == maxAttempts || ctx.Err() != nil || !fits(ctx, wait) {
+		wait, again := retryable(err, idempotent, bo)
+		if !again || attempt == maxAttempts || ctx.Err() != nil || !fits(ctx, wait) {
 			a.events.APIError(channel, method)
 			return a.safeErr(method, err)
 		}
 		a.events.APIRetry(channel, method)
-		a.log.Warn("discord: retrying", "method", method, "attempt", attempt, "wait", wait, "err", a.redact(err.Error()))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		a.log.Warn("discord: retrying", "method", method, "attempt", attempt, "wait", wait, "err", a.secret.Redact(err))
+		if retry.Sleep(ctx, wait) != nil {
 			a.events.APIError(channel, method)
 			return a.safeErr(method, err)
-		case <-t.C:
 		}
 	}
 }
@@ -183,7 +175,7 @@ func (a *Adapter) call(ctx context.Context, method string, idempotent bool, fn f
 // next interval.
 func retryable(err error, idempotent bool, bo backoff.BackOff) (time.Duration, bool) {
 	if rl, ok := errors.AsType[*discordgo.RateLimitError](err); ok && rl.RateLimit != nil && rl.TooManyRequests != nil {
-		return max(rl.RetryAfter, 10*time.Millisecond), true
+		return retry.Next(bo, max(rl.RetryAfter, 10*time.Millisecond)), true
 	}
 	if re, ok := errors.AsType[*discordgo.RESTError](err); ok {
 		return bo.NextBackOff(), re.Response != nil && re.Response.StatusCode >= 500
@@ -236,16 +228,40 @@ func permanent(err error) bool {
 	return false
 }
 
+// newRedactor takes the adapter's secrets out of errors (internal/secret,
+// the redaction both adapters share): the bot token, and the interaction
+// tokens that appear in webhook URLs, which it finds by their place. The
+// library's error types are rebuilt with their texts scrubbed, so errors.As
+// still finds them: a *RateLimitError names the URL (a webhook's carries an
+// interaction token), a *RESTError echoes the response body. A rebuilt
+// *RESTError keeps the response (its status decides retries and permanent
+// failures) but not the request, whose URL may hold a token.
+func newRedactor(token string) *secret.Redactor {
+	return secret.New(secret.Options{
+		Secrets: []string{token},
+		Scrub:   redactTokenPaths,
+		Rebuild: func(err error, r *secret.Redactor) (error, bool) {
+			switch e := err.(type) {
+			case *discordgo.RateLimitError:
+				if e.RateLimit == nil {
+					return nil, false
+				}
+				return &discordgo.RateLimitError{RateLimit: &discordgo.RateLimit{TooManyRequests: e.TooManyRequests, URL: r.Scrub(e.URL)}}, true
+			case *discordgo.RESTError:
+				c := &discordgo.RESTError{Response: e.Response, ResponseBody: []byte(r.Scrub(string(e.ResponseBody)))}
+				if e.Message != nil {
+					c.Message = &discordgo.APIErrorMessage{Code: e.Message.Code, Message: r.Scrub(e.Message.Message)}
+				}
+				return c, true
+			}
+			return nil, false
+		},
+	})
+}
+
 // redact removes every secret the adapter knows from s: the bot token and
 // the interaction tokens that appear in webhook URLs.
-func (a *Adapter) redact(s string, more ...string) string {
-	for _, secret := range append([]string{a.opts.Token}, more...) {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return redactTokenPaths(s)
-}
+func (a *Adapter) redact(s string) string { return a.secret.Scrub(s) }
 
 // redactTokenPaths hides interaction tokens in Discord URLs
 // (/interactions/{id}/{token}/..., /webhooks/{app}/{token}...).
@@ -273,7 +289,7 @@ func redactTokenPaths(s string) string {
 				k = len(rest)
 			}
 			if k > 0 {
-				sb.WriteString("[redacted]")
+				sb.WriteString(secret.Mark)
 			}
 			rest = rest[k:]
 		}
@@ -282,16 +298,6 @@ func redactTokenPaths(s string) string {
 	return s
 }
 
-// safeError carries a cause for errors.Is/As while its message has every
-// secret removed.
-type safeError struct {
-	msg string
-	err error
-}
-
-func (e *safeError) Error() string { return e.msg }
-func (e *safeError) Unwrap() error { return e.err }
-
-func (a *Adapter) safeErr(prefix string, err error) error {
-	return &safeError{msg: prefix + ": " + a.redact(err.Error()), err: err}
-}
+// safeErr is err redacted (its text and every error it wraps), prefixed
+// with what failed; errors.Is and errors.As still find its causes.
+func (a *Adapter) safeErr(prefix string, err error) error { return a.secret.Wrap(prefix, err) }

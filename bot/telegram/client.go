@@ -9,12 +9,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"travelbot/internal/retry"
+	"travelbot/internal/secret"
 )
 
 // ctxClient gives every request the library makes a context (the library
@@ -36,56 +37,25 @@ func (c *ctxClient) Do(r *http.Request) (*http.Response, error) {
 }
 
 // redactedToken replaces the token wherever it would appear.
-const redactedToken = "<token>"
+const redactedToken = secret.Mark
 
-// redactor takes a bot token out of errors in every form it can take in
-// one: as is; percent-encoded the way a URL path or query carries it (the
-// colon as %3A or %3a, a stray space as %20 or +); and its secret part (after
-// the colon) on its own, which survives any of those encodings.
-type redactor struct {
-	forms []string // longest first
-}
+// redactor takes the bot token out of errors, in every form one can carry
+// it in (internal/secret, the redaction both adapters share), and knows the
+// library's own error type: a *tgbotapi.Error is rebuilt with its
+// description scrubbed, so errors.As still finds it (classify, rejectedToken
+// and retry_after read it).
+type redactor struct{ *secret.Redactor }
 
 func newRedactor(token string) *redactor {
-	seen := map[string]bool{}
-	var forms []string
-	add := func(s string) {
-		if len(s) >= 4 && !seen[s] {
-			seen[s] = true
-			forms = append(forms, s)
-		}
-	}
-	for _, t := range []string{token, strings.TrimSpace(token)} {
-		for _, f := range []string{t, url.PathEscape(t), url.QueryEscape(t), strings.ReplaceAll(url.PathEscape(t), ":", "%3A")} {
-			add(f)
-			add(strings.ReplaceAll(f, "%3A", "%3a"))
-			add(strings.ReplaceAll(f, " ", "%20"))
-		}
-		if _, secret, ok := strings.Cut(t, ":"); ok && len(secret) >= 8 {
-			add(secret)
-			add(url.PathEscape(secret))
-			add(url.QueryEscape(secret))
-		}
-	}
-	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
-	return &redactor{forms: forms}
-}
-
-// scrub replaces every form of the token in s.
-func (r *redactor) scrub(s string) string {
-	for _, f := range r.forms {
-		s = strings.ReplaceAll(s, f, redactedToken)
-	}
-	return s
-}
-
-func (r *redactor) leaks(s string) bool {
-	for _, f := range r.forms {
-		if strings.Contains(s, f) {
-			return true
-		}
-	}
-	return false
+	return &redactor{secret.New(secret.Options{
+		Secrets: []string{token},
+		Rebuild: func(err error, r *secret.Redactor) (error, bool) {
+			if e, ok := err.(*tgbotapi.Error); ok {
+				return &tgbotapi.Error{Code: e.Code, Message: r.Scrub(e.Message), ResponseParameters: e.ResponseParameters}, true
+			}
+			return nil, false
+		},
+	})}
 }
 
 // redact returns err with the token taken out of its text and out of every
@@ -93,38 +63,7 @@ func (r *redactor) leaks(s string) bool {
 // *url.Error (with a scrubbed URL), the *tgbotapi.Error (with a scrubbed
 // description), context.DeadlineExceeded and the network errors. An error
 // whose text carries no form of the token is returned as is.
-func (r *redactor) redact(err error) error {
-	if err == nil || !r.leaks(err.Error()) {
-		return err
-	}
-	switch e := err.(type) {
-	case *url.Error:
-		return &url.Error{Op: e.Op, URL: r.scrub(e.URL), Err: r.redact(e.Err)}
-	case *tgbotapi.Error:
-		return &tgbotapi.Error{Code: e.Code, Message: r.scrub(e.Message), ResponseParameters: e.ResponseParameters}
-	}
-	re := &redactedError{msg: r.scrub(err.Error())}
-	switch u := err.(type) {
-	case interface{ Unwrap() error }:
-		re.causes = []error{r.redact(u.Unwrap())}
-	case interface{ Unwrap() []error }:
-		for _, c := range u.Unwrap() {
-			re.causes = append(re.causes, r.redact(c))
-		}
-	}
-	return re
-}
-
-// redactedError stands in for an error whose own text carried the token:
-// its text is scrubbed, and it wraps the scrubbed versions of what the
-// original wrapped.
-type redactedError struct {
-	msg    string
-	causes []error
-}
-
-func (e *redactedError) Error() string   { return e.msg }
-func (e *redactedError) Unwrap() []error { return e.causes }
+func (r *redactor) redact(err error) error { return r.Redact(err) }
 
 func redactURL(u *url.URL) string {
 	c := *u
@@ -145,7 +84,7 @@ func (a *Adapter) botFor(ctx context.Context) *tgbotapi.BotAPI {
 // The package name is not repeated: the caller of Run and New says which
 // adapter failed.
 func (a *Adapter) wrap(method string, err error) error {
-	return fmt.Errorf("%s: %w", method, a.secret.redact(err))
+	return a.secret.Wrap(method, err)
 }
 
 type errorKind int
@@ -183,27 +122,19 @@ func classify(err error) errorKind {
 	return errNetwork
 }
 
-// newBackOff is the package's one backoff, for every retry loop (getMe at
-// start, every API call, the poll loop): 500 ms doubling to 30 s, with 25%
-// jitter so that replicas restarted together do not retry in step.
-func newBackOff() backoff.BackOff {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = 500 * time.Millisecond
-	b.Multiplier = 2
-	b.MaxInterval = 30 * time.Second
-	b.RandomizationFactor = 0.25
-	b.Reset()
-	return b
-}
+// newBackOff is the backoff of every retry loop of the adapter (getMe at
+// start, every API call, the poll loop): the project's (internal/retry),
+// from 500 ms doubling to 30 s.
+func newBackOff() backoff.BackOff { return retry.New(500*time.Millisecond, 30*time.Second) }
 
 // retryDelay is how long to wait before the next attempt after err:
 // Telegram's retry_after for a 429, the backoff's next interval otherwise.
 func retryDelay(b backoff.BackOff, err error) time.Duration {
-	var te *tgbotapi.Error
-	if errors.As(err, &te) && te.Code == http.StatusTooManyRequests && te.RetryAfter > 0 {
-		return time.Duration(te.RetryAfter) * time.Second
+	var asked time.Duration
+	if te, ok := errors.AsType[*tgbotapi.Error](err); ok && te.Code == http.StatusTooManyRequests {
+		asked = time.Duration(te.RetryAfter) * time.Second
 	}
-	return b.NextBackOff()
+	return retry.Next(b, asked)
 }
 
 // call performs one API call with retries, each attempt bounded by

@@ -102,7 +102,7 @@ func TestTokenIsRedactedFromTransportErrors(t *testing.T) {
 		}
 	}
 	var ue *url.Error
-	if !errors.As(err, &ue) || !strings.Contains(ue.URL, "/bot<token>/getMe") {
+	if !errors.As(err, &ue) || !strings.Contains(ue.URL, "/bot"+redactedToken+"/getMe") {
 		t.Errorf("want a *url.Error with the token replaced, got %#v", err)
 	}
 	if classify(err) != errNetwork {
