@@ -227,7 +227,6 @@ func (g *gateway) run(ctx context.Context) error {
 	}
 }
 
-
 // frame is a gateway payload.
 type frame struct {
 	Op int             `json:"op"`

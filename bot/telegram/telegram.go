@@ -52,6 +52,7 @@ import (
 
 	"travelbot/bot"
 	"travelbot/internal/apishape"
+	"travelbot/internal/retry"
 )
 
 // Channel is the channel name in bot.Message and logs.
@@ -304,7 +305,7 @@ func New(o Options) (*Adapter, error) {
 		a.backoff = newBackOff
 	}
 	if a.sleep == nil {
-		a.sleep = sleepCtx
+		a.sleep = retry.Sleep
 	}
 	if a.grace <= 0 {
 		a.grace = 10 * time.Second
@@ -459,20 +460,6 @@ func (a *Adapter) handlingContext(ctx context.Context) (context.Context, context
 	return hctx, func() {
 		stop()
 		cancel()
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

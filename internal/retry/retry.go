@@ -49,8 +49,12 @@ func Next(b backoff.BackOff, asked time.Duration) time.Duration {
 	return b.NextBackOff()
 }
 
-// Sleep waits d, or until ctx is done, then returning ctx's error.
+// Sleep waits d, or until ctx is done, then returning ctx's error. A wait
+// of 0 or less returns at once, with ctx's error if it is done already.
 func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -45,6 +45,9 @@ func TestSleepEndsWithItsContext(t *testing.T) {
 	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("Sleep on a cancelled context = %v, want context.Canceled", err)
 	}
+	if err := Sleep(ctx, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep(0) on a cancelled context = %v, want context.Canceled", err)
+	}
 	if err := Sleep(context.Background(), 0); err != nil {
 		t.Errorf("Sleep(0) = %v, want nil", err)
 	}
