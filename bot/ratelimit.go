@@ -1,10 +1,10 @@
 package bot
 
 import (
-	"container/list"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"golang.org/x/time/rate"
 )
 
@@ -15,7 +15,9 @@ const DefaultMaxKeys = 100_000
 // to back, refilled at a steady rate. Memory is bounded: a key idle long
 // enough for its bucket to refill completely is forgotten (a fresh bucket is
 // the same as a full one), and beyond MaxKeys the least recently seen key is
-// forgotten first. It is safe for concurrent use.
+// forgotten first (golang-lru, the project's one bounded cache: the mutex
+// below makes its look-up and update one step, so its unlocked form). It is
+// safe for concurrent use.
 type RateLimiter struct {
 	limit   rate.Limit
 	burst   int
@@ -23,13 +25,11 @@ type RateLimiter struct {
 	maxKeys int
 	now     func() time.Time
 
-	mu   sync.Mutex
-	keys map[string]*list.Element // of *bucket
-	lru  list.List                // most recently seen at the front
+	mu  sync.Mutex
+	lru *simplelru.LRU[string, *bucket]
 }
 
 type bucket struct {
-	key  string
 	lim  *rate.Limiter
 	seen time.Time
 }
@@ -52,11 +52,11 @@ func NewRateLimiter(perMinute float64, burst int, o RateLimiterOptions) *RateLim
 		idle:    time.Duration(float64(burst) / perMinute * float64(time.Minute)),
 		maxKeys: o.MaxKeys,
 		now:     o.Now,
-		keys:    make(map[string]*list.Element),
 	}
 	if l.maxKeys <= 0 {
 		l.maxKeys = DefaultMaxKeys
 	}
+	l.lru, _ = simplelru.NewLRU[string, *bucket](l.maxKeys, nil) // fails only for a size < 1
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -71,33 +71,24 @@ func (l *RateLimiter) Allow(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.forgetIdle(now)
-	var b *bucket
-	if el, ok := l.keys[key]; ok {
-		b = el.Value.(*bucket)
-		l.lru.MoveToFront(el)
-	} else {
-		b = &bucket{key: key, lim: rate.NewLimiter(l.limit, l.burst)}
-		l.keys[key] = l.lru.PushFront(b)
-		if l.lru.Len() > l.maxKeys {
-			l.remove(l.lru.Back())
-		}
+	b, ok := l.lru.Get(key)
+	if !ok {
+		// At MaxKeys, adding evicts the least recently seen key.
+		b = &bucket{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.lru.Add(key, b)
 	}
 	b.seen = now
 	return b.lim.AllowN(now, 1)
 }
 
 // forgetIdle drops keys whose buckets have refilled completely; they are the
-// least recently seen, so they sit at the back.
+// least recently seen, so they are the oldest.
 func (l *RateLimiter) forgetIdle(now time.Time) {
-	for el := l.lru.Back(); el != nil; el = l.lru.Back() {
-		if now.Sub(el.Value.(*bucket).seen) < l.idle {
+	for {
+		_, b, ok := l.lru.GetOldest()
+		if !ok || now.Sub(b.seen) < l.idle {
 			return
 		}
-		l.remove(el)
+		l.lru.RemoveOldest()
 	}
-}
-
-func (l *RateLimiter) remove(el *list.Element) {
-	delete(l.keys, el.Value.(*bucket).key)
-	l.lru.Remove(el)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"golang.org/x/time/rate"
 )
 
@@ -50,42 +51,44 @@ func (o *outbox) wait(ctx context.Context, chatID int64, group, urgent bool) err
 	return o.global.wait(ctx, urgent)
 }
 
-// chatLimiters is a bounded map of per-chat buckets. When it is full, idle
-// buckets (full of tokens, so forgetting them changes nothing) are dropped.
+// chatLimiters is a bounded map of per-chat buckets: at most max, the
+// least recently used chat forgotten first (golang-lru, the project's one
+// bounded cache, unlocked under the mutex below).
+//
+// Forgetting a bucket that is not full gives that chat a full one when it
+// comes back. That takes max other chats (4096) messaged since its last
+// message, and what it gains is small: at most its burst (one message by
+// default) sent up to one refill early, still behind the global bucket
+// every message waits on; Telegram would answer a 429 whose retry_after
+// call waits out. A cap that never forgets a busy bucket would instead
+// grow without bound when every chat is busy.
 type chatLimiters struct {
 	limit rate.Limit
 	burst int
-	max   int
 	mu    sync.Mutex
-	m     map[int64]*rate.Limiter
+	lru   *simplelru.LRU[int64, *rate.Limiter]
 }
 
 func newChatLimiters(limit rate.Limit, burst, max int) *chatLimiters {
-	return &chatLimiters{limit: limit, burst: burst, max: max, m: make(map[int64]*rate.Limiter)}
+	lru, _ := simplelru.NewLRU[int64, *rate.Limiter](max, nil) // fails only for a size < 1
+	return &chatLimiters{limit: limit, burst: burst, lru: lru}
 }
 
 func (c *chatLimiters) get(chatID int64) *rate.Limiter {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if l, ok := c.m[chatID]; ok {
+	if l, ok := c.lru.Get(chatID); ok {
 		return l
 	}
-	if len(c.m) >= c.max {
-		for id, l := range c.m {
-			if l.Tokens() >= float64(c.burst) {
-				delete(c.m, id)
-			}
-		}
-	}
 	l := rate.NewLimiter(c.limit, c.burst)
-	c.m[chatID] = l
+	c.lru.Add(chatID, l)
 	return l
 }
 
 func (c *chatLimiters) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.m)
+	return c.lru.Len()
 }
 
 // tokenWaiter is the part of *rate.Limiter the gate uses.

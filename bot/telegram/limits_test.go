@@ -89,20 +89,28 @@ func TestGateWaiterGivingUpPassesTheHead(t *testing.T) {
 	}
 }
 
-func TestChatLimitersForgetIdleChats(t *testing.T) {
+// TestChatLimitersKeepTheMostRecentChats: the map stays within its cap
+// even when every chat is busy, and what it forgets is the least recently
+// used chat, never one of the last max: those keep their spent buckets.
+func TestChatLimitersKeepTheMostRecentChats(t *testing.T) {
 	c := newChatLimiters(rate.Inf, 1, 10)
 	for i := range 100 {
 		c.get(int64(i))
 	}
-	if n := c.len(); n > 10 {
-		t.Errorf("%d idle chats kept, want at most 10", n)
+	if n := c.len(); n != 10 {
+		t.Errorf("%d idle chats kept, want the cap 10", n)
 	}
 	busy := newChatLimiters(rate.Every(time.Hour), 1, 10)
 	for i := range 20 {
 		busy.get(int64(i)).Allow() // spend the token: the chat is busy
 	}
-	if n := busy.len(); n != 20 {
-		t.Errorf("%d busy chats kept, want all 20 (forgetting one would reset its limit)", n)
+	if n := busy.len(); n != 10 {
+		t.Errorf("%d busy chats kept, want the cap 10", n)
+	}
+	for i := 10; i < 20; i++ {
+		if busy.get(int64(i)).Allow() {
+			t.Errorf("chat %d, one of the 10 most recent, got a fresh bucket", i)
+		}
 	}
 }
 
