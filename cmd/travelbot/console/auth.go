@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // Cookie names. The session cookie is scoped to /admin/ and the login
@@ -24,7 +26,8 @@ const (
 	loginCookie   = "travelbot_login"
 )
 
-// maxSessions bounds the sessions kept at once; the oldest go first.
+// maxSessions bounds the sessions kept at once; the least recently used go
+// first.
 const maxSessions = 1000
 
 // session is one logged-in browser.
@@ -44,16 +47,19 @@ type flash struct {
 }
 
 // sessions are the console's sessions, in memory: a restart logs every
-// admin out, which is what a restart of an admin tool should do.
+// admin out, which is what a restart of an admin tool should do. They are
+// a golang-lru cache (the project's one bounded cache, unlocked under mu,
+// which also guards the sessions' flashes), expired on the console's clock.
 type sessions struct {
 	mu  sync.Mutex
 	ttl time.Duration
 	now func() time.Time
-	m   map[string]*session
+	m   *simplelru.LRU[string, *session]
 }
 
 func newSessions(ttl time.Duration, now func() time.Time) *sessions {
-	return &sessions{ttl: ttl, now: now, m: make(map[string]*session)}
+	m, _ := simplelru.NewLRU[string, *session](maxSessions, nil) // fails only for a size < 1
+	return &sessions{ttl: ttl, now: now, m: m}
 }
 
 // randomToken is 32 random bytes, URL-safe base64.
@@ -66,25 +72,10 @@ func randomToken() string {
 func (ss *sessions) create() *session {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	now := ss.now()
-	for id, s := range ss.m {
-		if !now.Before(s.expires) {
-			delete(ss.m, id)
-		}
-	}
-	for len(ss.m) >= maxSessions {
-		var oldest *session
-		for _, s := range ss.m {
-			if oldest == nil || s.expires.Before(oldest.expires) {
-				oldest = s
-			}
-		}
-		delete(ss.m, oldest.id)
-	}
 	id := randomToken()
 	sum := sha256.Sum256([]byte(id))
-	s := &session{id: id, hash: hex.EncodeToString(sum[:6]), csrf: randomToken(), expires: now.Add(ss.ttl)}
-	ss.m[id] = s
+	s := &session{id: id, hash: hex.EncodeToString(sum[:6]), csrf: randomToken(), expires: ss.now().Add(ss.ttl)}
+	ss.m.Add(id, s) // at maxSessions, evicts the least recently used
 	return s
 }
 
@@ -96,12 +87,12 @@ func (ss *sessions) get(r *http.Request) (*session, bool) {
 	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	s, ok := ss.m[ck.Value]
+	s, ok := ss.m.Get(ck.Value)
 	if !ok {
 		return nil, false
 	}
 	if !ss.now().Before(s.expires) {
-		delete(ss.m, s.id)
+		ss.m.Remove(s.id)
 		return nil, false
 	}
 	return s, true
@@ -110,7 +101,7 @@ func (ss *sessions) get(r *http.Request) (*session, bool) {
 func (ss *sessions) end(s *session) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	delete(ss.m, s.id)
+	ss.m.Remove(s.id)
 }
 
 // setFlash and takeFlash pass a POST's result to the next page.
@@ -130,11 +121,13 @@ func (ss *sessions) takeFlash(s *session) *flash {
 
 // backoff slows down failed logins per client: after n failures in a row,
 // the next attempt is refused for 2^(n-1) seconds, at most maxBackoff. A
-// success clears the client's record; records expire after a quiet day.
+// success clears the client's record; records expire after a quiet day,
+// and beyond maxClients the least recently failed client is forgotten
+// first (a golang-lru cache, unlocked under mu).
 type backoff struct {
 	mu  sync.Mutex
 	now func() time.Time
-	m   map[string]*attempts
+	m   *simplelru.LRU[string, *attempts]
 }
 
 type attempts struct {
@@ -150,14 +143,15 @@ const (
 )
 
 func newBackoff(now func() time.Time) *backoff {
-	return &backoff{now: now, m: make(map[string]*attempts)}
+	m, _ := simplelru.NewLRU[string, *attempts](maxClients, nil) // fails only for a size < 1
+	return &backoff{now: now, m: m}
 }
 
 // wait is how long client must wait before its next attempt (0: now).
 func (b *backoff) wait(client string) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	a, ok := b.m[client]
+	a, ok := b.m.Peek(client)
 	if !ok {
 		return 0
 	}
@@ -169,17 +163,10 @@ func (b *backoff) fail(client string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	if len(b.m) >= maxClients {
-		for k, a := range b.m {
-			if now.Sub(a.last) > forgetAfter || len(b.m) >= maxClients {
-				delete(b.m, k)
-			}
-		}
-	}
-	a, ok := b.m[client]
+	a, ok := b.m.Get(client)
 	if !ok || now.Sub(a.last) > forgetAfter {
 		a = &attempts{}
-		b.m[client] = a
+		b.m.Add(client, a)
 	}
 	a.failures++
 	a.last = now
@@ -194,7 +181,7 @@ func (b *backoff) fail(client string) int {
 func (b *backoff) clear(client string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.m, client)
+	b.m.Remove(client)
 }
 
 // peer is the address the request came from, unmapped.
