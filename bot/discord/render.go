@@ -441,8 +441,9 @@ func embedSize(e *discordgo.MessageEmbed) int {
 
 func fieldSize(f *discordgo.MessageEmbedField) int { return runeLen(f.Name) + runeLen(f.Value) }
 
-// splitText splits s into pieces of at most limit characters, preferring
-// to break between paragraphs, then lines, then sentences, then words.
+// splitText splits s into pieces of at most limit characters, each ending
+// where bot.Cut says (between paragraphs, else lines, else sentences, else
+// words, where one is not too far back; the one splitter of the adapters).
 // Only the whitespace at a break is dropped: no word is ever lost. A
 // break inside a code block closes the block at the end of its piece and
 // opens it again at the start of the next, so that neither piece renders
@@ -451,9 +452,9 @@ func splitText(s string, limit int) []string {
 	s = strings.TrimSpace(s)
 	var out []string
 	for runeLen(s) > limit {
-		piece, rest := cutAt(s, cutPoint(s, limit))
+		piece, rest := cutAt(s, bot.Cut(s, limit, bot.Runes))
 		if limit > 4*len(codeFence) && strings.Count(piece, codeFence)%2 == 1 {
-			p, r := cutAt(s, cutPoint(s, limit-len(closeFence)))
+			p, r := cutAt(s, bot.Cut(s, limit-len(closeFence), bot.Runes))
 			if strings.Count(p, codeFence)%2 == 1 {
 				if after, ok := strings.CutPrefix(r, codeFence); ok {
 					// The block ends right at the break.
@@ -489,34 +490,9 @@ func cutAt(s string, cut int) (piece, rest string) {
 	return strings.TrimRightFunc(s[:cut], unicode.IsSpace), strings.TrimLeftFunc(s[cut:], unicode.IsSpace)
 }
 
-// cutPoint returns the byte offset at which to end a piece of s of at most
-// limit characters; it is always > 0 and on a rune boundary.
-func cutPoint(s string, limit int) int {
-	end := 0
-	for i := 0; i < limit; i++ {
-		_, size := utf8.DecodeRuneInString(s[end:])
-		end += size
-	}
-	window := s[:end]
-	for _, sep := range []string{"\n\n", "\n", ". ", "? ", "! "} {
-		if i := strings.LastIndex(window, sep); i >= end/2 {
-			return i + len(sep)
-		}
-	}
-	if i := strings.LastIndexFunc(window, unicode.IsSpace); i > 0 {
-		return i
-	}
-	return end
-}
-
-// truncate cuts s to at most n characters on a rune boundary, marking the
-// cut with an ellipsis. Only labels and titles are ever truncated.
-func truncate(s string, n int) string {
-	if runeLen(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimRightFunc(string(r[:n-1]), unicode.IsSpace) + "…"
-}
+// truncate cuts s to at most n characters, marking the cut with an
+// ellipsis (bot.Truncate, in Discord's unit). Only labels and titles are
+// ever truncated.
+func truncate(s string, n int) string { return bot.Truncate(s, n, bot.Runes) }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }

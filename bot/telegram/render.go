@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -113,70 +112,16 @@ func isBadControl(r rune) bool {
 	return (unicode.IsControl(r) && r != '\n' && r != '\t') || r == '\u2028' || r == '\u2029'
 }
 
-// utf16Len counts how Telegram counts.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
+// Telegram counts lengths in UTF-16 code units: utf16Len, splitPlain and
+// truncateUnits are bot's one splitter and truncator (bot/split.go) in
+// that unit.
 
-// splitPlain cuts s into ranges of at most limit UTF-16 units each, cutting
-// at the last paragraph break that keeps the part at least a third full,
-// else a line break, else a space, else between two runes. Ranges exclude
-// the whitespace around the cuts; empty parts are dropped.
-func splitPlain(s string, limit int) [][2]int {
-	var parts [][2]int
-	start := skipSpace(s, 0)
-	for start < len(s) {
-		end, units := start, 0
-		for end < len(s) {
-			r, size := utf8.DecodeRuneInString(s[end:])
-			u := utf16.RuneLen(r)
-			if u < 0 {
-				u = 2
-			}
-			if units+u > limit {
-				break
-			}
-			units += u
-			end += size
-		}
-		cut := end
-		if end < len(s) {
-			window := s[start:end]
-			cut = end
-			for _, sep := range []string{"\n\n", "\n", " "} {
-				// A separator may start right at the end of the window.
-				ext := s[start:min(len(s), end+len(sep))]
-				if i := strings.LastIndex(ext, sep); i > 0 && i >= len(window)/3 {
-					cut = start + i
-					break
-				}
-			}
-		}
-		if e := trimSpaceEnd(s, start, cut); e > start {
-			parts = append(parts, [2]int{start, e})
-		}
-		start = skipSpace(s, cut)
-	}
-	return parts
-}
+func utf16Len(s string) int { return bot.Len(s, bot.UTF16) }
 
-func skipSpace(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-func trimSpaceEnd(s string, start, end int) int {
-	for end > start && (s[end-1] == ' ' || s[end-1] == '\n' || s[end-1] == '\t') {
-		end--
-	}
-	return end
-}
+// splitPlain cuts s into ranges of at most limit UTF-16 units each
+// (bot.Split: at a paragraph, a line, a sentence or a word where one is
+// not too far back), without the whitespace around the cuts.
+func splitPlain(s string, limit int) [][2]int { return bot.Split(s, limit, bot.UTF16) }
 
 // outMsg is one message to send: HTML text, its plain version (for a
 // fallback send without parse mode), and buttons.
@@ -421,35 +366,7 @@ func label(question, id string) string {
 	return truncateUnits(s, maxLabelRunes)
 }
 
-// truncateUnits cuts s to at most n UTF-16 code units, the unit Telegram
-// counts lengths in, ending it with "…" when it was cut. The cut falls
-// between words where one is not too far back (the last space in the
-// second half of what fits), else between two characters.
-func truncateUnits(s string, n int) string {
-	if utf16Len(s) <= n {
-		return s
-	}
-	units, end := 0, 0
-	for i, r := range s {
-		u := utf16.RuneLen(r)
-		if u < 0 {
-			u = 2
-		}
-		if units+u > n-1 { // one unit for the "…"
-			break
-		}
-		units += u
-		end = i + utf8.RuneLen(r)
-	}
-	before, _ := utf8.DecodeLastRuneInString(s[:end])
-	after, _ := utf8.DecodeRuneInString(s[end:])
-	if inWord(before) && inWord(after) {
-		if sp := strings.LastIndexByte(s[:end], ' '); sp >= end/2 {
-			end = sp
-		}
-	}
-	return strings.TrimRight(s[:end], " ,;:") + "…"
-}
-
-// inWord reports whether r is part of a word: a cut beside it may split one.
-func inWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+// truncateUnits cuts s to at most n UTF-16 code units, ending it with "…"
+// when it was cut, between words where one is not too far back
+// (bot.Truncate).
+func truncateUnits(s string, n int) string { return bot.Truncate(s, n, bot.UTF16) }
