@@ -1,6 +1,7 @@
 // Package retry is the project's one backoff: how long every retry loop
 // (the Telegram and Discord adapters' API calls and connections, the FAQ
-// file watcher's re-added watches) waits before its next attempt. It is
+// file watcher's re-added watches, the PostgreSQL store's leader election
+// and FAQ listener) waits before its next attempt. It is
 // github.com/cenkalti/backoff/v5's exponential backoff with the project's
 // defaults, plus the two things every caller needs around it: a wait the
 // server asked for (Telegram's retry_after, Discord's Retry-After) takes

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"travelbot/internal/retry"
 )
 
 // faqChannel is the LISTEN/NOTIFY channel told of every FAQ version
@@ -120,7 +122,7 @@ func (s *DB) KnowsFAQ(ctx context.Context, version string) (bool, error) {
 // a connection of its own, reconnects with a capped backoff, and returns
 // when ctx ends. changed runs on WatchFAQ's goroutine, one call at a time.
 func (s *DB) WatchFAQ(ctx context.Context, recheck time.Duration, changed func(ctx context.Context)) {
-	backoff := 250 * time.Millisecond
+	backoff := retry.New(250*time.Millisecond, 30*time.Second)
 	for ctx.Err() == nil {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		conn, err := pgx.Connect(cctx, s.dsn)
@@ -132,11 +134,10 @@ func (s *DB) WatchFAQ(ctx context.Context, recheck time.Duration, changed func(c
 			if conn != nil {
 				conn.Close(context.WithoutCancel(ctx))
 			}
-			sleep(ctx, backoff)
-			backoff = min(2*backoff, 30*time.Second)
+			retry.Sleep(ctx, backoff.NextBackOff())
 			continue
 		}
-		backoff = 250 * time.Millisecond
+		backoff.Reset()
 		changed(ctx)
 		for ctx.Err() == nil && !conn.IsClosed() {
 			wctx, cancel := context.WithTimeout(ctx, recheck)

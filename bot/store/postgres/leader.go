@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"travelbot/internal/retry"
 )
 
 // Elector elects one leader among the replicas: the process holding a
@@ -50,20 +52,20 @@ func (e *Elector) Leading() bool { return e.leading.Load() }
 // returns on its own, leadership is given up for another replica to take.
 // Run returns when ctx ends, after lead has returned.
 func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
-	backoff := e.interval
+	backoff := retry.New(e.interval, 30*time.Second)
 	for ctx.Err() == nil {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		conn, err := pgx.Connect(cctx, e.dsn)
 		cancel()
 		if err != nil {
+			d := backoff.NextBackOff()
 			if ctx.Err() == nil {
-				e.log.Warn("leader election: cannot connect; retrying", "err", err, "in", backoff)
+				e.log.Warn("leader election: cannot connect; retrying", "err", err, "in", d)
 			}
-			sleep(ctx, backoff)
-			backoff = min(2*backoff, 30*time.Second)
+			retry.Sleep(ctx, d)
 			continue
 		}
-		backoff = e.interval
+		backoff.Reset()
 		e.campaign(ctx, conn, lead)
 		cctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), e.interval)
 		conn.Close(cctx) // releases the lock, if held
@@ -86,7 +88,7 @@ func (e *Elector) campaign(ctx context.Context, conn *pgx.Conn, lead func(contex
 			e.leadOn(ctx, conn, lead)
 			return
 		}
-		if !sleep(ctx, e.interval) {
+		if retry.Sleep(ctx, e.interval) != nil {
 			return
 		}
 	}
@@ -123,17 +125,5 @@ func (e *Elector) leadOn(ctx context.Context, conn *pgx.Conn, lead func(context.
 			e.log.Warn("leader: lost the database connection; stepping down", "err", err)
 			return
 		}
-	}
-}
-
-// sleep waits d or until ctx ends; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
