@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 
 	"travelbot/bot/store/sqlite"
 	"travelbot/bot/telegram/telegramtest"
+	"travelbot/internal/deathsig"
 )
 
 // crashHelper, set in the environment, makes the test binary run `travelbot
@@ -166,7 +166,7 @@ func TestCrash(t *testing.T) {
 type crashChild struct {
 	name string
 	cmd  *exec.Cmd
-	done chan struct{} // closed when it has exited
+	done <-chan struct{} // closed when it has exited
 	out  *syncBuffer
 }
 
@@ -188,27 +188,16 @@ func startCrashChild(t *testing.T, name, dir, faqPath, endpoint string) (*crashC
 		"TRAVELBOT_TELEGRAM_TOKEN="+telegramtest.Token,
 		"TRAVELBOT_TELEGRAM_API_BASE="+endpoint,
 	)
-	c := &crashChild{name: name, done: make(chan struct{}), out: &syncBuffer{}}
+	c := &crashChild{name: name, out: &syncBuffer{}}
 	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	c.cmd.Env = env
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
-	// A test that dies takes the child with it. The parent-death signal
-	// follows the thread that started the child, hence the locked one.
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		if err := c.cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = c.cmd.Wait()
-		close(c.done)
-	}()
-	if err := <-started; err != nil {
+	// A test that dies takes the child with it.
+	done, err := deathsig.Start(c.cmd)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	c.done = done
 	t.Cleanup(c.kill)
 	return c, nil
 }

@@ -3,7 +3,7 @@
 // cluster, travelbot replicas) never outlive a test killed by its
 // timeout's panic. It is Linux's parent-death signal (PR_SET_PDEATHSIG),
 // as the test harnesses bot/store/pgtest and cmd/travelbot/internal/fleet
-// use it.
+// and cmd/travelbot's TestCrash use it.
 package deathsig
 
 import (
