@@ -112,11 +112,9 @@ func isBadControl(r rune) bool {
 	return (unicode.IsControl(r) && r != '\n' && r != '\t') || r == '\u2028' || r == '\u2029'
 }
 
-// Telegram counts lengths in UTF-16 code units: utf16Len, splitPlain and
+// Telegram counts lengths in UTF-16 code units: splitPlain and
 // truncateUnits are bot's one splitter and truncator (bot/split.go) in
 // that unit.
-
-func utf16Len(s string) int { return bot.Len(s, bot.UTF16) }
 
 // splitPlain cuts s into ranges of at most limit UTF-16 units each
 // (bot.Split: at a paragraph, a line, a sentence or a word where one is

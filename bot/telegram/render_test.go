@@ -56,7 +56,7 @@ func TestSplitPlain(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
 		}
 		for _, p := range got {
-			if n := utf16Len(p); n > tc.limit {
+			if n := bot.Len(p, bot.UTF16); n > tc.limit {
 				t.Errorf("%s: part %q is %d units > %d", tc.name, p, n, tc.limit)
 			}
 		}
