@@ -201,9 +201,11 @@ type Claims interface {
 // handleUpdate returns, which is right after the reply's last sendMessage
 // succeeded, and before the caller confirms the update to Telegram (the
 // 200 to the webhook, the offset of the poll): a process killed after that
-// leaves the record for the next one. When the claim cannot be checked
-// (the database is down), the update is handled anyway: an answer twice
-// is better than none.
+// leaves the record for the next one. A webhook update still being
+// handled after webhookWait is the exception: ServeHTTP confirms it first,
+// so a process killed before its reply went out never sends it. When the
+// claim cannot be checked (the database is down), the update is handled
+// anyway: an answer twice is better than none.
 func (a *Adapter) handleClaimed(ctx context.Context, u tgbotapi.Update) bool {
 	if a.claims == nil || a.recent.seen(u.UpdateID) {
 		return a.handleUpdate(ctx, u)
