@@ -164,8 +164,10 @@ const claimsKept = 25 * time.Hour
 // process poll a bot at a time): a process restarted after a crash, kill -9
 // included, does not answer again what its predecessor answered. It takes
 // no lease, because no other process handles the same updates: Claim only
-// reads, and finish(true) is the one write per update, made right after
-// the reply went out and before the update is confirmed to the platform.
+// reads, and finish(true) is the one write per key, made right after the
+// reply went out and before the update is confirmed to the platform (the
+// Telegram adapter claims an update, and each message of a reply in
+// several under a key of its own).
 // A key claimed by an earlier process that died before answering it (a
 // lease of Claims, or nothing at all) is handled again at once, with no
 // wait for a lease to run out.
