@@ -278,14 +278,15 @@ func (d *Detector) context(s *scratch, c *context) {
 	}
 }
 
-// phraseAt reports whether the words of phrase p stand at token i onwards.
+// phraseAt reports whether the words of phrase p stand at token i onwards,
+// with no punctuation between them but an apostrophe or a hyphen.
 func (s *scratch) phraseAt(i int, p []uint64) bool {
 	if i+len(p) > len(s.toks) {
 		return false
 	}
 	for j, h := range p {
 		t := s.toks[i+j]
-		if t.kind != kindWord || s.tokenWordHash(t) != h {
+		if t.kind != kindWord || s.tokenWordHash(t) != h || j < len(p)-1 && t.cut {
 			return false
 		}
 	}

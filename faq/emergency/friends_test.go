@@ -33,6 +33,9 @@ func TestFalseFriends(t *testing.T) {
 		"il y a du sang partout dans la salle de bain",
 		"mi fa male il petto, non respiro bene",
 		"hier brennt es, schnell",
+		// a calm phrase's words across punctuation are no phrase
+		"FIRE, exit now, the hotel is burning",
+		"Fire! Exit!",
 	}
 	for _, m := range caught {
 		if a := d.Detect(m); a.Level < Possible {

@@ -23,6 +23,10 @@ type token struct {
 	joined bool
 	bang   bool // followed by "!"
 	ask    bool // followed by "?"
+	// cut: followed by punctuation other than an apostrophe or a hyphen
+	// (a comma, a full stop, "!" or "?"), which no fixed phrase spans:
+	// "Fire, exit now" is no "fire exit".
+	cut bool
 	// plain: a word read in its ordinary sense (see falseFriends), the
 	// salt of its features; 0 for every other token.
 	plain uint8
@@ -77,6 +81,7 @@ func (s *scratch) tokenize(text string) {
 	}
 	mark := func(bang bool) {
 		if n := len(s.toks); n > 0 {
+			s.toks[n-1].cut = true
 			if bang {
 				s.toks[n-1].bang = true
 			} else {
@@ -115,6 +120,9 @@ func (s *scratch) tokenize(text string) {
 			}
 		case r < utf8.RuneSelf:
 			end()
+			if n := len(s.toks); n > 0 && r != '-' && !unicode.IsSpace(r) {
+				s.toks[n-1].cut = true
+			}
 		case isCJK(r):
 			end()
 			if unicode.Is(unicode.Han, r) {
