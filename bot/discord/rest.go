@@ -233,9 +233,12 @@ func permanent(err error) bool {
 // tokens that appear in webhook URLs, which it finds by their place. The
 // library's error types are rebuilt with their texts scrubbed, so errors.As
 // still finds them: a *RateLimitError names the URL (a webhook's carries an
-// interaction token), a *RESTError echoes the response body. A rebuilt
-// *RESTError keeps the response (its status decides retries and permanent
-// failures) but not the request, whose URL may hold a token.
+// interaction token), a *RESTError echoes the response body. They are
+// rebuilt even when their text is clean, since a *RESTError's text shows
+// neither its request nor its response's: a rebuilt one keeps the response
+// (its status decides retries and permanent failures, its headers say
+// Retry-After and the rate-limit bucket) and the request's method and
+// scrubbed URL, without the Authorization header or any body.
 func newRedactor(token string) *secret.Redactor {
 	return secret.New(secret.Options{
 		Secrets: []string{token},
@@ -248,7 +251,11 @@ func newRedactor(token string) *secret.Redactor {
 				}
 				return &discordgo.RateLimitError{RateLimit: &discordgo.RateLimit{TooManyRequests: e.TooManyRequests, URL: r.Scrub(e.URL)}}, true
 			case *discordgo.RESTError:
-				c := &discordgo.RESTError{Response: e.Response, ResponseBody: []byte(r.Scrub(string(e.ResponseBody)))}
+				req := cleanRequest(e.Request, r)
+				if req == nil && e.Response != nil {
+					req = cleanRequest(e.Response.Request, r)
+				}
+				c := &discordgo.RESTError{Request: req, Response: cleanResponse(e.Response, req, r), ResponseBody: []byte(r.Scrub(string(e.ResponseBody)))}
 				if e.Message != nil {
 					c.Message = &discordgo.APIErrorMessage{Code: e.Message.Code, Message: r.Scrub(e.Message.Message)}
 				}
@@ -257,6 +264,52 @@ func newRedactor(token string) *secret.Redactor {
 			return nil, false
 		},
 	})
+}
+
+// cleanRequest is a copy of req that carries no secret: its method, its
+// URL scrubbed and without user info, and its headers scrubbed and without
+// Authorization ("Bot <token>"); no body, no context. nil for nil.
+func cleanRequest(req *http.Request, r *secret.Redactor) *http.Request {
+	if req == nil {
+		return nil
+	}
+	c := &http.Request{Method: req.Method, Proto: req.Proto, ProtoMajor: req.ProtoMajor, ProtoMinor: req.ProtoMinor,
+		Header: cleanHeader(req.Header, r), Host: r.Scrub(req.Host), ContentLength: req.ContentLength}
+	if u := req.URL; u != nil {
+		c.URL = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: r.Scrub(u.Path), RawQuery: r.Scrub(u.RawQuery)}
+	}
+	return c
+}
+
+// cleanResponse is a copy of resp for a rebuilt *RESTError: status,
+// protocol, headers (scrubbed, without Authorization, should one be echoed)
+// and TLS state as they were, the request replaced by req, and no body
+// (discordgo has read and closed it; RESTError.ResponseBody holds it).
+// nil for nil.
+func cleanResponse(resp *http.Response, req *http.Request, r *secret.Redactor) *http.Response {
+	if resp == nil {
+		return nil
+	}
+	return &http.Response{Status: r.Scrub(resp.Status), StatusCode: resp.StatusCode, Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor,
+		Header: cleanHeader(resp.Header, r), Trailer: cleanHeader(resp.Trailer, r), Body: http.NoBody, ContentLength: resp.ContentLength,
+		TransferEncoding: resp.TransferEncoding, Uncompressed: resp.Uncompressed, Request: req, TLS: resp.TLS}
+}
+
+// cleanHeader is h without Authorization and with every value scrubbed.
+func cleanHeader(h http.Header, r *secret.Redactor) http.Header {
+	if h == nil {
+		return nil
+	}
+	c := make(http.Header, len(h))
+	for k, vs := range h {
+		if http.CanonicalHeaderKey(k) == "Authorization" {
+			continue
+		}
+		for _, v := range vs {
+			c[k] = append(c[k], r.Scrub(v))
+		}
+	}
+	return c
 }
 
 // redact removes every secret the adapter knows from s: the bot token and

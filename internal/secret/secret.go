@@ -10,9 +10,13 @@
 // errors.Unwrap hands a caller is as clean as what Error() says. The
 // *url.Error net/http returns (and, through Options.Rebuild, an adapter's
 // own library error types) is rebuilt as the same type with its fields
-// scrubbed, so errors.As still finds it; sentinel errors and errors whose
-// text carries no secret are kept as they are, so errors.Is finds them. An
-// error of another type whose own text carries a secret is replaced by a
+// scrubbed, so errors.As still finds it. Rebuild runs on every level of
+// every chain, whatever the text says: a library error may hold a secret
+// in a field its text never shows (the request of a *discordgo.RESTError
+// carries the Authorization header). Sentinel errors and errors whose text
+// carries no secret and whose chain holds nothing to rebuild are kept as
+// they are, so errors.Is finds them. An error of another type whose own
+// text carries a secret, or that wraps something rebuilt, is replaced by a
 // stand-in with the scrubbed text wrapping its redacted causes: errors.As
 // to that type then fails, which is the price of not handing its secret on.
 package secret
@@ -41,8 +45,11 @@ type Options struct {
 	// their place (Discord's interaction tokens in webhook URLs).
 	Scrub func(string) string
 	// Rebuild, when set, returns a copy of an error of a type the package
-	// does not know with every text field passed through r.Scrub and every
-	// wrapped error through r.Redact, and true; false for other types.
+	// does not know with every text field passed through r.Scrub, every
+	// wrapped error through r.Redact and any field that may hold a secret
+	// its text does not show cleaned or dropped, and true; false for other
+	// types. It is called for every error of every chain Redact is given,
+	// including those whose text is clean.
 	Rebuild func(err error, r *Redactor) (error, bool)
 }
 
@@ -95,35 +102,50 @@ func (r *Redactor) Scrub(s string) string {
 
 // Redact returns err with every secret taken out of its text and out of
 // every error it wraps (see the package comment for what the chain keeps).
-// An error whose text carries no secret is returned as is.
+// An error whose text carries no secret and whose chain holds nothing
+// Rebuild or the package rebuilds is returned as is.
 func (r *Redactor) Redact(err error) error {
+	e, _ := r.redact(err)
+	return e
+}
+
+// redact is Redact, and reports whether the result differs from err, so
+// that a wrapper of a changed cause is replaced too (comparing the errors
+// with == could panic on an uncomparable error type).
+func (r *Redactor) redact(err error) (error, bool) {
 	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	clean := r.Scrub(msg)
-	if clean == msg {
-		return err
+		return nil, false
 	}
 	if r.rebuild != nil {
 		if e, ok := r.rebuild(err, r); ok {
-			return e
+			return e, true
 		}
 	}
-	switch e := err.(type) {
-	case *url.Error:
-		return &url.Error{Op: e.Op, URL: r.Scrub(e.URL), Err: r.Redact(e.Err)}
+	msg := err.Error()
+	clean := r.Scrub(msg)
+	if e, ok := err.(*url.Error); ok {
+		inner, changed := r.redact(e.Err)
+		if clean == msg && !changed {
+			return err, false
+		}
+		return &url.Error{Op: e.Op, URL: r.Scrub(e.URL), Err: inner}, true
 	}
-	s := &standIn{msg: clean}
+	var causes []error
+	changed := clean != msg
 	switch u := err.(type) {
 	case interface{ Unwrap() error }:
-		s.causes = []error{r.Redact(u.Unwrap())}
+		c, ch := r.redact(u.Unwrap())
+		causes, changed = []error{c}, changed || ch
 	case interface{ Unwrap() []error }:
 		for _, c := range u.Unwrap() {
-			s.causes = append(s.causes, r.Redact(c))
+			c, ch := r.redact(c)
+			causes, changed = append(causes, c), changed || ch
 		}
 	}
-	return s
+	if !changed {
+		return err, false
+	}
+	return &standIn{msg: clean, causes: causes}, true
 }
 
 // Wrap returns err redacted, prefixed with what failed ("getMe: ...",

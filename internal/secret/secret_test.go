@@ -107,3 +107,54 @@ func TestScrubRunsTheExtraScrubAfterTheSecrets(t *testing.T) {
 		t.Errorf("a 3-byte secret was replaced (%q): too short to tell from ordinary text", got)
 	}
 }
+
+// hiddenError stands for a library error that holds a secret in a field
+// its text never shows (discordgo's *RESTError keeps the request, with its
+// Authorization header).
+type hiddenError struct {
+	Code   int
+	Header string
+}
+
+func (e *hiddenError) Error() string { return fmt.Sprintf("HTTP %d", e.Code) }
+
+func TestRedactRebuildsWhatACleanTextHides(t *testing.T) {
+	const tok = "Bot-hidden-token-0123"
+	r := New(Options{
+		Secrets: []string{tok},
+		Rebuild: func(err error, r *Redactor) (error, bool) {
+			if e, ok := err.(*hiddenError); ok {
+				return &hiddenError{Code: e.Code}, true
+			}
+			return nil, false
+		},
+	})
+	hidden := func() error { return &hiddenError{Code: 401, Header: "Authorization: " + tok} }
+	for name, err := range map[string]error{
+		"bare":      hidden(),
+		"wrapped":   fmt.Errorf("connect: %w", hidden()),
+		"joined":    errors.Join(io.EOF, fmt.Errorf("gateway: %w", hidden())),
+		"url.Error": &url.Error{Op: "Get", URL: "https://x/gateway", Err: hidden()},
+	} {
+		got := r.Redact(err)
+		if got.Error() != err.Error() {
+			t.Errorf("%s: text %q became %q, but it carried no secret", name, err, got)
+		}
+		he, ok := errors.AsType[*hiddenError](got)
+		if !ok || he.Code != 401 {
+			t.Errorf("%s: errors.As lost the library error: %#v", name, got)
+			continue
+		}
+		walk(got, func(e error) {
+			if h, ok := e.(*hiddenError); ok && strings.Contains(h.Header, tok) {
+				t.Errorf("%s: %+v in the chain still holds the token", name, *h)
+			}
+		})
+	}
+	if _, ok := errors.AsType[*url.Error](r.Redact(&url.Error{Op: "Get", URL: "u", Err: hidden()})); !ok {
+		t.Error("a *url.Error wrapping a rebuilt error is no longer a *url.Error")
+	}
+	if !errors.Is(r.Redact(errors.Join(io.EOF, hidden())), io.EOF) {
+		t.Error("a sentinel beside a rebuilt error was lost")
+	}
+}
