@@ -187,7 +187,7 @@ func (d *Detector) Detect(text string) Assessment {
 	s.extract()
 	a := Assessment{Language: d.prepare(s)}
 	a.Floor = s.floor()
-	a.Score = d.score(s)
+	a.Score = d.phraseScore(s, a.Floor)
 	switch {
 	case a.Score >= UrgentAt:
 		a.Level = Urgent

@@ -322,3 +322,64 @@ func saltHash(h uint64, salt uint8) uint64 {
 	}
 	return mix(h ^ uint64(salt)<<48 ^ 0x9e3779b97f4a7c15)
 }
+
+// urgentConcepts are the concepts that, outside a calm phrase, are
+// evidence of an emergency: danger to a body or a life, a cry for help, a
+// call for the emergency services. Urgency alone ("now", "please", a "!",
+// capitals) is not: "fire drill right now, everyone outside", "the help
+// desk on the right", "HELP DESK CLOSED TODAY" and "feu d'artifice
+// maintenant !" are calm, and read with "fire" and "help" in their
+// emergency sense the model would call them urgent.
+var urgentConcepts = conceptBits("blood", "breath", "faint", "die", "weapon", "fire", "missing", "police",
+	"ambulance", "help", "pain", "trapped", "fall", "attack", "quake", "device", "cold", "burn", "choke",
+	"neuro")
+
+// phraseScore is the model's score of the tokenised, extracted and
+// prepared message, its calm phrases read as calm only where the rest of
+// the message says nothing of an emergency. A calm phrase neutralises its
+// own words: "the help desk" is no cry for help. It must not calm the rest
+// of the message: in "the help desk says there is a fire on floor 3" the
+// fire is real, and read without "help" the model heard no emergency. So
+// when the words outside the calm phrases carry evidence of one (see
+// phraseEvidence), the message is also scored with the phrases' words read
+// as plain words, and the more alarming score stands. floor is the
+// lexicon's level of the message.
+func (d *Detector) phraseScore(s *scratch, floor Level) float64 {
+	sc := d.score(s)
+	if !s.hasCalmPhrase() || !s.phraseEvidence(floor) {
+		return sc
+	}
+	for i := range s.toks {
+		if s.toks[i].plain == saltPhrase {
+			s.toks[i].plain = 0
+		}
+	}
+	s.extract()
+	return max(sc, d.score(s))
+}
+
+// hasCalmPhrase reports whether a word of the message was read as part of
+// a calm phrase.
+func (s *scratch) hasCalmPhrase() bool {
+	for _, t := range s.toks {
+		if t.plain == saltPhrase {
+			return true
+		}
+	}
+	return false
+}
+
+// phraseEvidence reports whether the message outside its calm phrases
+// carries evidence of an emergency: a lexicon entry (floor above none) or a
+// word of an urgent concept.
+func (s *scratch) phraseEvidence(floor Level) bool {
+	if floor > None {
+		return true
+	}
+	for i, t := range s.toks {
+		if t.plain != saltPhrase && s.masks[i]&urgentConcepts != 0 {
+			return true
+		}
+	}
+	return false
+}

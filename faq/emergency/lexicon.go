@@ -76,6 +76,32 @@ var (
 		"心臓発作を起こして", "心臓発作が起き", "心臓発作かもしれない", "脳卒中かもしれない", "脳梗塞かもしれない", "喉が腫れて息", "喉が閉じ",
 		"アナフィラキシー",
 	}
+	// calls send for the emergency services. Said in the imperative (at
+	// the start of a sentence, or after "please", "someone", "quick") in a
+	// message with a danger to a person ("he is going to die, call 112"),
+	// a call is an alarm; alone, "call 112" is as often a question of how
+	// to, and the model decides.
+	calls = []string{
+		"call 112", "call 911", "call 118", "call 999", "call an ambulance", "call the ambulance", "call the police",
+		"call the paramedics", "call the fire brigade", "call the fire department", "call emergency services",
+		"chiama il 112", "chiama il 118", "chiamate il 112", "chiamate il 118", "chiama un ambulanza", "chiama l ambulanza",
+		"chiama la polizia", "chiama i carabinieri", "chiamate i carabinieri", "chiama i vigili del fuoco", "chiamate i vigili del fuoco",
+		"llama al 112", "llamad al 112", "llamen al 112", "llama a una ambulancia", "llama a la policia", "llama a los bomberos",
+		"llamen a los bomberos", "llamad a la policia",
+		"appelle le 112", "appelez le 112", "appelle le 15", "appelez le 15", "appelle le 18", "appelez le 18", "appelle le samu",
+		"appelez le samu", "appelle une ambulance", "appelle la police", "appelle les pompiers",
+		"ruf die 112", "ruft die 112", "rufen sie die 112", "ruf den notruf", "ruft den notruf", "ruf einen krankenwagen",
+		"ruf den notarzt", "ruf die polizei", "ruf die feuerwehr", "rufen sie einen krankenwagen", "rufen sie die polizei",
+		"liga para o 112", "ligue para o 112", "liga pro 112", "ligue 112", "liga 112", "chama uma ambulancia",
+		"chame uma ambulancia", "chama a policia", "chame a policia", "chama os bombeiros", "chame os bombeiros",
+		"叫救护车", "打急救电话", "叫警察", "救急車を呼べ", "警察を呼べ", "救急車を呼ぼう",
+	}
+	// callLeads may stand before an imperative call: "please call 112".
+	callLeads = []string{
+		"please", "pls", "plz", "someone", "somebody", "anyone", "now", "quick", "quickly", "just", "hurry",
+		"favore", "qualcuno", "subito", "presto", "favor", "alguien", "rapido", "ya", "plait", "svp", "vite",
+		"quelqu", "un", "bitte", "schnell", "jemand", "sofort", "alguem", "agora", "depressa",
+	}
 	// fillers may stand around cries in a plain cry for help.
 	fillers = []string{
 		// en
@@ -153,6 +179,7 @@ type lexicon struct {
 	alarmCJK    [][]byte
 	seizureCJK  [][]byte
 	cryCJK      [][]byte
+	callCJK     [][]byte
 }
 
 const (
@@ -162,6 +189,8 @@ const (
 	lexAlarm
 	lexSeizure
 	lexPrefix
+	lexCall
+	lexCallLead
 )
 
 var lex = buildLexicon()
@@ -194,20 +223,25 @@ func buildLexicon() *lexicon {
 	add(seizures, lexSeizure, &l.seizureCJK)
 	add(cries, lexCry, &l.cryCJK)
 	add(fillers, lexFiller, &none)
+	add(calls, lexCall, &l.callCJK)
+	add(callLeads, lexCallLead, &none)
 	return l
 }
 
 // floor is the lexicon's level for the tokenised and extracted message:
 // urgent for a message of cries alone, with an alarm or with a seizure,
-// possible for one
-// with a sign of danger to a person, none otherwise.
+// possible for one with a sign of danger to a person, none otherwise. A
+// fire word shouted or exclaimed alone ("FIRE, exit now", "Feuer!") is an
+// alarm, and so is an imperative call for the emergency services in a
+// message that names a danger to a person (see calls).
 func (s *scratch) floor() Level {
-	danger, alarm, seizure := false, false, false
+	danger, alarm, seizure, call := false, false, false, false
 	cries, others := 0, 0
 	bang, ask := false, false
 	// the sequences ending at the previous word that longer danger
-	// phrases start with
+	// phrases start with, and the token each starts at
 	var active, next [4]uint64
+	var activeAt, nextAt [4]int
 	na := 0
 	runStart := -1 // first token of the current CJK run
 	for i, t := range s.toks {
@@ -227,29 +261,24 @@ func (s *scratch) floor() Level {
 			} else {
 				others++
 			}
-			for _, p := range lex.possibleCJK {
-				if bytes.Contains(run, p) {
-					danger = true
-				}
-			}
-			for _, p := range lex.alarmCJK {
-				if bytes.Contains(run, p) {
-					alarm = true
-				}
-			}
-			for _, p := range lex.seizureCJK {
-				if bytes.Contains(run, p) {
-					seizure = true
-				}
-			}
+			danger = danger || containsAny(run, lex.possibleCJK)
+			alarm = alarm || containsAny(run, lex.alarmCJK)
+			seizure = seizure || containsAny(run, lex.seizureCJK)
+			call = call || containsAny(run, lex.callCJK)
 			na = 0
 		case kindEmoji, kindWord:
 			h := squashHash(s.text(t))
 			bits := lex.words[h]
 			if t.plain != 0 {
 				// a false friend in its ordinary sense, a word of a calm
-				// phrase: no entry, and no phrase goes through it
-				bits, na = 0, 0
+				// phrase: no entry of its own. No phrase goes through a
+				// calm phrase; one goes through a false friend read in its
+				// language's sense, which is the sense of the phrases of
+				// that language ("ruf die 112": German "die", the)
+				bits = 0
+				if t.plain == saltPhrase {
+					na = 0
+				}
 			}
 			switch {
 			case bits&lexCry != 0:
@@ -259,47 +288,125 @@ func (s *scratch) floor() Level {
 				others++
 			}
 			danger = danger || bits&lexDanger != 0
-			alarm = alarm || bits&lexAlarm != 0
+			alarm = alarm || bits&lexAlarm != 0 || t.plain == 0 && s.shoutedFire(i)
 			seizure = seizure || bits&lexSeizure != 0
 			nn := 0
 			if bits&lexPrefix != 0 {
-				next[nn] = h
+				next[nn], nextAt[nn] = h, i
 				nn++
 			}
-			for _, p := range active[:na] {
+			for k, p := range active[:na] {
 				c := pairHash(p, h)
 				b := lex.words[c]
 				danger = danger || b&lexDanger != 0
 				alarm = alarm || b&lexAlarm != 0
 				seizure = seizure || b&lexSeizure != 0
+				call = call || b&lexCall != 0 && s.imperative(activeAt[k])
 				if b&lexPrefix != 0 && nn < len(next) {
-					next[nn] = c
+					next[nn], nextAt[nn] = c, activeAt[k]
 					nn++
 				}
 			}
-			active, na = next, nn
+			active, activeAt, na = next, nextAt, nn
 		}
 	}
 	if cries > 0 && others == 0 && (!ask || bang) {
 		return Urgent
 	}
-	if !danger && !alarm && !seizure {
-		return None
-	}
 	var mask uint64
 	for _, m := range s.masks {
 		mask |= m
+	}
+	alarm = alarm || call && (danger || mask&injuryConcepts != 0)
+	if !danger && !alarm && !seizure {
+		return None
 	}
 	switch {
 	case mask&calmContext != 0:
 		return None
 	case seizure:
 		return Urgent
-	case alarm && (!ask || bang) && mask&askWords == 0:
+	case alarm && (!ask || bang) && !s.asks():
 		return Urgent
 	}
 	return Possible
 }
+
+// containsAny reports whether run holds one of the phrases.
+func containsAny(run []byte, phrases [][]byte) bool {
+	for _, p := range phrases {
+		if bytes.Contains(run, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// sentenceStart reports whether token i begins a sentence or a clause:
+// the message's first token, or one after punctuation.
+func (s *scratch) sentenceStart(i int) bool {
+	return i == 0 || s.toks[i-1].cut
+}
+
+// imperative reports whether a call starting at token i is said in the
+// imperative: it begins a sentence, or follows a word that leads one
+// ("please call 112", "someone call an ambulance").
+func (s *scratch) imperative(i int) bool {
+	if s.sentenceStart(i) {
+		return true
+	}
+	p := s.toks[i-1]
+	return p.kind == kindWord && p.plain == 0 && lex.words[squashHash(s.text(p))]&lexCallLead != 0
+}
+
+// fireWords are the words of the fire concept: shouted alone, each is the
+// alarm ("FIRE!", "FEUER,").
+var fireWords = conceptBits("fire")
+
+// shoutedFire reports whether word token i is a fire word standing alone
+// between punctuation (or the message's ends) and shouted: in capitals or
+// followed by "!". "FIRE, exit now, the hotel is burning" and "Fire!
+// Exit!" cry fire; "the fans were on fire!" and "fire exit" do not.
+func (s *scratch) shoutedFire(i int) bool {
+	t := s.toks[i]
+	if s.masks[i]&fireWords == 0 || !(t.caps || t.bang) || !s.sentenceStart(i) {
+		return false
+	}
+	return t.cut || i == len(s.toks)-1
+}
+
+// asks reports whether the message is a question by its words: a question
+// word anywhere ("what do i do, call an ambulance?") or a verb that asks
+// only by leading a sentence ("is there a fire", "can i call the police
+// for a stolen bag"); "there is a fire" asks nothing.
+func (s *scratch) asks() bool {
+	for i, m := range s.masks {
+		if m&askWords == 0 {
+			continue
+		}
+		t := s.toks[i]
+		if t.kind != kindWord || !leadingAskWords[wordHash(s.text(t))] || s.sentenceStart(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// leadingAskWords are the words of the ask concept that ask only at the
+// start of a sentence, where the question inverts them: elsewhere they are
+// the verbs of a statement.
+var leadingAskWords = func() map[uint64]bool {
+	m := map[uint64]bool{}
+	for _, w := range strings.Fields("is are can should does do est peut kann posso puedo") {
+		m[wordHash([]byte(w))] = true
+	}
+	return m
+}()
+
+// injuryConcepts are the dangers to a person that make an imperative call
+// an alarm.
+var injuryConcepts = conceptBits("blood", "breath", "faint", "die", "weapon", "fire", "pain", "trapped",
+	"fall", "attack", "burn", "choke", "neuro", "cold")
 
 // calmContext are the concepts that make a danger word a story, a joke or
 // a supposition.

@@ -30,7 +30,14 @@ type token struct {
 	// plain: a word read in its ordinary sense (see falseFriends), the
 	// salt of its features; 0 for every other token.
 	plain uint8
+	// caps: a word of at least minCaps letters, all of them upper case
+	// ("FIRE"): shouted, not an acronym like "US" or "OK".
+	caps bool
 }
+
+// minCaps is how many upper-case letters, and no lower-case one, make a
+// word shouted.
+const minCaps = 3
 
 // Token kinds.
 const (
@@ -66,10 +73,13 @@ func (s *scratch) tokenize(text string) {
 	s.buf, s.toks, s.langOnly = s.buf[:0], s.toks[:0], s.langOnly[:0]
 	s.kana, s.han, s.latin = 0, 0, 0
 	inWord := false
-	lastCJK := false // the previous rune was a CJK character
+	lastCJK := false     // the previous rune was a CJK character
+	upper, lower := 0, 0 // letters of the word being read, by case
 	end := func() {
 		if inWord {
-			s.toks[len(s.toks)-1].end = int32(len(s.buf))
+			t := &s.toks[len(s.toks)-1]
+			t.end = int32(len(s.buf))
+			t.caps = upper >= minCaps && lower == 0
 			inWord = false
 		}
 	}
@@ -77,6 +87,7 @@ func (s *scratch) tokenize(text string) {
 		if !inWord {
 			s.toks = append(s.toks, token{start: int32(len(s.buf)), kind: kindWord})
 			inWord = true
+			upper, lower = 0, 0
 		}
 	}
 	mark := func(bang bool) {
@@ -95,10 +106,14 @@ func (s *scratch) tokenize(text string) {
 		cjk := false
 		switch {
 		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
-			if r <= 'Z' && r >= 'A' {
-				r += 'a' - 'A'
-			}
 			begin()
+			switch {
+			case r <= 'Z' && r >= 'A':
+				r += 'a' - 'A'
+				upper++
+			case r >= 'a':
+				lower++
+			}
 			s.latin++
 			if r >= 'a' && s.elongated(byte(r)) {
 				break
@@ -141,6 +156,11 @@ func (s *scratch) tokenize(text string) {
 			cjk = lastCJK
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			begin()
+			if unicode.IsUpper(r) {
+				upper++
+			} else if unicode.IsLower(r) {
+				lower++
+			}
 			s.latin++
 			s.foldRune(r)
 		case r >= 0x2000 && unicode.Is(unicode.So, r): // emoji and pictographs, not ° or ©
