@@ -42,6 +42,9 @@ type analysis struct {
 	terms   []string // canonical stems, synonyms applied, one per word or phrase
 	content int      // terms that are not stop words
 	unknown int      // content terms the FAQ never uses
+	// contentTerms has bit i set when terms[i] is a content term (not a
+	// stop word's); terms are at most maxQueryTokens = 64 for a question.
+	contentTerms uint64
 }
 
 func newAnalyzer(synonyms [][]string) *analyzer {
@@ -283,6 +286,7 @@ func (a *analyzer) analyzeWords(raw []string) analysis {
 		w := an.words[i]
 		if ps, ok := a.phrases[a.stemOf(w)]; ok {
 			if p, n := a.matchPhrase(ps, an.words[i:]); n > 0 {
+				an.markContent(len(an.terms))
 				an.terms = append(an.terms, p)
 				an.content++
 				i += n - 1
@@ -292,6 +296,7 @@ func (a *analyzer) analyzeWords(raw []string) analysis {
 		t := a.term(w)
 		an.terms = append(an.terms, t)
 		if !isStopWord(w) {
+			an.markContent(len(an.terms) - 1)
 			an.content++
 			if !a.known[t] {
 				an.unknown++
@@ -300,6 +305,17 @@ func (a *analyzer) analyzeWords(raw []string) analysis {
 	}
 	return an
 }
+
+// markContent marks terms[i] as a content term; a training phrasing's
+// terms past the 64th are not marked (questions have at most 64).
+func (an *analysis) markContent(i int) {
+	if i < 64 {
+		an.contentTerms |= 1 << i
+	}
+}
+
+// isContent reports whether terms[i] is a content term.
+func (an *analysis) isContent(i int) bool { return i < 64 && an.contentTerms&(1<<i) != 0 }
 
 // matchPhrase finds the longest of the phrases that words start with, by
 // stem.

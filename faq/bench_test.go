@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"travelbot/faq/emergency"
 	"travelbot/seeds"
 )
 
@@ -165,7 +166,7 @@ func BenchmarkMatchTypicalWithoutDetection(b *testing.B) {
 	for b.Loop() {
 		an, ranked, oos := t.m.classify(firstRunes(typicalQuestions[i%len(typicalQuestions)], maxClassifiedRunes))
 		if len(an.raw) > 0 {
-			t.decide(an, ranked, oos)
+			t.decide(an, ranked, oos, emergency.None)
 		}
 		i++
 	}

@@ -29,8 +29,9 @@ func firstRunes(s string, n int) string {
 }
 
 // possibleFloor: a possible emergency that the classifier would decline
-// gets the emergency entry when the entry is the classifier's best guess
-// with at least this share of the clarify threshold.
+// gets the emergency entry when the entry is the classifier's best guess,
+// on more than one of the message's words, with at least this share of the
+// clarify threshold.
 const possibleFloor = 0.5
 
 // urgencyOf maps the detector's level to the Result's.
@@ -49,7 +50,7 @@ func urgencyOf(l emergency.Level) Urgency {
 // none, flagged for the built-in 112 line); a possible one keeps its answer
 // or clarification and carries the level, so that the caller puts a 112
 // line first. Emergency is set exactly when the level is urgent.
-func (t *Table) applyEmergency(res Result, level emergency.Level, ranked []scored, words []string) Result {
+func (t *Table) applyEmergency(res Result, level emergency.Level, an analysis, ranked []scored) Result {
 	em := t.emergency
 	switch level {
 	case emergency.Urgent:
@@ -58,15 +59,16 @@ func (t *Table) applyEmergency(res Result, level emergency.Level, ranked []score
 		}
 	case emergency.Possible:
 		// a sign of danger, and the emergency entry is the classifier's
-		// best guess: better to answer it than to ask or to decline
+		// best guess: better to answer it than to ask or to decline, unless
+		// the guess rests on one of the message's words (see oneWord)
 		if em != nil && (res.Outcome == Clarify || res.Outcome == None && res.Confidence >= possibleFloor*t.thresholds.Clarify) &&
-			len(ranked) > 0 && t.m.classes[ranked[0].class] == em {
+			len(ranked) > 0 && t.m.classes[ranked[0].class] == em && !t.m.oneWord(an, ranked[0].class) {
 			res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, t.thresholds.Answer)}
 		}
 	}
 	// A question that names the emergency number and that nothing else
 	// answers is about the number: "is 112 free from a US phone?"
-	if level != emergency.Urgent && em != nil && res.Outcome != Answer && namesEmergencyNumber(words) {
+	if level != emergency.Urgent && em != nil && res.Outcome != Answer && namesEmergencyNumber(an.raw) {
 		res = Result{Outcome: Answer, Entry: em, Confidence: max(res.Confidence, t.thresholds.Answer)}
 	}
 	res.Urgency = urgencyOf(level)

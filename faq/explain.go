@@ -42,7 +42,7 @@ func (t *Table) Explain(question string, n int) Explanation {
 	q := termSet(an.terms)
 	for _, s := range ranked[:min(max(n, 0), len(ranked))] {
 		e := t.m.classes[s.class]
-		c := Candidate{Entry: e, Confidence: t.m.confidence(s.prob, cov)}
+		c := Candidate{Entry: e, Confidence: t.m.entryConfidence(an, s, cov, ex.Result.Urgency == UrgencyNone)}
 		for _, p := range append([]string{e.Question}, e.Alternates...) {
 			if o := jaccard(q, termSet(t.m.a.analyze(p).terms)); o > c.Overlap || c.Nearest == "" {
 				c.Nearest, c.Overlap = p, o
