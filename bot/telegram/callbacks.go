@@ -106,20 +106,29 @@ func (a *Adapter) noneData(questionID string) string {
 func pageData(page int) string { return pagePrefix + strconv.Itoa(page) }
 
 // decode reads callback data; ok is false for data this adapter did not
-// make or can no longer resolve (a button from before a restart).
+// make or can no longer resolve (a button from before a restart). A hashed
+// entry id it no longer remembers is looked for among every entry of the
+// FAQ, which takes time on a large one.
 func (a *Adapter) decode(data string) (c callback, ok bool) {
+	c, ok, _ = a.decodeWith(data, true)
+	return c, ok
+}
+
+// decodeWith is decode; with scan false it never looks through the FAQ,
+// and reports needScan (ok false) for data only such a look could resolve.
+func (a *Adapter) decodeWith(data string, scan bool) (c callback, ok, needScan bool) {
 	prefix, rest := data[:min(2, len(data))], data[min(2, len(data)):]
 	c.prefix = prefix
 	switch prefix {
 	case entryPrefix, hashPrefix:
-		c.entry, ok = a.resolve(data)
+		c.entry, ok, needScan = a.resolveEntry(data, scan)
 	case suggestionPrefix:
 		q, e, found := strings.Cut(rest, fieldSep)
 		if !found {
-			return c, false
+			return c, false, false
 		}
 		c.question, _ = a.unfield(q) // a forgotten question: still a pick
-		c.entry, ok = a.unfieldEntry(e)
+		c.entry, ok, needScan = a.unfieldEntry(e, scan)
 	case upPrefix, downPrefix:
 		c.question, ok = a.unfield(rest)
 		ok = ok && c.question != ""
@@ -129,7 +138,7 @@ func (a *Adapter) decode(data string) (c callback, ok bool) {
 		p, err := strconv.Atoi(rest)
 		c.page, ok = p, err == nil && p >= 0
 	}
-	return c, ok
+	return c, ok, needScan
 }
 
 func (a *Adapter) unfield(f string) (string, bool) {
@@ -139,39 +148,49 @@ func (a *Adapter) unfield(f string) (string, bool) {
 	return a.keys.get(f)
 }
 
-func (a *Adapter) unfieldEntry(f string) (string, bool) {
+// unfieldEntry turns an s: button's entry field back into an entry id;
+// needScan as in decodeWith.
+func (a *Adapter) unfieldEntry(f string, scan bool) (id string, ok, needScan bool) {
 	if !strings.HasPrefix(f, hashField) {
-		return f, f != ""
+		return f, f != "", false
 	}
-	if id, ok := a.keys.get(f); ok {
-		return id, true
-	}
-	for _, c := range a.conv.Suggest("", 100000) {
-		if fieldHash(c.ID) == f {
-			a.keys.put(f, c.ID)
-			return c.ID, true
-		}
-	}
-	return "", false
+	return a.lookUp(f, fieldHash, scan)
 }
 
 // resolve turns e: or h: callback data back into an entry id.
 func (a *Adapter) resolve(data string) (string, bool) {
+	id, ok, _ := a.resolveEntry(data, true)
+	return id, ok
+}
+
+// resolveEntry is resolve; needScan as in decodeWith.
+func (a *Adapter) resolveEntry(data string, scan bool) (id string, ok, needScan bool) {
 	switch {
 	case strings.HasPrefix(data, entryPrefix) && len(data) > len(entryPrefix):
-		return data[len(entryPrefix):], true
+		return data[len(entryPrefix):], true, false
 	case strings.HasPrefix(data, hashPrefix):
-		if id, ok := a.keys.get(data); ok {
-			return id, true
-		}
-		for _, c := range a.conv.Suggest("", 100000) {
-			if hashID(c.ID) == data {
-				a.keys.put(data, c.ID)
-				return c.ID, true
-			}
+		return a.lookUp(data, hashID, scan)
+	}
+	return "", false, false
+}
+
+// lookUp finds the entry id whose hash is key: in the keys remembered,
+// else, when scan allows, by hashing every entry's id (a key evicted, or
+// made before a restart), remembering what it finds.
+func (a *Adapter) lookUp(key string, hash func(string) string, scan bool) (id string, ok, needScan bool) {
+	if id, ok := a.keys.get(key); ok {
+		return id, true, false
+	}
+	if !scan {
+		return "", false, true
+	}
+	for _, c := range a.conv.Suggest("", 100000) {
+		if hash(c.ID) == key {
+			a.keys.put(key, c.ID)
+			return c.ID, true, false
 		}
 	}
-	return "", false
+	return "", false, false
 }
 
 // answersAhead answers, at once, the callback queries that long polling
@@ -189,54 +208,93 @@ func (a *Adapter) resolve(data string) (string, bool) {
 // earlier ones. A vote is answered in its turn: its notification says what
 // recording it did (thanks, already voted, what were you looking for?),
 // and its order against the chat's messages decides which one is the note.
+//
+// Whether a press can be answered ahead depends on decoding it: an expired
+// one is answered in its turn, saying so. A hashed entry id that is no
+// longer remembered (evicted, or made before a restart) is decoded by
+// hashing every FAQ entry, too slow for chatQueues' lock, so such a press
+// is decoded on the goroutine that answers it, and its handling waits for
+// that decision.
 type answersAhead struct {
 	a   *Adapter
 	ctx context.Context // the handling context: answers survive cancel for the grace period
 	wg  sync.WaitGroup
 
-	mu  sync.Mutex
-	ids map[int]string // update id -> its callback query's id, answered ahead, not yet handled
+	mu    sync.Mutex
+	ahead map[int]*aheadAnswer // update id -> its press, answered (or being decided) ahead, not yet handled
 }
 
+// aheadAnswer is a press queued behind its chat whose answer is decided
+// ahead: at once when its data decodes without a scan, else on the
+// goroutine that scans.
+type aheadAnswer struct {
+	id      string        // the callback query's id
+	decided chan struct{} // closed once answered is set
+	answer  bool          // it is (being) answered ahead: handling must not answer it again
+}
+
+// decidedNow is closed: the decision of a press that needed no scan.
+var decidedNow = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
 func (a *Adapter) newAnswersAhead(ctx context.Context) *answersAhead {
-	return &answersAhead{a: a, ctx: ctx, ids: make(map[int]string)}
+	return &answersAhead{a: a, ctx: ctx, ahead: make(map[int]*aheadAnswer)}
 }
 
 // queuedBehind is told of every update that waits behind an earlier update
-// of its chat. It must not block (chatQueues calls it under its lock): the
-// answer goes out on a goroutine of its own.
+// of its chat. It must not block (chatQueues calls it under its lock): it
+// decodes only what needs no scan of the FAQ, and the answer, and any
+// scan, run on a goroutine of their own.
 func (s *answersAhead) queuedBehind(u tgbotapi.Update) {
 	q := u.CallbackQuery
 	if q == nil || q.Message == nil || q.Message.Chat == nil {
 		return // not a press, or one answered with an alert that holds the reply
 	}
-	c, ok := s.a.decode(q.Data)
-	if !ok {
-		return // expired: the answer says so, in turn
-	}
-	switch c.prefix {
+	switch q.Data[:min(2, len(q.Data))] {
 	case entryPrefix, hashPrefix, suggestionPrefix, nonePrefix, pagePrefix:
 	default:
-		return // a vote
+		return // a vote, or data this adapter did not make
+	}
+	_, ok, needScan := s.a.decodeWith(q.Data, false)
+	if !ok && !needScan {
+		return // expired: the answer says so, in turn
+	}
+	p := &aheadAnswer{id: q.ID, decided: decidedNow, answer: true}
+	if needScan {
+		p = &aheadAnswer{id: q.ID, decided: make(chan struct{})}
 	}
 	s.mu.Lock()
-	s.ids[u.UpdateID] = q.ID
+	s.ahead[u.UpdateID] = p
 	s.mu.Unlock()
-	s.wg.Go(func() { s.a.answerCallback(s.ctx, q.ID, "", false) })
+	s.wg.Go(func() {
+		if needScan {
+			_, p.answer = s.a.decode(q.Data) // remembers the key it finds, for the handling's decode
+			close(p.decided)
+		}
+		if p.answer {
+			s.a.answerCallback(s.ctx, q.ID, "", false)
+		}
+	})
 }
 
 // handling returns the context to handle u under: when its callback query
 // was answered ahead, one that tells answerCallback not to answer it again
-// (Telegram takes one answer per query).
+// (Telegram takes one answer per query). For a press still being decoded
+// ahead it waits for the decision: the scan takes no longer than the one
+// its own decode would have made, and whether to answer again depends on
+// it.
 func (s *answersAhead) handling(ctx context.Context, u tgbotapi.Update) context.Context {
 	s.mu.Lock()
-	id, ok := s.ids[u.UpdateID]
-	delete(s.ids, u.UpdateID)
+	p, ok := s.ahead[u.UpdateID]
+	delete(s.ahead, u.UpdateID)
 	s.mu.Unlock()
 	if !ok {
 		return ctx
 	}
-	return context.WithValue(ctx, answeredAheadKey{}, id)
+	<-p.decided
+	if !p.answer {
+		return ctx
+	}
+	return context.WithValue(ctx, answeredAheadKey{}, p.id)
 }
 
 // wait blocks until the answers sent ahead are done.
