@@ -71,6 +71,7 @@ type InteractionsHandler struct {
 	mu      sync.Mutex // guards closing and wg.Add against wg.Wait
 	closing bool
 	wg      sync.WaitGroup // the interactions it acknowledged with 202
+	idle    chan struct{}  // closed once wg drains after closing; made by the first Shutdown
 }
 
 // Shutdown stops acknowledging interactions with 202 (they are answered
@@ -79,15 +80,24 @@ type InteractionsHandler struct {
 // An adapter that Runs waits for them itself when it stops; one that only
 // serves this handler (a replica's) has no Run to wait, so the server
 // calls Shutdown once it stops taking requests.
+//
+// Returning when ctx ends does not stop what is in flight: one goroutine,
+// shared by every call, waits for those answers until they finish, which
+// their own deadlines bound (the adapter's answer and REST timeouts).
+// Calling Shutdown again, with a later deadline, waits for the same.
 func (h *InteractionsHandler) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.closing = true
+	if h.idle == nil {
+		h.idle = make(chan struct{})
+		idle := h.idle
+		go func() {
+			h.wg.Wait() // no Add after closing: once drained, for good
+			close(idle)
+		}()
+	}
+	idle := h.idle
 	h.mu.Unlock()
-	idle := make(chan struct{})
-	go func() {
-		h.wg.Wait()
-		close(idle)
-	}()
 	select {
 	case <-idle:
 		return nil
@@ -120,8 +130,13 @@ func (h *InteractionsHandler) start(i *discordgo.Interaction, received time.Time
 // (try again in a moment, and the 112 line); an autocomplete with no
 // choices. With Options.Claims it is claimed first, so that a delivery
 // another replica is answering gets the bare 202 it would have had.
-func (h *InteractionsHandler) answerInline(w http.ResponseWriter, i *discordgo.Interaction, received time.Time) {
-	finish, mine := h.a.claim(&responder{a: h.a, s: h.a.rest, i: i, received: received})
+//
+// The claim is made under the request's context, not the adapter's: a
+// shutdown that timed out has cancelled that one, and a claim under it
+// fails, which the adapter's claim reads as "shutting down, leave it",
+// a bare 202 that nothing would follow.
+func (h *InteractionsHandler) answerInline(w http.ResponseWriter, r *http.Request, i *discordgo.Interaction, received time.Time) {
+	finish, mine := h.claimInline(r.Context(), i, received)
 	if !mine {
 		w.WriteHeader(http.StatusAccepted)
 		return
@@ -150,6 +165,28 @@ func (h *InteractionsHandler) answerInline(w http.ResponseWriter, i *discordgo.I
 	}
 	h.a.log.Info("discord: interaction answered in the response: shutting down", "interaction", i.ID)
 }
+
+// claimInline is the adapter's claim (see claim) for an answer in the
+// response, under ctx and the 3 s deadline: nil, true without
+// Options.Claims or when the store cannot be asked (answering twice is
+// better than never); false when another replica has it.
+func (h *InteractionsHandler) claimInline(ctx context.Context, i *discordgo.Interaction, received time.Time) (finish func(bool), mine bool) {
+	if h.a.opts.Claims == nil {
+		return nil, true
+	}
+	ctx, cancel := context.WithDeadline(ctx, received.Add(interactionDeadline))
+	defer cancel()
+	finish, err := h.a.opts.Claims.Claim(ctx, claimKey(i))
+	if err != nil {
+		h.a.log.Warn("discord: cannot claim an interaction; answering it in the response anyway", "interaction", i.ID, "err", h.a.secret.Redact(err))
+		return nil, true
+	}
+	return finish, finish != nil
+}
+
+// claimKey is the key an interaction is claimed under, the same on every
+// replica of the application.
+func claimKey(i *discordgo.Interaction) string { return "discord:" + i.AppID + ":" + i.ID }
 
 func (h *InteractionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -186,7 +223,7 @@ func (h *InteractionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if !h.start(&i, received) {
-		h.answerInline(w, &i, received)
+		h.answerInline(w, r, &i, received)
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)

@@ -86,7 +86,7 @@ func (a *Adapter) claim(r *responder) (finish func(bool), mine bool) {
 	}
 	ctx, cancel := r.firstCtx()
 	defer cancel()
-	finish, err := a.opts.Claims.Claim(ctx, "discord:"+r.i.AppID+":"+r.i.ID)
+	finish, err := a.opts.Claims.Claim(ctx, claimKey(r.i))
 	switch {
 	case err != nil && a.base.Err() != nil:
 		return nil, false
