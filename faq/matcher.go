@@ -46,9 +46,13 @@ type matcher struct {
 	// entry was taught (see support).
 	termClasses map[string][]int32
 	// emergency is the class of the FAQ's emergency entry (the first
-	// tagged emergency, as the Table's), -1 if none.
-	emergency int
-	pool      sync.Pool
+	// tagged emergency, as the Table's), -1 if none; emergencyTopic, the
+	// content terms of its question ("emergency", "italy"), which name what
+	// the entry is about rather than what happens in one (see
+	// entryConfidence).
+	emergency      int
+	emergencyTopic []string
+	pool           sync.Pool
 }
 
 // scratch is per-match working memory, pooled so matching allocates little.
@@ -88,6 +92,14 @@ func newMatcher(ctx context.Context, f *Document, entries []*Entry, params train
 		m.a.learn(e.Question)
 		for _, p := range e.Alternates {
 			m.a.learn(p)
+		}
+	}
+	if m.emergency >= 0 {
+		an := m.a.analyze(entries[m.emergency].Question)
+		for j, t := range an.terms {
+			if an.isContent(j) {
+				m.emergencyTopic = append(m.emergencyTopic, t)
+			}
 		}
 	}
 	k := len(entries)
@@ -274,7 +286,9 @@ func (m *matcher) oneWord(an analysis, c int) bool {
 const oneWordPseudo = 1.5
 
 // calmEmergencyDiscount scales the emergency entry's confidence when it
-// rests on one word and the detector found nothing urgent in the message.
+// rests on one word, that word is not one of its question's ("in a real
+// emergency what's step one" is the entry's whatever else it says), and
+// the detector found nothing urgent in the message.
 // The entry's phrasings are mostly emergencies in progress, which the
 // detector catches; their words (phone, hotel, fire, station, bag, metro)
 // are every traveler's, and answering a calm question with "call 112 now"
@@ -295,10 +309,21 @@ func (m *matcher) entryConfidence(an analysis, s scored, cov float64, calm bool)
 	}
 	own := (float64(shared) + oneWordPseudo) / (float64(content) + oneWordPseudo)
 	c := m.confidence(s.prob, min(cov, own))
-	if calm && s.class == m.emergency {
+	if calm && s.class == m.emergency && !m.namesEmergencyTopic(an) {
 		c *= calmEmergencyDiscount
 	}
 	return c
+}
+
+// namesEmergencyTopic reports whether the question uses a content term of
+// the emergency entry's question.
+func (m *matcher) namesEmergencyTopic(an analysis) bool {
+	for i, t := range an.terms {
+		if an.isContent(i) && slices.Contains(m.emergencyTopic, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // Match answers one free-text question. It never panics, whatever the
