@@ -62,7 +62,8 @@ func newRedactor(token string) *redactor {
 // error it wraps, keeping the chain: errors.Is and errors.As still find the
 // *url.Error (with a scrubbed URL), the *tgbotapi.Error (with a scrubbed
 // description), context.DeadlineExceeded and the network errors. An error
-// whose text carries no form of the token is returned as is.
+// whose text carries no form of the token, and whose chain holds no
+// *tgbotapi.Error (rebuilt whatever its text), is returned as is.
 func (r *redactor) redact(err error) error { return r.Redact(err) }
 
 func redactURL(u *url.URL) string {
