@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptrace"
 	"sort"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -100,15 +98,15 @@ func (a *Adapter) poll(ctx context.Context) error {
 			continue
 		}
 		offset := track.nextOffset()
-		updates, sent, err := a.getUpdates(ctx, offset, timeout)
+		updates, err := a.getUpdates(ctx, offset, timeout)
 		if err != nil {
 			if ctx.Err() != nil {
-				if sent {
-					// Telegram confirms an offset when the request
-					// arrives, not when the long poll ends: the poll
-					// shutdown cut short confirmed it.
-					confirmed = offset
-				}
+				// A poll cut short by shutdown may or may not have
+				// reached Telegram (a request written out whole can
+				// still be lost with its connection): its offset is
+				// not taken as confirmed, and the confirm below sends
+				// it again when updates were handled since the last
+				// poll that returned.
 				break
 			}
 			a.connected.Store(false)
@@ -177,24 +175,18 @@ func waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) error {
 	return nil
 }
 
-// getUpdates makes one getUpdates call. sent reports whether the request
-// was written out whole (when the HTTP client is net/http's), which is when
-// Telegram takes the offset as confirmed, whatever becomes of the answer.
-func (a *Adapter) getUpdates(ctx context.Context, offset, timeout int) (updates []tgbotapi.Update, sent bool, err error) {
+// getUpdates makes one getUpdates call.
+func (a *Adapter) getUpdates(ctx context.Context, offset, timeout int) ([]tgbotapi.Update, error) {
 	// The request may legitimately take the whole poll timeout; allow
 	// slack for the network on top.
 	pctx, cancel := context.WithTimeout(ctx, time.Duration(timeout)*time.Second+a.sendTimeout)
 	defer cancel()
-	var wrote atomic.Bool
-	pctx = httptrace.WithClientTrace(pctx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) },
-	})
 	cfg := tgbotapi.UpdateConfig{Offset: offset, Limit: batchLimit, Timeout: timeout, AllowedUpdates: allowedUpdates}
-	updates, err = a.botFor(pctx).GetUpdates(cfg)
+	updates, err := a.botFor(pctx).GetUpdates(cfg)
 	if err != nil {
-		return nil, wrote.Load(), a.wrap("getUpdates", err)
+		return nil, a.wrap("getUpdates", err)
 	}
-	return updates, true, nil
+	return updates, nil
 }
 
 // confirm tells Telegram, at shutdown, that everything below offset was
