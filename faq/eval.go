@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"travelbot/internal/yamlx"
 )
 
@@ -54,24 +52,9 @@ func ParseCases(name string, data []byte) ([]Case, error) {
 // parseCases decodes and checks a cases file; what it returns is meaningful
 // only if ps has no errors.
 func parseCases(data []byte, ps *problems) []Case {
-	start := mark{line: 1, col: 1}
 	const shape = "a cases file is a mapping with a `cases:` list"
-	if len(data) > MaxFileSize {
-		ps.errorf(start, "the file is over the %d MiB limit", MaxFileSize>>20)
-		return nil
-	}
-	root, syntax := yamlx.Parse(data)
-	for _, p := range syntax {
-		ps.yaml(p)
-	}
+	root := parseRoot(data, ps, shape)
 	if root == nil {
-		if !ps.failed {
-			ps.errorf(start, "the file is empty: %s", shape)
-		}
-		return nil
-	}
-	if root.Kind != yaml.MappingNode {
-		ps.errorf(nodeMark(root), "%s (got %s)", shape, yamlx.Describe(root))
 		return nil
 	}
 	dec := &yamlx.Decoder{MaxNodes: maxNodes, MaxText: MaxText, Report: ps.yaml, Suggest: ps.closest}

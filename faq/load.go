@@ -180,23 +180,8 @@ func describeMode(m os.FileMode) string {
 // yaml tags, and a check:"phrasing" tag counts and caps what Compile trains
 // on.
 func parse(data []byte, ps *problems) *Document {
-	start := mark{line: 1, col: 1}
-	if len(data) > MaxFileSize {
-		ps.errorf(start, "the file is over the %d MiB limit", MaxFileSize>>20)
-		return nil
-	}
-	root, syntax := yamlx.Parse(data)
-	for _, p := range syntax {
-		ps.yaml(p)
-	}
+	root := parseRoot(data, ps, "the top level is a mapping with version and entries")
 	if root == nil {
-		if !ps.failed {
-			ps.errorf(start, "the file is empty: want a mapping with version and entries")
-		}
-		return nil
-	}
-	if root.Kind != yaml.MappingNode {
-		ps.errorf(nodeMark(root), "the top level must be a mapping with version and entries (got %s)", yamlx.Describe(root))
 		return nil
 	}
 	budget := &phrasingBudget{ps: ps}
@@ -362,4 +347,31 @@ func (b *phrasingBudget) check(d *yamlx.Decoder, target *yaml.Node, at yamlx.Pos
 func estimateFeatures(s string) int {
 	words := strings.Count(s, " ") + 1
 	return 2*words + (maxGram-minGram+1)*(len(s)+2*words)
+}
+
+// parseRoot parses a file of one of faq's formats (the FAQ, a cases file)
+// into its top-level mapping, or reports why it is not one: over the size
+// cap, a YAML syntax error, empty, or not a mapping (shape says what the
+// top level must be). It returns nil when it reported a problem.
+func parseRoot(data []byte, ps *problems, shape string) *yaml.Node {
+	start := mark{line: 1, col: 1}
+	if len(data) > MaxFileSize {
+		ps.errorf(start, "the file is over the %d MiB limit", MaxFileSize>>20)
+		return nil
+	}
+	root, syntax := yamlx.Parse(data)
+	for _, p := range syntax {
+		ps.yaml(p)
+	}
+	if root == nil {
+		if !ps.failed {
+			ps.errorf(start, "the file is empty: %s", shape)
+		}
+		return nil
+	}
+	if root.Kind != yaml.MappingNode {
+		ps.errorf(nodeMark(root), "%s (got %s)", shape, yamlx.Describe(root))
+		return nil
+	}
+	return root
 }
