@@ -156,6 +156,17 @@ type Options struct {
 	// replicas sharing the application, even when Discord delivers it to
 	// two (an HTTP redelivery). Nil: each process answers what it gets.
 	Claims Claims
+	// IdentifyGate, when set, is called before each gateway IDENTIFY
+	// (op 2), a new session, and never before a RESUME: after HELLO, with
+	// the heartbeats running, immediately before the IDENTIFY is sent.
+	// Discord allows the application one IDENTIFY per 5 s
+	// (max_concurrency 1) however many processes send them; the adapter
+	// spaces its own, and replicas or shards in other processes take
+	// turns through the gate (travelbot's is a slot in PostgreSQL). It
+	// should return once this process may identify, or an error (ctx's
+	// when ctx ends first): the connection then ends without an IDENTIFY
+	// and is tried again with backoff. Nil: no gate.
+	IdentifyGate func(ctx context.Context) error
 
 	// jitter and reidentifyWait replace the gateway's random waits (the
 	// first heartbeat's fraction of the interval, the 1–5 s after an op 9
@@ -329,6 +340,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		jitter:           a.opts.jitter,
 		reidentifyWait:   a.opts.reidentifyWait,
 		identifyInterval: a.opts.identifyInterval,
+		identifyGate:     a.opts.IdentifyGate,
 		reconnectBackoff: a.opts.reconnectBackoff,
 		now:              a.opts.gatewayNow,
 		sleep:            a.opts.gatewaySleep,

@@ -91,6 +91,14 @@ type gatewayOptions struct {
 	// per 5 seconds"). Shards of one bot in separate processes share that
 	// window; this spaces only this process's.
 	identifyInterval time.Duration
+	// identifyGate, when set, is waited for before each IDENTIFY (never
+	// before a RESUME): after HELLO, with the heartbeats already running
+	// and the connection read as usual, so a long wait for the gate keeps
+	// the connection alive. Processes that share the application's
+	// identify window take turns through it. An error from it (ctx ending
+	// included) ends the connection without an IDENTIFY; the next one is
+	// tried with backoff.
+	identifyGate func(ctx context.Context) error
 	// reconnectBackoff is the first wait before a failed connection is
 	// tried again (1 s), doubling up to maxOpenBackoff.
 	reconnectBackoff time.Duration
@@ -317,15 +325,31 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 	zombie := make(chan struct{})
 	go g.heartbeat(c, interval, &acked, beat, zombie, stop)
 
+	// identifyFailed gets why no IDENTIFY went out (the gate refused, or
+	// the send failed) before the connection is closed for it.
+	identifyFailed := make(chan error, 1)
 	if resuming {
-		err = c.send(opResume, map[string]any{"token": g.o.token, "session_id": g.sessionID, "seq": g.seq.Load()})
+		if err := c.send(opResume, map[string]any{"token": g.o.token, "session_id": g.sessionID, "seq": g.seq.Load()}); err != nil {
+			return false, fmt.Errorf("send RESUME: %w", err)
+		}
 	} else {
-		g.identified = g.o.now()
-		g.unstable++
-		err = c.send(opIdentify, g.identify())
-	}
-	if err != nil {
-		return false, fmt.Errorf("send %s: %w", map[bool]string{true: "RESUME", false: "IDENTIFY"}[resuming], err)
+		// The IDENTIFY goes out from its own goroutine, so that the frames
+		// that come while it waits for the gate (heartbeat ACKs, op 1, a
+		// close) are read below. It is done before connect returns (the
+		// defer): run's goroutine reads identified and unstable after.
+		gateCtx, cancelGate := context.WithCancel(ctx)
+		var identifying sync.WaitGroup
+		defer func() {
+			cancelGate()
+			identifying.Wait()
+		}()
+		identifying.Go(func() {
+			if err := g.sendIdentify(gateCtx, c); err != nil {
+				identifyFailed <- err
+				code.Store(websocket.CloseNormalClosure) // no session to resume
+				c.close(websocket.CloseNormalClosure)    // ends the read below
+			}
+		})
 	}
 	for {
 		f, err := g.read(c)
@@ -333,6 +357,8 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 			select {
 			case <-zombie:
 				return live, errZombie
+			case err := <-identifyFailed:
+				return live, err
 			default:
 			}
 			return live, err
@@ -375,6 +401,25 @@ func (g *gateway) connect(ctx context.Context) (live bool, err error) {
 			return live, invalidSession{resumable: resumable}
 		}
 	}
+}
+
+// sendIdentify waits for the identify gate, if any, then sends IDENTIFY
+// on c and counts it against the identify window.
+func (g *gateway) sendIdentify(ctx context.Context, c *conn) error {
+	if g.o.identifyGate != nil {
+		if err := g.o.identifyGate(ctx); err != nil {
+			return fmt.Errorf("wait for the identify gate: %w", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("wait for the identify gate: %w", err)
+		}
+	}
+	g.identified = g.o.now()
+	g.unstable++
+	if err := c.send(opIdentify, g.identify()); err != nil {
+		return fmt.Errorf("send IDENTIFY: %w", err)
+	}
+	return nil
 }
 
 // identifyGap is the least time from the last IDENTIFY to the next: the

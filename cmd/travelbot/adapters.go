@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -38,8 +39,10 @@ func telegramClaims(replicas *postgres.Claims, l *learning, log *slog.Logger) te
 // bot/discord know bot, never config. An adapter that receives updates over
 // HTTP (Telegram's webhook mode) also implements webhook, and serve mounts
 // it on the HTTP server. claims, when not nil, are the replicas' (see
-// replica.go); tgClaims are Telegram's (telegramClaims).
-func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger, claims *postgres.Claims, tgClaims telegram.Claims) (adapters []bot.Adapter, off map[string]string, err error) {
+// replica.go); tgClaims are Telegram's (telegramClaims). identifyGate, when
+// not nil, paces the Discord gateway's IDENTIFYs across the replicas
+// (replica.identifyGate).
+func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger, claims *postgres.Claims, tgClaims telegram.Claims, identifyGate func(context.Context) error) (adapters []bot.Adapter, off map[string]string, err error) {
 	off = make(map[string]string)
 	// Replies in flight get most of the shutdown budget; the rest is for
 	// the HTTP server and the adapters' own goodbyes.
@@ -74,6 +77,7 @@ func buildAdapters(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *sl
 		}
 		dc, err := discord.New(discord.Options{
 			Claims:          dcClaims,
+			IdentifyGate:    identifyGate,
 			Token:           cfg.Discord.Token.Value(),
 			APIBase:         cfg.Discord.APIBase,
 			Guild:           cfg.Discord.Guild,

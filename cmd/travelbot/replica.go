@@ -262,12 +262,7 @@ func (r *replica) gate(adapters []bot.Adapter, d config.Discord, rebuild func(na
 	out := make([]bot.Adapter, 0, len(adapters))
 	add := func(role, lock string, first bot.Adapter, rebuild func() (bot.Adapter, error)) {
 		log := r.log.With("role", role)
-		l := &leaderOnly{name: role, first: first, rebuild: rebuild, elector: r.db.Elector(lock, time.Second, log), log: log}
-		if strings.HasPrefix(role, "discord") {
-			// Discord allows one IDENTIFY per 5 s for the whole
-			// application: a new leader (or shard) waits its turn.
-			l.pace = func(ctx context.Context) error { return r.db.Pace(ctx, "discord-identify", r.identifySpacing) }
-		}
+		l := &leaderOnly{name: role, first: first, rebuild: rebuild, elector: r.db.Elector(lock, time.Second, log)}
 		r.leaders = append(r.leaders, l)
 		out = append(out, l)
 	}
@@ -292,6 +287,19 @@ func (r *replica) gate(adapters []bot.Adapter, d config.Discord, rebuild func(na
 		}
 	}
 	return out
+}
+
+// identifyGate is the Discord adapters' IdentifyGate: with replicas, each
+// IDENTIFY of any shard on any replica (a new leader's, or a new session
+// within a term after op 9) waits for its slot of the application's
+// identify window, reserved in PostgreSQL. The gateway calls it right
+// before it sends the IDENTIFY, so what comes first (the gateway URL, the
+// dial, HELLO) takes none of the spacing. Nil without replicas.
+func (r *replica) identifyGate() func(ctx context.Context) error {
+	if r == nil {
+		return nil
+	}
+	return func(ctx context.Context) error { return r.db.Pace(ctx, "discord-identify", r.identifySpacing) }
 }
 
 // discordIdentifySpacing is the least time between two gateway IDENTIFYs
@@ -328,10 +336,6 @@ type leaderOnly struct {
 	name    string
 	elector *postgres.Elector
 	rebuild func() (bot.Adapter, error)
-	// pace, when set, is waited for at the start of each term, before the
-	// adapter runs.
-	pace func(ctx context.Context) error
-	log  *slog.Logger
 
 	mu    sync.Mutex
 	first bot.Adapter // run in the first term, then nil; nil: rebuild at once
@@ -361,14 +365,6 @@ func (l *leaderOnly) Run(ctx context.Context) error {
 	defer cancel()
 	var runErr error
 	l.elector.Run(ctx, func(lctx context.Context) {
-		if l.pace != nil {
-			if err := l.pace(lctx); err != nil {
-				if lctx.Err() != nil {
-					return
-				}
-				l.log.Warn("cannot take a turn; starting anyway", "err", err)
-			}
-		}
 		a, err := l.next()
 		if err == nil {
 			l.cur.Store(&a)

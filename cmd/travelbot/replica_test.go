@@ -146,11 +146,12 @@ func TestReplicasShareTheDiscordShards(t *testing.T) {
 	dsn := pg.Start(t).Database(t)
 	dc := discordtest.New(t)
 	const spacing = 300 * time.Millisecond
-	// The replicas take turns at the paced slot, then each fetches the
-	// gateway URL, dials and waits for HELLO before it identifies: under
-	// load that takes a varying tenth of a second, so the fake's window is
-	// half the spacing (unpaced, the two identify within milliseconds).
-	dc.SetIdentifyWindow(spacing / 2)
+	// The paced slot is taken right before the IDENTIFY is sent (the
+	// adapter's IdentifyGate, after the dial and HELLO), so the fake sees
+	// the spacing but for how long each IDENTIFY takes to reach it: the
+	// window is the spacing less a margin for that (unpaced, the two
+	// identify within milliseconds).
+	dc.SetIdentifyWindow(spacing - 50*time.Millisecond)
 	sharded := func(c *config.Config, s *server) {
 		withDatabase(t, dsn)(c, s)
 		c.Discord.Token = config.NewSecret(discordtest.Token)

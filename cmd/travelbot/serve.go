@@ -121,7 +121,7 @@ type server struct {
 func newServer(cfg *config.Config, log *slog.Logger) *server {
 	s := &server{cfg: cfg, log: log, getenv: os.Getenv, identifySpacing: discordIdentifySpacing}
 	s.newAdapters = func(cfg *config.Config, b *bot.Bot, events bot.APIEvents, log *slog.Logger) ([]bot.Adapter, map[string]string, error) {
-		return buildAdapters(cfg, b, events, log, s.claims, telegramClaims(s.claims, s.learning, log))
+		return buildAdapters(cfg, b, events, log, s.claims, telegramClaims(s.claims, s.learning, log), s.replica.identifyGate())
 	}
 	return s
 }
