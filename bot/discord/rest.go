@@ -153,7 +153,9 @@ func (a *Adapter) call(ctx context.Context, method string, idempotent bool, fn f
 	bo := retry.New(a.opts.restBackoff, maxBackoff)
 	for attempt := 1; ; attempt++ {
 		err := fn(discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
-		if err == nil {
+		if err == nil || attempt > 1 && acknowledgedBefore(err) {
+			// An interaction's response refused as a second one, on a
+			// retry: the attempt whose answer was lost reached Discord.
 			return nil
 		}
 		wait, again := retryable(err, idempotent, bo)
@@ -190,6 +192,13 @@ func retryable(err error, idempotent bool, bo backoff.BackOff) (time.Duration, b
 		return bo.NextBackOff(), idempotent
 	}
 	return 0, false
+}
+
+// acknowledgedBefore reports whether err is Discord refusing an
+// interaction response because the interaction was already acknowledged.
+func acknowledgedBefore(err error) bool {
+	re, ok := errors.AsType[*discordgo.RESTError](err)
+	return ok && re.Message != nil && re.Message.Code == discordgo.ErrCodeInteractionHasAlreadyBeenAcknowledged
 }
 
 // badGatewayError begins the error discordgo returns for a 502: a plain

@@ -143,6 +143,9 @@ type fault struct {
 	header http.Header
 	// global starts the global rate-limit window when the fault fires.
 	global time.Duration
+	// drop: the request is handled as usual, then its connection is
+	// closed before the response is written (DropResponse).
+	drop bool
 }
 
 // GlobalRateLimit makes the next request that matches answer 429 the way
@@ -317,6 +320,16 @@ func (s *Server) Fail(match func(method, path string) bool, n, status int, body 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &fault{match: match, left: n, status: status, body: body})
+}
+
+// DropResponse makes the next n requests that match be handled as usual
+// (an interaction callback counts as the interaction's response) and then
+// lose their connection before the response is written: what the client
+// sees when a connection breaks on the way back, after Discord acted.
+func (s *Server) DropResponse(match func(method, path string) bool, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{match: match, left: n, drop: true})
 }
 
 // FailWithHeader is Fail with response headers: a 429 whose wait is
@@ -1027,7 +1040,13 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%g,"global":false}`, left.Seconds())
 		return
 	}
+	drop := false
 	for _, f := range s.faults {
+		if f.left > 0 && f.match(r.Method, r.URL.Path) && f.drop {
+			f.left--
+			drop = true
+			break
+		}
 		if f.left > 0 && f.match(r.Method, r.URL.Path) {
 			f.left--
 			req.Status = f.status
@@ -1065,6 +1084,15 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 	}
 	req.Status, req.Problems = status, problems
 	s.record(req)
+	if drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // HTTP/2: abort the stream instead
+	}
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return
