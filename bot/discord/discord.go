@@ -273,7 +273,13 @@ func New(o Options) (*Adapter, error) {
 	}
 	next := hc.Transport
 	if next == nil {
+		// A pool of its own: whatever else closes the shared transport's
+		// idle connections (httptest.Server.Close does) cannot break a
+		// request of this adapter's on its way.
 		next = http.DefaultTransport
+		if t, ok := next.(*http.Transport); ok {
+			next = t.Clone()
+		}
 	}
 	if o.APIBase != DefaultAPIBase {
 		next = rewrite{base: base, next: next}

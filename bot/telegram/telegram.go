@@ -290,7 +290,14 @@ func New(o Options) (*Adapter, error) {
 		a.events = bot.NopAPIEvents{}
 	}
 	if a.http == nil {
-		a.http = &http.Client{}
+		// A pool of its own: whatever else closes the shared transport's
+		// idle connections (httptest.Server.Close does) cannot break a
+		// request of this adapter's on its way.
+		hc := &http.Client{}
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			hc.Transport = t.Clone()
+		}
+		a.http = hc
 	}
 	if a.pollTimeout < time.Second {
 		a.pollTimeout = 50 * time.Second
