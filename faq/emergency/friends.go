@@ -243,6 +243,8 @@ type context struct {
 // German once English messages speak of brands.
 func (d *Detector) context(s *scratch, c *context) {
 	lp := d.lang.logp
+	// a token's features are consecutive: hash each token once
+	last, friend := -1, false
 	for _, f := range s.feats {
 		if f.tok >= langTokens {
 			break
@@ -251,7 +253,11 @@ func (d *Detector) context(s *scratch, c *context) {
 		if t.kind != kindWord {
 			continue
 		}
-		if _, ff := falseFriends[s.tokenWordHash(t)]; ff {
+		if int(f.tok) != last {
+			_, friend = falseFriends[s.tokenWordHash(t)]
+			last = int(f.tok)
+		}
+		if friend {
 			continue
 		}
 		row := lp[int(langIndex(f.h))*nLatin:][:nLatin]
