@@ -399,9 +399,14 @@ func (t *Table) decide(an analysis, ranked []scored, oos float64, level emergenc
 	}
 	res := Result{Outcome: Clarify, Confidence: top}
 	for i, s := range ranked {
-		c := conf(s)
-		if i == 3 || (i > 0 && c < top/4) {
+		if i == 3 {
 			break
+		}
+		c := top // ranked[0]'s, computed above
+		if i > 0 {
+			if c = conf(s); c < top/4 {
+				break
+			}
 		}
 		res.Suggestions = append(res.Suggestions, Suggestion{Entry: m.classes[s.class], Confidence: c})
 	}
