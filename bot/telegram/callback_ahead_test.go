@@ -3,6 +3,7 @@ package telegram_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,58 +44,18 @@ func TestCallbackAnsweredAheadOfItsChatsQueue(t *testing.T) {
 		{"None of these", clarifyQ, func(m telegramtest.Sent) string { return dataOf(t, m, bot.Text(bot.KeyButtonNone, "en")) }, true, true},
 		{"a vote", renewQ, func(m telegramtest.Sent) string { return dataOf(t, m, bot.Text(bot.KeyButtonUp, "en")) }, false, false},
 	}
-	f, err := faq.Parse("e2e.yaml", []byte(twoStageFAQ))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := faq.Compile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := twoStageTable(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			const user = 640
 			b := bot.New(bot.Options{Tables: faq.NewLive(tbl), Recorder: &recorder{}}) // a recorder: answers carry votes
-			clk := testutil.NewClock(testutil.Start)
-			waiting := make(chan time.Duration, 8) // each wait a limit imposes, as it starts
-			release := make(chan struct{})
-			released := false
-			releaseAll := func() {
-				if !released {
-					released = true
-					close(release)
-				}
-			}
-			e := startWith(t, newFake(t), b, nil, func(o *telegram.Options) {
-				o.Limits = telegram.Limits{Global: rate.Inf, Chat: 1, ChatBurst: 1, Group: rate.Inf}
-			}, func(e *env) {
-				telegram.SetLimitClock(e.adapter, clk.Now, func(ctx context.Context, d time.Duration) error {
-					select {
-					case waiting <- d:
-					default: // the test reads only the first
-					}
-					select {
-					case <-release:
-						return nil
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				})
-			})
-			// Registered after startWith's, so it runs first: a test that
-			// fails while the waits are held lets them go before the
-			// adapter stops, which would wait its grace period for them.
-			t.Cleanup(releaseAll)
+			e, waited, releaseAll := startHeldChatLimit(t, b)
 
 			e.fake.Enqueue(telegramtest.PrivateText(user, tc.first))
 			first := e.waitSent(user, 1)[0] // the chat's one token, no wait
 			data := tc.button(first)
 			e.fake.Enqueue(telegramtest.PrivateText(user, lostQ))
-			select {
-			case <-waiting: // the reply to lostQ waits for the chat's next token
-			case <-time.After(waitTimeout):
-				t.Fatalf("the second reply never waited on the chat's limit; calls: %s", summarize(e.fake.Calls()))
-			}
+			waited() // the reply to lostQ waits for the chat's next token
 			id := press(e, user, first, data)
 
 			if tc.ahead {
@@ -145,4 +106,60 @@ func answersTo(fake *telegramtest.Server, id string) []telegramtest.Call {
 		}
 	}
 	return out
+}
+
+// twoStageTable is twoStageFAQ compiled.
+func twoStageTable(t *testing.T) *faq.Table {
+	t.Helper()
+	f, err := faq.Parse("e2e.yaml", []byte(twoStageFAQ))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := faq.Compile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+// startHeldChatLimit runs conv on a new fake under a limit of 1 msg/s per
+// chat whose waits the test holds: each blocks until releaseAll lets them
+// all go (it may be called again), so "while the reply ahead still waits"
+// is a state the test holds, not a race against the clock. waited returns
+// once a wait has started, and fails the test if none does.
+func startHeldChatLimit(t *testing.T, conv telegram.Conversation) (e *env, waited, releaseAll func()) {
+	t.Helper()
+	clk := testutil.NewClock(testutil.Start)
+	waiting := make(chan time.Duration, 8) // each wait a limit imposes, as it starts
+	release := make(chan struct{})
+	releaseAll = sync.OnceFunc(func() { close(release) })
+	e = startWith(t, newFake(t), conv, nil, func(o *telegram.Options) {
+		o.Limits = telegram.Limits{Global: rate.Inf, Chat: 1, ChatBurst: 1, Group: rate.Inf}
+	}, func(e *env) {
+		telegram.SetLimitClock(e.adapter, clk.Now, func(ctx context.Context, d time.Duration) error {
+			select {
+			case waiting <- d:
+			default: // the test reads only the first
+			}
+			select {
+			case <-release:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	})
+	// Registered after startWith's, so it runs first: a test that fails
+	// while the waits are held lets them go before the adapter stops,
+	// which would wait its grace period for them.
+	t.Cleanup(releaseAll)
+	waited = func() {
+		t.Helper()
+		select {
+		case <-waiting:
+		case <-time.After(waitTimeout):
+			t.Fatalf("the second reply never waited on the chat's limit; calls: %s", summarize(e.fake.Calls()))
+		}
+	}
+	return e, waited, releaseAll
 }

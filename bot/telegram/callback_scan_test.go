@@ -1,22 +1,17 @@
 package telegram_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
-
-	"golang.org/x/time/rate"
 
 	"travelbot/bot"
 	"travelbot/bot/telegram"
 	"travelbot/bot/telegram/telegramtest"
 	"travelbot/faq"
-	"travelbot/internal/testutil"
 )
 
 // scanWatch is the bot, counting the scans of every entry (Suggest) made
@@ -66,54 +61,17 @@ func TestHashedPressQueuedBehindScansOutsideTheLock(t *testing.T) {
 		{"s: with a hashed entry", "s:q1|#" + hash("passport-photo", 12), true},
 		{"h: of no entry", "h:" + hash("no-such-entry", 15), false},
 	}
-	f, err := faq.Parse("e2e.yaml", []byte(twoStageFAQ))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := faq.Compile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := twoStageTable(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			const user = 641
 			conv := &scanWatch{Conversation: bot.New(bot.Options{Tables: faq.NewLive(tbl), Recorder: &recorder{}})}
-			clk := testutil.NewClock(testutil.Start)
-			waiting := make(chan time.Duration, 8)
-			release := make(chan struct{})
-			released := false
-			releaseAll := func() {
-				if !released {
-					released = true
-					close(release)
-				}
-			}
-			e := startWith(t, newFake(t), conv, nil, func(o *telegram.Options) {
-				o.Limits = telegram.Limits{Global: rate.Inf, Chat: 1, ChatBurst: 1, Group: rate.Inf}
-			}, func(e *env) {
-				telegram.SetLimitClock(e.adapter, clk.Now, func(ctx context.Context, d time.Duration) error {
-					select {
-					case waiting <- d:
-					default:
-					}
-					select {
-					case <-release:
-						return nil
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				})
-			})
-			t.Cleanup(releaseAll) // runs before the adapter stops (see TestCallbackAnsweredAheadOfItsChatsQueue)
+			e, waited, releaseAll := startHeldChatLimit(t, conv)
 
 			e.fake.Enqueue(telegramtest.PrivateText(user, renewQ))
 			first := e.waitSent(user, 1)[0]
 			e.fake.Enqueue(telegramtest.PrivateText(user, lostQ))
-			select {
-			case <-waiting:
-			case <-time.After(waitTimeout):
-				t.Fatalf("the second reply never waited on the chat's limit; calls: %s", summarize(e.fake.Calls()))
-			}
+			waited()
 			id := press(e, user, first, tc.data)
 			if tc.ahead {
 				if !e.fake.WaitUntil(waitTimeout, func() bool { return len(answersTo(e.fake, id)) > 0 }) {
