@@ -167,7 +167,7 @@ type crashChild struct {
 	name string
 	cmd  *exec.Cmd
 	done <-chan struct{} // closed when it has exited
-	out  *syncBuffer
+	out  *syncWriter
 }
 
 func startCrashChild(t *testing.T, name, dir, faqPath, endpoint string) (*crashChild, error) {
@@ -188,7 +188,7 @@ func startCrashChild(t *testing.T, name, dir, faqPath, endpoint string) (*crashC
 		"TRAVELBOT_TELEGRAM_TOKEN="+telegramtest.Token,
 		"TRAVELBOT_TELEGRAM_API_BASE="+endpoint,
 	)
-	c := &crashChild{name: name, out: &syncBuffer{}}
+	c := &crashChild{name: name, out: &syncWriter{}}
 	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	c.cmd.Env = env
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
@@ -218,25 +218,6 @@ func (c *crashChild) exited() bool {
 }
 
 func (c *crashChild) logs() string { return c.out.String() }
-
-// syncBuffer is an io.Writer safe for concurrent use (the child's stdout
-// and stderr are copied into it by two goroutines).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // sendGate stands in front of the fake Telegram and lets a bounded number
 // of sendMessage calls through; the others wait (until the client gives
