@@ -85,12 +85,3 @@ func faqError(err error) error {
 	}
 	return err
 }
-
-// flagError maps -h to a clean exit and bad flags to status 2 (the flag
-// package has already printed the problem).
-func flagError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	return &exitError{code: 2}
-}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 )
@@ -24,5 +25,14 @@ func (m *Main) parseFlags(fs *flag.FlagSet, args []string, usage string) (done b
 // after the flags are wrong.
 func usageError(fs *flag.FlagSet) error {
 	fs.Usage()
+	return &exitError{code: 2}
+}
+
+// flagError maps -h to a clean exit and bad flags to status 2 (the flag
+// package has already printed the problem).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	return &exitError{code: 2}
 }

@@ -14,13 +14,11 @@ import (
 func (m *Main) validate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	fs.Usage = func() { fmt.Fprintln(m.Stderr, "usage: travelbot validate FILE...") }
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if done, err := m.parseFlags(fs, args, "usage: travelbot validate FILE..."); done {
+		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return &exitError{code: 2}
+		return usageError(fs)
 	}
 	failed := 0
 	for _, path := range fs.Args() {
