@@ -157,13 +157,8 @@ func (a *Adapter) unfieldEntry(f string, scan bool) (id string, ok, needScan boo
 	return a.lookUp(f, fieldHash, scan)
 }
 
-// resolve turns e: or h: callback data back into an entry id.
-func (a *Adapter) resolve(data string) (string, bool) {
-	id, ok, _ := a.resolveEntry(data, true)
-	return id, ok
-}
-
-// resolveEntry is resolve; needScan as in decodeWith.
+// resolveEntry turns e: or h: callback data back into an entry id;
+// needScan as in decodeWith.
 func (a *Adapter) resolveEntry(data string, scan bool) (id string, ok, needScan bool) {
 	switch {
 	case strings.HasPrefix(data, entryPrefix) && len(data) > len(entryPrefix):

@@ -49,3 +49,10 @@ func SetLimitClock(a *Adapter, now func() time.Time, sleep func(context.Context,
 // limit's tokens, urgent or not. f runs with the queue locked: it must not
 // block. Call it before Run.
 func OnGlobalQueue(a *Adapter, f func(urgent bool)) { a.out.global.onQueued = f }
+
+// resolve turns e: or h: callback data back into an entry id, scanning the
+// FAQ for a hash no longer remembered, as decode does.
+func (a *Adapter) resolve(data string) (string, bool) {
+	id, ok, _ := a.resolveEntry(data, true)
+	return id, ok
+}
