@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"travelbot/internal/retry"
 )
 
 // Claims makes each key (a Telegram update id, a Discord interaction id)
@@ -59,12 +61,8 @@ func (c *Claims) Claim(ctx context.Context, key string) (finish func(handled boo
 		case done:
 			return nil, nil
 		}
-		t := time.NewTimer(min(c.poll, max(left, 10*time.Millisecond)))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("postgres: claim: %w", ctx.Err())
-		case <-t.C:
+		if err := retry.Sleep(ctx, min(c.poll, max(left, 10*time.Millisecond))); err != nil {
+			return nil, fmt.Errorf("postgres: claim: %w", err)
 		}
 	}
 }

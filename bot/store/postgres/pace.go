@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"travelbot/internal/retry"
 )
 
 // Pace spaces out an action every replica takes but the platform limits
@@ -27,12 +29,8 @@ func (s *DB) Pace(ctx context.Context, name string, spacing time.Duration) error
 	if wait <= 0 {
 		return nil
 	}
-	t := time.NewTimer(time.Duration(wait * float64(time.Second)))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("postgres: pace %s: %w", name, ctx.Err())
-	case <-t.C:
-		return nil
+	if err := retry.Sleep(ctx, time.Duration(wait*float64(time.Second))); err != nil {
+		return fmt.Errorf("postgres: pace %s: %w", name, err)
 	}
+	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"travelbot/internal/retry"
 )
 
 // Claims records, in the store, which platform updates have been answered,
@@ -63,12 +65,8 @@ func (c *Claims) Claim(ctx context.Context, key string) (finish func(handled boo
 		case done:
 			return nil, nil
 		}
-		t := time.NewTimer(min(c.poll, max(left, 10*time.Millisecond)))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("sqlite: claim: %w", ctx.Err())
-		case <-t.C:
+		if err := retry.Sleep(ctx, min(c.poll, max(left, 10*time.Millisecond))); err != nil {
+			return nil, fmt.Errorf("sqlite: claim: %w", err)
 		}
 	}
 }
